@@ -9,6 +9,7 @@
 #   VOFS_FORCE_IMPORT=1   re-import even if the stamp says it is current
 #   VOFS_SKIP_INSTALL=1   never call apt-get (fail if something is missing)
 set -euo pipefail
+export PYTHONDONTWRITEBYTECODE=1
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 PORT=8080
@@ -58,7 +59,7 @@ apt_install() {
 pg_start() {
     # exit 2 = already running
     local rc=0
-    pg_ctlcluster "$PG_VERSION" "$PG_CLUSTER" start 2>/dev/null || rc=$?
+    pg_ctlcluster "$PG_VERSION" "$PG_CLUSTER" start >/dev/null 2>&1 || rc=$?
     if [ $rc -ne 0 ] && [ $rc -ne 2 ]; then
         pg_ctlcluster "$PG_VERSION" "$PG_CLUSTER" start || true
     fi
@@ -106,3 +107,137 @@ if dpkg -l | awk '$1 ~ /^(iF|iU|iH)/ {found=1} END{exit !found}'; then
 fi
 command -v dachs >/dev/null || die "dachs command not found after install"
 timing "postgresql running"
+
+as_dachs() { su dachsroot -s /bin/bash -c "cd '$RDDIR' && $*"; }
+server_up() { curl -sf -o /dev/null --max-time 10 "$BASE/tap/capabilities"; }
+psql_gavo() { su postgres -c "psql -X -q -t -A -d gavo -c \"$1\"" 2>/dev/null; }
+
+# ---------------------------------------------------------------- config
+CONFIG_CHANGED=0
+install_if_changed() {  # src dest owner mode
+    if ! cmp -s "$1" "$2"; then
+        install -o "$3" -g gavo -m "$4" "$1" "$2"
+        CONFIG_CHANGED=1
+        log "updated $2"
+    fi
+}
+TMPD=$(mktemp -d)
+trap 'rc=$?; rm -rf "$TMPD"; [ $rc -ne 0 ] && echo "setup.sh: FAILED (exit $rc) after $(elapsed "$T_START" "$(date +%s.%N)") s" >&2; exit $rc' EXIT
+
+cat > "$TMPD/gavo.rc" <<RC
+# written by vofs tests/server/setup.sh
+[web]
+bindAddress: 127.0.0.1
+serverPort: ${PORT}
+serverURL: ${BASE}
+sitename: vofs test archive
+
+[ivoa]
+authority: vofs.test
+RC
+if ! cmp -s "$TMPD/gavo.rc" /etc/gavo.rc; then
+    install -m 644 "$TMPD/gavo.rc" /etc/gavo.rc
+    CONFIG_CHANGED=1
+    log "updated /etc/gavo.rc"
+fi
+
+# TAP examples: DaCHS serves /tap/examples from the tapexamples STREAM of
+# /var/gavo/etc/userconfig.rd; splice in the STREAM of the same id from q.rd.
+su dachsroot -s /bin/bash -c "dachs admin dumpDF //userconfig" > "$TMPD/userconfig.orig.rd" \
+    || die "dachs admin dumpDF //userconfig failed"
+/usr/bin/python3 - "$HERE/q.rd" "$TMPD/userconfig.orig.rd" "$TMPD/userconfig.rd" <<'PY' || die "building userconfig.rd failed"
+import re, sys
+rd, orig, out = sys.argv[1:]
+pat = re.compile(r'<STREAM id="tapexamples">.*?</STREAM>', re.S)
+mine = pat.search(open(rd, encoding="utf-8").read())
+base = open(orig, encoding="utf-8").read()
+if not mine or not pat.search(base):
+    sys.exit("tapexamples STREAM not found")
+open(out, "w", encoding="utf-8").write(
+    pat.sub(lambda m: mine.group(0), base, count=1))
+PY
+install_if_changed "$TMPD/userconfig.rd" /var/gavo/etc/userconfig.rd dachsroot 664
+timing "configuration checked (changed: $CONFIG_CHANGED)"
+
+# ---------------------------------------------------------------- archive
+# //obscore must be imported once (re-importing it would drop published tables)
+if [ "$(psql_gavo "SELECT to_regclass('ivoa._obscoresources') IS NOT NULL")" != t ]; then
+    log "dachs imp //obscore"
+    as_dachs "dachs imp //obscore" >"$TMPD/obscore.log" 2>&1 \
+        || { cat "$TMPD/obscore.log" >&2; die "dachs imp //obscore failed"; }
+    timing "obscore imported"
+fi
+
+SRC_FILES=(q.rd catgen.py mkimages.py)
+HASH=$(cd "$HERE" && cat "${SRC_FILES[@]}" | sha256sum | cut -c1-64)
+N_EXPECTED=$(cd "$HERE" && /usr/bin/python3 -c 'import catgen; print(catgen.N)')
+NIMG_EXPECTED=$(cd "$HERE" && /usr/bin/python3 -c 'import mkimages; print(len(mkimages.centres()))')
+
+archive_ok() {
+    [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$HASH" ] || return 1
+    [ "$(psql_gavo "SELECT count(*) FROM vofstest.cat")" = "$N_EXPECTED" ] || return 1
+    [ "$(psql_gavo "SELECT count(*) FROM vofstest.images")" = "$NIMG_EXPECTED" ] || return 1
+    [ "$(psql_gavo "SELECT count(*) FROM ivoa.obscore WHERE obs_collection='vofstest'")" = "$NIMG_EXPECTED" ] || return 1
+    cmp -s "$HERE/q.rd" "$RDDIR/q.rd"
+}
+
+REIMPORTED=0
+if [ "${VOFS_FORCE_IMPORT:-0}" != 1 ] && archive_ok; then
+    timing "archive up to date (stamp ${HASH:0:12}), skipping import"
+else
+    log "building archive in $RDDIR"
+    rm -f "$STAMP"
+    mkdir -p "$RDDIR"
+    /usr/bin/python3 "$HERE/mkimages.py" "$TMPD/data" || die "mkimages.py failed"
+    rm -rf "$RDDIR/data"
+    mv "$TMPD/data" "$RDDIR/data"
+    install -m 664 "$HERE/q.rd" "$HERE/catgen.py" "$RDDIR/"
+    chown -R dachsroot:gavo "$RDDIR"
+    timing "products generated"
+    as_dachs "dachs imp q" >"$TMPD/imp.log" 2>&1 \
+        || { tail -50 "$TMPD/imp.log" >&2; die "dachs imp vofstest/q failed (log above)"; }
+    grep -i "warning" "$TMPD/imp.log" | sort -u | sed 's/^/  dachs: /' || true
+    timing "dachs imp vofstest/q done"
+    as_dachs "dachs pub q" >"$TMPD/pub.log" 2>&1 \
+        || { cat "$TMPD/pub.log" >&2; die "dachs pub vofstest/q failed"; }
+    timing "dachs pub vofstest/q done"
+    echo "$HASH" > "$STAMP"
+    chown dachsroot:gavo "$STAMP"
+    archive_ok || die "archive check failed after import (row counts or obscore)"
+    REIMPORTED=1
+fi
+
+# ---------------------------------------------------------------- server
+if server_up && [ $CONFIG_CHANGED = 0 ] && [ $REIMPORTED = 0 ]; then
+    timing "server already running at $BASE"
+else
+    if pgrep -u gavo -f "dachs serve" >/dev/null 2>&1 || server_up; then
+        log "restarting DaCHS (config changed: $CONFIG_CHANGED, reimported: $REIMPORTED)"
+        dachs serve stop >/dev/null 2>&1 || true
+        for _ in $(seq 1 30); do
+            pgrep -u gavo -f "dachs serve" >/dev/null 2>&1 || break
+            sleep 0.5
+        done
+    fi
+    : > /var/gavo/logs/server.stderr 2>/dev/null || true
+    dachs serve start >/dev/null 2>&1 || true   # exits 0 even when it fails
+    ok=0
+    for _ in $(seq 1 240); do
+        if server_up; then ok=1; break; fi
+        sleep 0.5
+    done
+    if [ $ok != 1 ]; then
+        echo "---- /var/gavo/logs/server.stderr ----" >&2
+        tail -50 /var/gavo/logs/server.stderr >&2 2>/dev/null || true
+        die "DaCHS did not answer $BASE/tap/capabilities within 120 s"
+    fi
+    timing "server started at $BASE"
+fi
+
+# ---------------------------------------------------------------- smoke test
+got=$(curl -sf --max-time 60 -d LANG=ADQL -d RESPONSEFORMAT=csv \
+    --data-urlencode "QUERY=SELECT COUNT(*) AS n FROM vofstest.cat" "$BASE/tap/sync" | tail -n 1 | tr -d '\r') \
+    || die "smoke query failed"
+[ "$got" = "$N_EXPECTED" ] || die "smoke query: expected $N_EXPECTED rows, got '$got'"
+curl -sf -o /dev/null --max-time 30 "$BASE/tap/examples" || die "$BASE/tap/examples does not answer"
+timing "ready: TAP service $BASE/tap (vofstest.cat: $got rows)"

@@ -1,0 +1,44 @@
+/* fs/config.h - the services file and the mount options.
+ *
+ * The services file is INI: one section per service, `url = ...` inside.
+ * Unknown keys are kept for later use with a warning; a section without a
+ * url is an error that names the file and line.
+ */
+#ifndef FS_CONFIG_H
+#define FS_CONFIG_H
+
+#include <stddef.h>
+
+#include "err.h"
+
+#define SVC_NAME_MAX 64
+
+struct service_conf {
+	char name[SVC_NAME_MAX];
+	char *url;               /* TAP base URL, no trailing slash */
+	long long maxrec;        /* -1: the service's default */
+	long timeout_s;          /* per query, 0: none */
+};
+
+struct config {
+	struct service_conf *svcs;
+	size_t nsvcs;
+	char *config_file;       /* as given, or the default that was used */
+	char *cache_dir;
+	double meta_ttl;         /* seconds before metadata is fetched again */
+	int builtin;             /* the built-in service list is in use */
+};
+
+/* Service names become directory names: [A-Za-z0-9_.-], not starting
+ * with '.', at most SVC_NAME_MAX-1 bytes. */
+int config_valid_name(const char *name);
+
+/* Load a services file; -ENOENT when it does not exist. */
+int config_load_file(struct config *c, const char *path, struct vo_err *err);
+void config_load_builtin(struct config *c);
+/* service=NAME=URL: add or override. */
+int config_add_service(struct config *c, const char *spec, struct vo_err *err);
+void config_free(struct config *c);
+const struct service_conf *config_find(const struct config *c, const char *name);
+
+#endif

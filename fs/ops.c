@@ -1,0 +1,754 @@
+/* fs/ops.c - FUSE handlers: thin, each maps a node to the module that
+ * knows it (service.c, query.c, result.c). */
+#include "ops.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "db.h"
+#include "http.h"
+#include "log.h"
+#include "names.h"
+#include "path.h"
+#include "query.h"
+#include "result.h"
+#include "service.h"
+
+#define WRITE_MAX ((size_t)1 << 20)
+
+static struct config *cfg;
+static char *dbfile;
+static struct ops_settings settings;
+static struct fuse *the_fuse;
+static time_t mount_time;
+
+static const char readme_text[] =
+	"vofs: IVOA TAP services as files.\n"
+	"\n"
+	"  <service>/about.txt            endpoints, languages, formats, MAXREC limits\n"
+	"  <service>/capabilities.xml     the VOSI capabilities document\n"
+	"  <service>/examples/*.adql      the service's DALI examples\n"
+	"  <service>/tables/<table>/      columns.csv, description.txt, sample.csv\n"
+	"  <service>/queries/<name>/      mkdir a query; write ADQL to query.adql;\n"
+	"                                 read status, error, result.csv, result.vot\n"
+	"\n"
+	"Table names with '/' or '%' are percent-escaped (%2F, %25).\n"
+	"See vofs(1) and docs/ for everything else.\n";
+
+/* --- invalidation, from a thread of its own ---------------------------------------- */
+
+struct inval {
+	struct inval *next;
+	char path[];
+};
+static pthread_mutex_t inval_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t inval_cond = PTHREAD_COND_INITIALIZER;
+static struct inval *inval_head, **inval_tail = &inval_head;
+static int inval_stop;
+static pthread_t inval_thread;
+static int inval_started;
+
+static void *inval_main(void *arg)
+{
+	pthread_mutex_lock(&inval_lock);
+	for (;;) {
+		while (!inval_head && !inval_stop)
+			pthread_cond_wait(&inval_cond, &inval_lock);
+		if (!inval_head)
+			break;
+		struct inval *i = inval_head;
+		inval_head = i->next;
+		if (!inval_head)
+			inval_tail = &inval_head;
+		pthread_mutex_unlock(&inval_lock);
+		if (the_fuse)
+			fuse_invalidate_path(the_fuse, i->path);
+		free(i);
+		pthread_mutex_lock(&inval_lock);
+	}
+	pthread_mutex_unlock(&inval_lock);
+	return NULL;
+}
+
+/* Tell the kernel a file changed (its attributes and cached pages). */
+static void notify_changed(const char *path)
+{
+	size_t n = strlen(path) + 1;
+	struct inval *i = malloc(sizeof *i + n);
+
+	if (!i)
+		return;
+	memcpy(i->path, path, n);
+	i->next = NULL;
+	pthread_mutex_lock(&inval_lock);
+	*inval_tail = i;
+	inval_tail = &i->next;
+	pthread_cond_signal(&inval_cond);
+	pthread_mutex_unlock(&inval_lock);
+}
+
+/* --- open files ---------------------------------------------------------------------- */
+
+enum fh_kind { FH_BUF, FH_RESULT, FH_WRITE, FH_FAIL };
+
+struct fh {
+	enum fh_kind kind;
+	struct node node;
+	struct vo_buf buf;           /* FH_BUF contents, FH_WRITE pending text */
+	struct result_reader *rr;
+	int err;                     /* FH_FAIL: what reads return */
+	int dirty;
+	pthread_mutex_t lock;
+};
+
+static struct fh *fh_new(enum fh_kind k, const struct node *n)
+{
+	struct fh *f = calloc(1, sizeof *f);
+
+	if (!f)
+		return NULL;
+	f->kind = k;
+	f->node = *n;
+	pthread_mutex_init(&f->lock, NULL);
+	return f;
+}
+
+static void fh_free(struct fh *f)
+{
+	if (!f)
+		return;
+	vo_buf_free(&f->buf);
+	result_reader_free(f->rr);
+	pthread_mutex_destroy(&f->lock);
+	free(f);
+}
+
+static struct fh *FH(struct fuse_file_info *fi)
+{
+	return (struct fh *)(uintptr_t)fi->fh;
+}
+
+/* --- helpers ------------------------------------------------------------------------- */
+
+static int interrupted(void)
+{
+	return fuse_interrupted();
+}
+
+static int parse(const char *path, struct node *n)
+{
+	return path_parse(cfg, path, n);
+}
+
+/* Fill out with the current text of a small read-only file. */
+static int file_text(const struct node *n, int fetch, struct vo_buf *out)
+{
+	vo_buf_reset(out);
+	switch (n->type) {
+	case N_README:
+		return vo_buf_adds(out, readme_text);
+	case N_ABOUT:
+		return svc_about(n->svc, out);
+	case N_CAPS:
+		return svc_capabilities(n->svc, out);
+	case N_EXAMPLE:
+		return db_example_get(n->svc->name, n->name, out);
+	case N_T_COLUMNS:
+		return svc_table_columns(n->svc, n->name, out);
+	case N_T_DESC:
+		return svc_table_description(n->svc, n->name, out);
+	case N_T_SAMPLE:
+		return svc_table_sample(n->svc, n->name, fetch, out);
+	case N_Q_ADQL:
+	case N_QUERY_ALIAS:
+		return query_get_adql(n->svc->name, n->name, out);
+	case N_Q_MAXREC:
+		return query_get_maxrec(n->svc->name, n->name, out);
+	case N_Q_STATUS:
+		return query_status_text(n->svc->name, n->name, out);
+	case N_Q_ERROR:
+		return query_error_text(n->svc->name, n->name, out);
+	default:
+		return -EISDIR;
+	}
+}
+
+static int table_exists(const struct node *n)
+{
+	int rc = svc_tables_ensure(n->svc);
+
+	if (rc)
+		return rc;
+	return db_table_exists(n->svc->name, n->name);
+}
+
+/* Check that the table or query a node lives in exists. */
+static int node_exists(const struct node *n)
+{
+	struct query_info qi;
+
+	switch (n->type) {
+	case N_TABLE: case N_T_COLUMNS: case N_T_DESC: case N_T_SAMPLE:
+		return table_exists(n);
+	case N_QUERY: case N_QUERY_ALIAS: case N_Q_ADQL: case N_Q_MAXREC:
+	case N_Q_STATUS: case N_Q_ERROR: case N_Q_CSV: case N_Q_VOT:
+		return query_info(n->svc->name, n->name, &qi);
+	case N_EXAMPLE: {
+		struct vo_buf b = VO_BUF_INIT;
+		int rc;
+		svc_examples_ensure(n->svc);
+		rc = db_example_get(n->svc->name, n->name, &b);
+		vo_buf_free(&b);
+		return rc;
+	}
+	default:
+		return 0;
+	}
+}
+
+/* --- getattr ----------------------------------------------------------------------------- */
+
+static void fill_stat(struct stat *st, int dir, mode_t perm, off_t size, time_t mtime)
+{
+	memset(st, 0, sizeof *st);
+	st->st_mode = (dir ? S_IFDIR : S_IFREG) | perm;
+	st->st_nlink = dir ? 2 : 1;
+	st->st_uid = getuid();
+	st->st_gid = getgid();
+	st->st_size = size;
+	st->st_blksize = 65536;
+	st->st_blocks = (size + 511) / 512;
+	st->st_mtime = st->st_ctime = st->st_atime = mtime;
+}
+
+static int op_getattr(const char *path, struct stat *st, struct fuse_file_info *fi)
+{
+	struct vo_buf b = VO_BUF_INIT;
+	struct query_info qi = {0};
+	struct node n;
+	int rc;
+
+	if ((rc = parse(path, &n)))
+		return rc;
+	if ((rc = node_exists(&n)))
+		return rc;
+	if (n.type >= N_QUERY && n.type <= N_Q_VOT)
+		query_info(n.svc->name, n.name, &qi);
+	switch (n.type) {
+	case N_QUERIES:
+		fill_stat(st, 1, 0755, 0, mount_time);
+		return 0;
+	case N_QUERY:
+		fill_stat(st, 1, 0755, 0, (time_t)qi.created);
+		return 0;
+	case N_Q_CSV:
+		fill_stat(st, 0, 0444, qi.csv_size, (time_t)qi.mtime);
+		return 0;
+	case N_Q_VOT:
+		fill_stat(st, 0, 0444, qi.vot_size, (time_t)qi.mtime);
+		return 0;
+	case N_Q_ADQL: case N_QUERY_ALIAS:
+		fill_stat(st, 0, 0644, qi.adql_len, (time_t)qi.mtime);
+		return 0;
+	case N_Q_MAXREC:
+		fill_stat(st, 0, 0644, qi.maxrec_len ? qi.maxrec_len + 1 : 0, (time_t)qi.mtime);
+		return 0;
+	default:
+		break;
+	}
+	if (node_is_dir(n.type)) {
+		fill_stat(st, 1, 0555, 0, mount_time);
+		return 0;
+	}
+	/* small files: their size is their current text (never a network
+	 * round trip for sample.csv: it is fetched when read) */
+	rc = file_text(&n, 0, &b);
+	fill_stat(st, 0, 0444, rc ? 0 : (off_t)b.len,
+		  n.type == N_Q_STATUS || n.type == N_Q_ERROR ? (time_t)qi.mtime : mount_time);
+	vo_buf_free(&b);
+	return 0;
+}
+
+/* --- readdir ------------------------------------------------------------------------------ */
+
+struct dir_ctx {
+	void *buf;
+	fuse_fill_dir_t fill;
+	const char *suffix;
+	int escape;
+};
+
+static int add_entry(void *ud, const char *name)
+{
+	struct dir_ctx *d = ud;
+	char esc[1100];
+
+	if (d->escape) {
+		if (name_escape(name, esc, sizeof esc) < 0) {
+			vo_warn("name too long for a file name, not listed: %.200s", name);
+			return 0;
+		}
+	} else {
+		snprintf(esc, sizeof esc, "%s%s", name, d->suffix ? d->suffix : "");
+	}
+	return d->fill(d->buf, esc, NULL, 0, 0);
+}
+
+static int op_readdir(const char *path, void *buf, fuse_fill_dir_t fill, off_t off,
+		      struct fuse_file_info *fi, enum fuse_readdir_flags flags)
+{
+	struct dir_ctx d = {.buf = buf, .fill = fill};
+	struct node n;
+	int rc;
+
+	if ((rc = parse(path, &n)))
+		return rc;
+	if (!node_is_dir(n.type))
+		return -ENOTDIR;
+	if ((rc = node_exists(&n)))
+		return rc;
+	fill(buf, ".", NULL, 0, 0);
+	fill(buf, "..", NULL, 0, 0);
+	switch (n.type) {
+	case N_ROOT:
+		fill(buf, "README", NULL, 0, 0);
+		for (size_t i = 0; i < cfg->nsvcs; i++)
+			fill(buf, cfg->svcs[i].name, NULL, 0, 0);
+		return 0;
+	case N_SVC:
+		fill(buf, "about.txt", NULL, 0, 0);
+		fill(buf, "capabilities.xml", NULL, 0, 0);
+		fill(buf, "examples", NULL, 0, 0);
+		fill(buf, "tables", NULL, 0, 0);
+		fill(buf, "queries", NULL, 0, 0);
+		return 0;
+	case N_EXAMPLES:
+		svc_examples_ensure(n.svc);
+		d.suffix = ".adql";
+		return db_example_list(n.svc->name, add_entry, &d);
+	case N_TABLES:
+		if ((rc = svc_tables_ensure(n.svc)))
+			return rc;
+		d.escape = 1;
+		return db_table_list(n.svc->name, add_entry, &d);
+	case N_TABLE:
+		fill(buf, "columns.csv", NULL, 0, 0);
+		fill(buf, "description.txt", NULL, 0, 0);
+		fill(buf, "sample.csv", NULL, 0, 0);
+		return 0;
+	case N_QUERIES:
+		return query_list(n.svc->name, add_entry, &d);
+	case N_QUERY:
+		fill(buf, "query.adql", NULL, 0, 0);
+		fill(buf, "maxrec", NULL, 0, 0);
+		fill(buf, "status", NULL, 0, 0);
+		fill(buf, "error", NULL, 0, 0);
+		fill(buf, "result.csv", NULL, 0, 0);
+		fill(buf, "result.vot", NULL, 0, 0);
+		return 0;
+	default:
+		return -ENOTDIR;
+	}
+}
+
+/* --- open / read ---------------------------------------------------------------------------- */
+
+static int writable(enum node_type t)
+{
+	return t == N_Q_ADQL || t == N_Q_MAXREC || t == N_QUERY_ALIAS;
+}
+
+static int open_result(const struct node *n, struct fuse_file_info *fi)
+{
+	struct query_info qi;
+	struct fh *f;
+	int rc;
+
+	rc = query_wait(n->svc->name, n->name, interrupted, &qi);
+	if (rc)
+		return rc;
+	if (qi.completed) {
+		f = fh_new(FH_RESULT, n);
+		if (!f)
+			return -ENOMEM;
+		f->rr = result_reader_new(qi.id, n->type == N_Q_CSV ? RESULT_CSV : RESULT_VOT,
+					  n->type == N_Q_CSV ? qi.csv_size : qi.vot_size);
+		if (!f->rr) {
+			fh_free(f);
+			return -ENOMEM;
+		}
+		/* the result does not change until the query is rewritten, and
+		 * then the worker invalidates the kernel's pages */
+		fi->keep_cache = 1;
+	} else {
+		f = fh_new(FH_FAIL, n);
+		if (!f)
+			return -ENOMEM;
+		f->err = qi.has_adql ? EIO : ENODATA;
+		fi->direct_io = 1;
+	}
+	fi->fh = (uintptr_t)f;
+	return 0;
+}
+
+static int op_open(const char *path, struct fuse_file_info *fi)
+{
+	int acc = fi->flags & O_ACCMODE;
+	struct node n;
+	struct fh *f;
+	int rc;
+
+	if ((rc = parse(path, &n)))
+		return rc;
+	if (node_is_dir(n.type))
+		return -EISDIR;
+	if ((rc = node_exists(&n)))
+		return rc;
+	if (acc != O_RDONLY) {
+		if (!writable(n.type))
+			return -EACCES;
+		f = fh_new(FH_WRITE, &n);
+		if (!f)
+			return -ENOMEM;
+		f->buf.cap = WRITE_MAX;
+		if (!(fi->flags & O_TRUNC))
+			file_text(&n, 0, &f->buf);
+		if (n.type == N_Q_MAXREC && f->buf.len && f->buf.p[f->buf.len - 1] == '\n')
+			f->buf.p[--f->buf.len] = '\0';
+		f->dirty = (fi->flags & O_TRUNC) != 0;
+		fi->direct_io = 1;
+		fi->fh = (uintptr_t)f;
+		return 0;
+	}
+	if (n.type == N_Q_CSV || n.type == N_Q_VOT)
+		return open_result(&n, fi);
+	f = fh_new(FH_BUF, &n);
+	if (!f)
+		return -ENOMEM;
+	/* a snapshot: what this open reads stays consistent */
+	rc = file_text(&n, 1, &f->buf);
+	if (rc) {
+		vo_error("%s: %s", path, strerror(-rc));
+		f->kind = FH_FAIL;
+		f->err = rc == -ENODATA ? EIO : -rc;
+	}
+	/* sizes of these may differ from what the kernel was told earlier */
+	fi->direct_io = 1;
+	fi->fh = (uintptr_t)f;
+	return 0;
+}
+
+static int op_read(const char *path, char *buf, size_t size, off_t off,
+		   struct fuse_file_info *fi)
+{
+	struct fh *f = FH(fi);
+	ssize_t n = 0;
+
+	switch (f->kind) {
+	case FH_RESULT:
+		return (int)result_read(f->rr, buf, size, off);
+	case FH_FAIL:
+		return -f->err;
+	case FH_BUF:
+	case FH_WRITE:
+		pthread_mutex_lock(&f->lock);
+		if ((size_t)off < f->buf.len) {
+			n = (ssize_t)(f->buf.len - (size_t)off);
+			if ((size_t)n > size)
+				n = (ssize_t)size;
+			memcpy(buf, f->buf.p + off, (size_t)n);
+		}
+		pthread_mutex_unlock(&f->lock);
+		return (int)n;
+	}
+	return -EIO;
+}
+
+/* --- writing queries ------------------------------------------------------------------------ */
+
+static int op_write(const char *path, const char *data, size_t size, off_t off,
+		    struct fuse_file_info *fi)
+{
+	struct fh *f = FH(fi);
+	int rc = 0;
+
+	if (f->kind != FH_WRITE)
+		return -EBADF;
+	if (off < 0 || (size_t)off + size > WRITE_MAX)
+		return -EFBIG;
+	pthread_mutex_lock(&f->lock);
+	if ((size_t)off > f->buf.len) {
+		/* a hole: fill with blanks rather than NUL bytes */
+		size_t gap = (size_t)off - f->buf.len;
+		while (gap-- && !rc)
+			rc = vo_buf_addc(&f->buf, ' ');
+	}
+	if (!rc && (size_t)off + size > f->buf.len)
+		rc = vo_buf_reserve(&f->buf, (size_t)off + size - f->buf.len);
+	if (!rc) {
+		memcpy(f->buf.p + off, data, size);
+		if ((size_t)off + size > f->buf.len) {
+			f->buf.len = (size_t)off + size;
+			f->buf.p[f->buf.len] = '\0';
+		}
+		f->dirty = 1;
+	}
+	pthread_mutex_unlock(&f->lock);
+	return rc ? -EFBIG : (int)size;
+}
+
+static int commit_write(struct fh *f)
+{
+	const struct node *n = &f->node;
+	int rc;
+
+	if (!f->dirty)
+		return 0;
+	f->dirty = 0;
+	if (n->type == N_Q_MAXREC) {
+		rc = query_set_maxrec(n->svc->name, n->name, f->buf.p ? f->buf.p : "", f->buf.len);
+		if (rc == -EINVAL)
+			vo_warn("%s/queries/%s/maxrec: '%.40s' is not a number of rows",
+				n->svc->name, n->name, f->buf.p ? f->buf.p : "");
+		return rc;
+	}
+	/* empty ADQL: nothing to run */
+	size_t i = 0;
+	while (i < f->buf.len && (f->buf.p[i] == ' ' || f->buf.p[i] == '\n' ||
+				  f->buf.p[i] == '\t' || f->buf.p[i] == '\r'))
+		i++;
+	if (i == f->buf.len)
+		return 0;
+	rc = query_set_adql(n->svc->name, n->name, f->buf.p, f->buf.len);
+	if (rc)
+		vo_error("%s/queries/%s: cannot start the query: %s", n->svc->name, n->name,
+			 strerror(-rc));
+	return rc;
+}
+
+static int op_flush(const char *path, struct fuse_file_info *fi)
+{
+	struct fh *f = FH(fi);
+	int rc = 0;
+
+	if (f->kind == FH_WRITE) {
+		pthread_mutex_lock(&f->lock);
+		rc = commit_write(f);
+		pthread_mutex_unlock(&f->lock);
+	}
+	return rc;
+}
+
+static int op_release(const char *path, struct fuse_file_info *fi)
+{
+	struct fh *f = FH(fi);
+
+	if (f->kind == FH_WRITE)
+		commit_write(f);
+	fh_free(f);
+	return 0;
+}
+
+static int op_truncate(const char *path, off_t size, struct fuse_file_info *fi)
+{
+	struct node n;
+	int rc;
+
+	if (fi && FH(fi)->kind == FH_WRITE) {
+		struct fh *f = FH(fi);
+		pthread_mutex_lock(&f->lock);
+		if ((size_t)size < f->buf.len) {
+			f->buf.len = (size_t)size;
+			f->buf.p[size] = '\0';
+		} else {
+			while (f->buf.len < (size_t)size && vo_buf_addc(&f->buf, ' ') == 0)
+				;
+		}
+		f->dirty = 1;
+		pthread_mutex_unlock(&f->lock);
+		return 0;
+	}
+	if ((rc = parse(path, &n)))
+		return rc;
+	if ((rc = node_exists(&n)))
+		return rc;
+	/* open(O_TRUNC) arrives as truncate + open: the write that follows
+	 * replaces the text, so there is nothing to do here */
+	return writable(n.type) ? 0 : -EACCES;
+}
+
+static int op_create(const char *path, mode_t mode, struct fuse_file_info *fi)
+{
+	struct node n;
+	int rc;
+
+	if ((rc = parse(path, &n)))
+		return rc == -ENOENT ? -EACCES : rc;
+	if (n.type == N_QUERY_ALIAS) {
+		rc = query_create(n.svc->name, n.name);
+		if (rc && rc != -EEXIST)
+			return rc;
+	} else if (!writable(n.type)) {
+		return -EACCES;
+	}
+	fi->flags = (fi->flags & ~O_ACCMODE) | O_WRONLY | O_TRUNC;
+	return op_open(path, fi);
+}
+
+static int op_mkdir(const char *path, mode_t mode)
+{
+	struct node n;
+	int rc;
+
+	if ((rc = parse(path, &n)))
+		return rc == -ENOENT ? -EACCES : rc;
+	if (n.type != N_QUERY)
+		return -EACCES;
+	return query_create(n.svc->name, n.name);
+}
+
+static int op_rmdir(const char *path)
+{
+	struct node n;
+	int rc;
+
+	if ((rc = parse(path, &n)))
+		return rc;
+	if (n.type != N_QUERY)
+		return -EACCES;
+	return query_delete(n.svc->name, n.name);
+}
+
+static int op_unlink(const char *path)
+{
+	struct node n;
+	int rc;
+
+	if ((rc = parse(path, &n)))
+		return rc;
+	if ((rc = node_exists(&n)))
+		return rc;
+	return node_is_dir(n.type) ? -EISDIR : -EPERM;
+}
+
+static int op_rename(const char *from, const char *to, unsigned int flags)
+{
+	struct node a, b;
+	int rc;
+
+	if ((rc = parse(from, &a)))
+		return rc;
+	if ((rc = parse(to, &b)))
+		return rc == -ENOENT ? -EXDEV : rc;
+	if (a.type != N_QUERY || b.type != N_QUERY || a.svc != b.svc)
+		return -EXDEV;
+	if (flags & RENAME_EXCHANGE)
+		return -EINVAL;
+	return query_rename(a.svc->name, a.name, b.name);
+}
+
+static int op_utimens(const char *path, const struct timespec tv[2],
+		      struct fuse_file_info *fi)
+{
+	struct node n;
+	int rc;
+
+	if ((rc = parse(path, &n)))
+		return rc;
+	if ((rc = node_exists(&n)))
+		return rc;
+	/* touch and cp -p on the writable files: times are vofs's own */
+	return writable(n.type) ? 0 : -EPERM;
+}
+
+static int op_statfs(const char *path, struct statvfs *sv)
+{
+	memset(sv, 0, sizeof *sv);
+	sv->f_bsize = 65536;
+	sv->f_frsize = 65536;
+	sv->f_namemax = 255;
+	return 0;
+}
+
+/* --- init / destroy ------------------------------------------------------------------------- */
+
+static void *op_init(struct fuse_conn_info *conn, struct fuse_config *c)
+{
+	int rc;
+
+	the_fuse = fuse_get_context()->fuse;
+	c->entry_timeout = settings.entry_timeout;
+	c->attr_timeout = settings.attr_timeout;
+	c->negative_timeout = 0;
+	c->intr = 1;
+	c->use_ino = 0;
+	conn->max_readahead = 1u << 20;
+	if (conn->capable & FUSE_CAP_ASYNC_READ)
+		conn->want |= FUSE_CAP_ASYNC_READ;
+	mount_time = time(NULL);
+	/* the store is opened after fuse_main forked into the background */
+	rc = db_open(dbfile);
+	if (rc)
+		vo_error("cannot open the cache database %s", dbfile);
+	if (pthread_create(&inval_thread, NULL, inval_main, NULL) == 0)
+		inval_started = 1;
+	svc_init(cfg);
+	rc = query_init(cfg, notify_changed);
+	if (rc)
+		vo_error("cannot load the saved queries: %s", strerror(-rc));
+	vo_info("mounted: %zu services, cache %s", cfg->nsvcs, dbfile);
+	return NULL;
+}
+
+static void op_destroy(void *ud)
+{
+	query_shutdown();
+	pthread_mutex_lock(&inval_lock);
+	inval_stop = 1;
+	pthread_cond_signal(&inval_cond);
+	pthread_mutex_unlock(&inval_lock);
+	if (inval_started)
+		pthread_join(inval_thread, NULL);
+	the_fuse = NULL;
+	svc_shutdown();
+	db_close();
+	vo_info("unmounted");
+}
+
+static const struct fuse_operations ops = {
+	.init = op_init,
+	.destroy = op_destroy,
+	.getattr = op_getattr,
+	.readdir = op_readdir,
+	.open = op_open,
+	.read = op_read,
+	.write = op_write,
+	.flush = op_flush,
+	.release = op_release,
+	.truncate = op_truncate,
+	.create = op_create,
+	.mkdir = op_mkdir,
+	.rmdir = op_rmdir,
+	.unlink = op_unlink,
+	.rename = op_rename,
+	.utimens = op_utimens,
+	.statfs = op_statfs,
+};
+
+const struct fuse_operations *ops_get(void)
+{
+	return &ops;
+}
+
+void ops_prepare(struct config *c, const char *db_path, const struct ops_settings *s)
+{
+	cfg = c;
+	dbfile = strdup(db_path);
+	settings = *s;
+}

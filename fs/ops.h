@@ -1,0 +1,19 @@
+/* fs/ops.h - the FUSE operations table and what it needs at start. */
+#ifndef FS_OPS_H
+#define FS_OPS_H
+
+#define FUSE_USE_VERSION 35
+#include <fuse.h>
+
+#include "config.h"
+
+struct ops_settings {
+	double entry_timeout;   /* seconds the kernel may keep names and attributes */
+	double attr_timeout;
+};
+
+const struct fuse_operations *ops_get(void);
+/* Called before fuse_main: what init() will set up. */
+void ops_prepare(struct config *cfg, const char *db_path, const struct ops_settings *s);
+
+#endif

@@ -1,0 +1,811 @@
+/* fs/query.c - saved queries and their runs; see query.h. */
+#include "query.h"
+
+#include <errno.h>
+#include <stddef.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "db.h"
+#include "http.h"
+#include "log.h"
+#include "result.h"
+#include "tap.h"
+
+struct query {
+	struct query *next;
+	struct db_query d;        /* the persistent state; strings owned */
+	int running;              /* a worker thread owns the run */
+	int cancel;               /* ask the worker to stop */
+	int rerun;                /* the ADQL changed during the run */
+	int deleted;              /* rmdir while running: the worker frees */
+	int64_t rows_live;        /* rows stored so far in this run */
+};
+
+static pthread_mutex_t qlock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t qcond = PTHREAD_COND_INITIALIZER;
+/* serializes saves, so the last state written is the latest state */
+static pthread_mutex_t save_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct query *queries;
+static const struct config *qcfg;
+static void (*qnotify)(const char *path);
+static int nworkers;
+static int shutting_down;
+
+static double now_wall(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int set_str(char **dst, const char *v)
+{
+	char *n = v ? strdup(v) : NULL;
+
+	if (v && !n)
+		return -ENOMEM;
+	free(*dst);
+	*dst = n;
+	return 0;
+}
+
+static struct query *find(const char *svc, const char *name)
+{
+	for (struct query *q = queries; q; q = q->next)
+		if (strcmp(q->d.service, svc) == 0 && strcmp(q->d.name, name) == 0)
+			return q;
+	return NULL;
+}
+
+static void unlink_query(struct query *q)
+{
+	for (struct query **pp = &queries; *pp; pp = &(*pp)->next)
+		if (*pp == q) {
+			*pp = q->next;
+			return;
+		}
+}
+
+static void free_query(struct query *q)
+{
+	if (q) {
+		db_query_clear(&q->d);
+		free(q);
+	}
+}
+
+/* Copy q->d under qlock, write it without. */
+static int persist(struct query *q)
+{
+	struct db_query c = {0};
+	int rc;
+
+	pthread_mutex_lock(&save_lock);
+	pthread_mutex_lock(&qlock);
+	c = q->d;
+	c.service = c.name = c.adql = c.maxrec = c.phase = c.job_url = c.error = NULL;
+	rc = set_str(&c.service, q->d.service);
+	if (!rc) rc = set_str(&c.name, q->d.name);
+	if (!rc) rc = set_str(&c.adql, q->d.adql);
+	if (!rc) rc = set_str(&c.maxrec, q->d.maxrec);
+	if (!rc) rc = set_str(&c.phase, q->d.phase);
+	if (!rc) rc = set_str(&c.job_url, q->d.job_url);
+	if (!rc) rc = set_str(&c.error, q->d.error);
+	pthread_mutex_unlock(&qlock);
+	if (!rc)
+		rc = db_query_save(&c);
+	pthread_mutex_unlock(&save_lock);
+	db_query_clear(&c);
+	if (rc)
+		vo_error("query %s/%s: cannot save its state: %s", q->d.service, q->d.name,
+			 strerror(-rc));
+	return rc;
+}
+
+static void notify_files(const char *svc, const char *name)
+{
+	static const char *const files[] = {"status", "error", "result.csv", "result.vot"};
+	char path[1024];
+
+	if (!qnotify)
+		return;
+	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+		snprintf(path, sizeof path, "/%s/queries/%s/%s", svc, name, files[i]);
+		qnotify(path);
+	}
+}
+
+/* --- remote job deletion, in the background ------------------------------------ */
+
+static void *delete_job_thread(void *arg)
+{
+	char *url = arg;
+	struct vo_err err = {0};
+
+	if (vo_tap_delete(url, &err))
+		vo_warn("deleting remote job: %s", err.msg);
+	else
+		vo_info("deleted remote job %s", url);
+	free(url);
+	vo_http_thread_cleanup();
+	return NULL;
+}
+
+static void delete_job_later(const char *url)
+{
+	pthread_t t;
+	char *u;
+
+	if (!url || !*url || !(u = strdup(url)))
+		return;
+	if (pthread_create(&t, NULL, delete_job_thread, u) == 0)
+		pthread_detach(t);
+	else
+		free(u);
+}
+
+/* --- the worker ---------------------------------------------------------------------- */
+
+struct run_ctx {
+	struct query *q;
+	struct result_writer *w;
+};
+
+static void hook_job(void *ud, const char *job_url)
+{
+	struct run_ctx *r = ud;
+
+	pthread_mutex_lock(&qlock);
+	set_str(&r->q->d.job_url, job_url);
+	pthread_mutex_unlock(&qlock);
+	persist(r->q);
+	vo_info("query %s/%s: job %s", r->q->d.service, r->q->d.name, job_url);
+}
+
+static void hook_phase(void *ud, enum vo_uws_phase ph)
+{
+	struct run_ctx *r = ud;
+
+	/* final phases are set by the worker once the result is stored */
+	if (vo_uws_phase_final(ph))
+		return;
+	pthread_mutex_lock(&qlock);
+	set_str(&r->q->d.phase, vo_uws_phase_name(ph));
+	pthread_mutex_unlock(&qlock);
+	if (qnotify)
+		notify_files(r->q->d.service, r->q->d.name);
+}
+
+static int hook_begin(void *ud)
+{
+	struct run_ctx *r = ud;
+
+	pthread_mutex_lock(&qlock);
+	r->q->rows_live = 0;
+	pthread_mutex_unlock(&qlock);
+	return result_writer_begin(r->w);
+}
+
+static int hook_cancel(void *ud)
+{
+	struct run_ctx *r = ud;
+	int c;
+
+	pthread_mutex_lock(&qlock);
+	c = r->q->cancel || shutting_down;
+	pthread_mutex_unlock(&qlock);
+	return c;
+}
+
+static int hook_meta(void *ud, const struct vo_table_meta *m)
+{
+	struct run_ctx *r = ud;
+	return result_writer_meta(r->w, m);
+}
+
+static int hook_row(void *ud, const struct vo_cell *c, size_t n)
+{
+	struct run_ctx *r = ud;
+	int rc = result_writer_row(r->w, c, n);
+
+	if (!rc && (result_writer_rows(r->w) & 1023) == 0) {
+		pthread_mutex_lock(&qlock);
+		r->q->rows_live = result_writer_rows(r->w);
+		pthread_mutex_unlock(&qlock);
+	}
+	return rc;
+}
+
+static long long parse_maxrec(const char *s)
+{
+	if (!s || !*s)
+		return -1;
+	return strtoll(s, NULL, 10);
+}
+
+static void *worker(void *arg)
+{
+	struct query *q = arg;
+	int again;
+
+	do {
+		struct vo_tap_query tq = {0};
+		struct vo_tap_outcome out = {0};
+		struct vo_err err = {0};
+		struct run_ctx rc_ctx = {.q = q};
+		struct vo_tap_hooks h = {
+			.ud = &rc_ctx, .job = hook_job, .phase = hook_phase,
+			.begin = hook_begin, .cancel = hook_cancel,
+			.rows = {.meta = hook_meta, .row = hook_row},
+		};
+		const struct service_conf *sc;
+		char *adql = NULL, *job = NULL, *svc = NULL, *name = NULL;
+		int64_t nrows = 0, csv = 0, vot = 0;
+		int rc, stale;
+
+		pthread_mutex_lock(&qlock);
+		q->cancel = 0;
+		q->rerun = 0;
+		q->rows_live = 0;
+		adql = q->d.adql ? strdup(q->d.adql) : NULL;
+		job = q->d.job_url ? strdup(q->d.job_url) : NULL;
+		svc = strdup(q->d.service);
+		name = strdup(q->d.name);
+		tq.maxrec = parse_maxrec(q->d.maxrec);
+		if (!q->d.started || !job)
+			q->d.started = now_wall();
+		pthread_mutex_unlock(&qlock);
+
+		sc = config_find(qcfg, svc);
+		rc_ctx.w = result_writer_new(q->d.id);
+		if (!sc) {
+			rc = vo_err_set(&err, ENOENT, "service %s is not configured any more", svc);
+		} else if (!rc_ctx.w || !adql || !svc || !name) {
+			rc = vo_err_set(&err, ENOMEM, "out of memory");
+		} else {
+			tq.base_url = sc->url;
+			tq.adql = adql;
+			tq.timeout_s = sc->timeout_s;
+			if (tq.maxrec < 0)
+				tq.maxrec = sc->maxrec;
+			vo_info("query %s/%s: %s", svc, name, job ? "resuming job" : "starting");
+			rc = job ? vo_tap_resume(job, &h, &out, &err) : vo_tap_run(&tq, &h, &out, &err);
+			if (!rc)
+				rc = result_writer_finish(rc_ctx.w, out.overflow, &nrows, &csv, &vot);
+			if (!rc)
+				rc = result_writer_commit(rc_ctx.w);
+		}
+		result_writer_free(rc_ctx.w);   /* rolls back what is not committed */
+
+		pthread_mutex_lock(&qlock);
+		stale = q->rerun || q->deleted || shutting_down;
+		if (!stale) {
+			double now = now_wall();
+			if (rc == 0) {
+				set_str(&q->d.phase, "COMPLETED");
+				set_str(&q->d.error, NULL);
+				q->d.nrows = nrows;
+				q->d.csv_size = csv;
+				q->d.vot_size = vot;
+				q->d.overflow = out.overflow;
+			} else {
+				set_str(&q->d.phase, rc == -ECANCELED && out.phase == VO_UWS_ABORTED ?
+					"ABORTED" : "ERROR");
+				set_str(&q->d.error, err.msg[0] ? err.msg : strerror(-rc));
+				q->d.nrows = q->d.csv_size = q->d.vot_size = 0;
+				q->d.overflow = 0;
+			}
+			q->d.finished = now;
+			q->d.gen++;
+		}
+		pthread_mutex_unlock(&qlock);
+
+		if (stale) {
+			vo_info("query %s/%s: run superseded", svc, name);
+		} else {
+			if (rc) {
+				vo_error("query %s/%s: %s", svc, name, err.msg);
+				db_result_drop_txn(q->d.id);
+			} else {
+				vo_info("query %s/%s: COMPLETED, %lld rows%s", svc, name,
+					(long long)nrows, out.overflow ? " (overflow)" : "");
+			}
+			persist(q);
+		}
+
+		pthread_mutex_lock(&qlock);
+		again = q->rerun && !q->deleted && !shutting_down;
+		if (!again) {
+			q->running = 0;
+			nworkers--;
+		}
+		pthread_cond_broadcast(&qcond);
+		pthread_mutex_unlock(&qlock);
+		if (!stale)
+			notify_files(svc, name);
+		free(adql);
+		free(job);
+		free(svc);
+		free(name);
+	} while (again);
+
+	if (q->deleted) {
+		if (q->d.job_url)
+			delete_job_later(q->d.job_url);
+		if (db_query_delete(q->d.id))
+			vo_error("query %s/%s: cannot delete it from the store", q->d.service, q->d.name);
+		free_query(q);
+	}
+	db_close_thread();
+	vo_http_thread_cleanup();
+	return NULL;
+}
+
+/* Called with qlock held. */
+static int start_worker(struct query *q)
+{
+	pthread_attr_t attr;
+	pthread_t t;
+	int rc;
+
+	if (q->running)
+		return 0;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&attr, 1u << 20);
+	q->running = 1;
+	nworkers++;
+	rc = pthread_create(&t, &attr, worker, q);
+	pthread_attr_destroy(&attr);
+	if (rc) {
+		q->running = 0;
+		nworkers--;
+		return -rc;
+	}
+	return 0;
+}
+
+/* --- setup ------------------------------------------------------------------------- */
+
+static int load_one(void *ud, struct db_query *d)
+{
+	struct query *q = calloc(1, sizeof *q);
+
+	if (!q) {
+		db_query_clear(d);
+		return -ENOMEM;
+	}
+	q->d = *d;
+	q->next = queries;
+	queries = q;
+	return 0;
+}
+
+int query_init(const struct config *cfg, void (*notify)(const char *path))
+{
+	int rc;
+
+	qcfg = cfg;
+	qnotify = notify;
+	rc = db_query_load_all(load_one, NULL);
+	if (rc)
+		return rc;
+	pthread_mutex_lock(&qlock);
+	for (struct query *q = queries; q; q = q->next) {
+		if (!q->d.adql || !q->d.phase)
+			continue;
+		if (!vo_uws_phase_final(vo_uws_phase_parse(q->d.phase)) &&
+		    strcmp(q->d.phase, "ERROR") != 0) {
+			vo_info("query %s/%s was %s at unmount: resuming", q->d.service,
+				q->d.name, q->d.phase);
+			start_worker(q);
+		}
+	}
+	pthread_mutex_unlock(&qlock);
+	return 0;
+}
+
+void query_shutdown(void)
+{
+	struct timespec ts;
+
+	pthread_mutex_lock(&qlock);
+	shutting_down = 1;
+	/* workers notice within a poll interval; their jobs stay resumable */
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += 10;
+	while (nworkers > 0)
+		if (pthread_cond_timedwait(&qcond, &qlock, &ts) == ETIMEDOUT)
+			break;
+	if (nworkers > 0)
+		vo_warn("%d query runs still busy at unmount; they resume at the next mount",
+			nworkers);
+	pthread_mutex_unlock(&qlock);
+}
+
+/* --- names and the list ------------------------------------------------------------- */
+
+int query_valid_name(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n == 0 || n > 200 || name[0] == '.')
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)name[i] < 0x20 || name[i] == '/' || name[i] == 0x7f)
+			return 0;
+	/* "x.adql" is how cp creates query x: keep that name free */
+	if (n > 5 && strcmp(name + n - 5, ".adql") == 0)
+		return 0;
+	return 1;
+}
+
+int query_create(const char *svc, const char *name)
+{
+	struct query *q;
+	int64_t id;
+	double t = now_wall();
+	int rc;
+
+	if (!query_valid_name(name))
+		return -EINVAL;
+	pthread_mutex_lock(&qlock);
+	if (find(svc, name)) {
+		pthread_mutex_unlock(&qlock);
+		return -EEXIST;
+	}
+	pthread_mutex_unlock(&qlock);
+	rc = db_query_insert(svc, name, t, &id);
+	if (rc)
+		return rc;
+	q = calloc(1, sizeof *q);
+	if (!q)
+		return -ENOMEM;
+	q->d.id = id;
+	q->d.created = t;
+	if (set_str(&q->d.service, svc) || set_str(&q->d.name, name)) {
+		free_query(q);
+		return -ENOMEM;
+	}
+	pthread_mutex_lock(&qlock);
+	if (find(svc, name)) {   /* lost a race with another mkdir */
+		pthread_mutex_unlock(&qlock);
+		free_query(q);
+		return -EEXIST;
+	}
+	q->next = queries;
+	queries = q;
+	pthread_mutex_unlock(&qlock);
+	vo_info("query %s/%s created", svc, name);
+	return 0;
+}
+
+int query_delete(const char *svc, const char *name)
+{
+	struct query *q;
+	char *job = NULL;
+	int64_t id;
+	int rc = 0;
+
+	pthread_mutex_lock(&qlock);
+	q = find(svc, name);
+	if (!q) {
+		pthread_mutex_unlock(&qlock);
+		return -ENOENT;
+	}
+	unlink_query(q);
+	if (q->running) {
+		q->deleted = 1;
+		q->cancel = 1;
+		pthread_mutex_unlock(&qlock);
+		vo_info("query %s/%s deleted while running: cancelling", svc, name);
+		return 0;
+	}
+	id = q->d.id;
+	job = q->d.job_url ? strdup(q->d.job_url) : NULL;
+	pthread_mutex_unlock(&qlock);
+	rc = db_query_delete(id);
+	free_query(q);
+	if (job)
+		delete_job_later(job);
+	free(job);
+	vo_info("query %s/%s deleted", svc, name);
+	return rc;
+}
+
+int query_rename(const char *svc, const char *from, const char *to)
+{
+	struct query *q;
+	char *old = NULL;
+	int rc;
+
+	if (!query_valid_name(to))
+		return -EINVAL;
+	pthread_mutex_lock(&qlock);
+	q = find(svc, from);
+	if (!q) {
+		pthread_mutex_unlock(&qlock);
+		return -ENOENT;
+	}
+	if (find(svc, to)) {
+		pthread_mutex_unlock(&qlock);
+		return -EEXIST;
+	}
+	if (q->running) {
+		pthread_mutex_unlock(&qlock);
+		return -EBUSY;
+	}
+	old = q->d.name;
+	q->d.name = strdup(to);
+	if (!q->d.name) {
+		q->d.name = old;
+		pthread_mutex_unlock(&qlock);
+		return -ENOMEM;
+	}
+	pthread_mutex_unlock(&qlock);
+	rc = persist(q);
+	free(old);
+	return rc;
+}
+
+int query_list(const char *svc, int (*cb)(void *ud, const char *name), void *ud)
+{
+	char **names = NULL;
+	size_t n = 0, cap = 0;
+	int rc = 0;
+
+	pthread_mutex_lock(&qlock);
+	for (struct query *q = queries; q; q = q->next) {
+		if (strcmp(q->d.service, svc) != 0)
+			continue;
+		if (n == cap) {
+			size_t nc = cap ? cap * 2 : 16;
+			char **nn = realloc(names, nc * sizeof *nn);
+			if (!nn) {
+				rc = -ENOMEM;
+				break;
+			}
+			names = nn;
+			cap = nc;
+		}
+		if (!(names[n] = strdup(q->d.name))) {
+			rc = -ENOMEM;
+			break;
+		}
+		n++;
+	}
+	pthread_mutex_unlock(&qlock);
+	for (size_t i = 0; i < n; i++) {
+		if (!rc && cb(ud, names[i]))
+			rc = 0, i = n - 1;   /* the consumer is full: stop */
+		free(names[i]);
+	}
+	free(names);
+	return rc;
+}
+
+static void fill_info(const struct query *q, struct query_info *o)
+{
+	memset(o, 0, sizeof *o);
+	o->id = q->d.id;
+	o->gen = q->d.gen;
+	o->running = q->running;
+	o->has_adql = q->d.adql != NULL;
+	o->completed = !q->running && q->d.phase && strcmp(q->d.phase, "COMPLETED") == 0;
+	o->failed = !q->running && q->d.phase &&
+		    (strcmp(q->d.phase, "ERROR") == 0 || strcmp(q->d.phase, "ABORTED") == 0);
+	o->csv_size = o->completed ? q->d.csv_size : 0;
+	o->vot_size = o->completed ? q->d.vot_size : 0;
+	o->adql_len = q->d.adql ? (int64_t)strlen(q->d.adql) : 0;
+	o->maxrec_len = q->d.maxrec ? (int64_t)strlen(q->d.maxrec) : 0;
+	o->created = q->d.created;
+	o->mtime = q->d.finished > 0 ? q->d.finished : q->d.created;
+}
+
+int query_info(const char *svc, const char *name, struct query_info *out)
+{
+	struct query *q;
+
+	pthread_mutex_lock(&qlock);
+	q = find(svc, name);
+	if (q)
+		fill_info(q, out);
+	pthread_mutex_unlock(&qlock);
+	return q ? 0 : -ENOENT;
+}
+
+/* --- file contents ------------------------------------------------------------------ */
+
+static int get_field(const char *svc, const char *name, size_t off, struct vo_buf *out)
+{
+	struct query *q;
+	int rc = 0;
+
+	vo_buf_reset(out);
+	pthread_mutex_lock(&qlock);
+	q = find(svc, name);
+	if (!q) {
+		rc = -ENOENT;
+	} else {
+		const char *v = *(char **)((char *)&q->d + off);
+		if (v)
+			rc = vo_buf_adds(out, v);
+	}
+	pthread_mutex_unlock(&qlock);
+	return rc;
+}
+
+int query_get_adql(const char *svc, const char *name, struct vo_buf *out)
+{
+	return get_field(svc, name, offsetof(struct db_query, adql), out);
+}
+
+int query_get_maxrec(const char *svc, const char *name, struct vo_buf *out)
+{
+	int rc = get_field(svc, name, offsetof(struct db_query, maxrec), out);
+
+	if (!rc && out->len)
+		rc = vo_buf_addc(out, '\n');
+	return rc;
+}
+
+int query_set_adql(const char *svc, const char *name, const char *adql, size_t len)
+{
+	struct query *q;
+	char *text, *old_job = NULL;
+	int rc = 0;
+
+	if (len > QUERY_ADQL_MAX)
+		return -EFBIG;
+	text = strndup(adql, len);
+	if (!text)
+		return -ENOMEM;
+	pthread_mutex_lock(&qlock);
+	q = find(svc, name);
+	if (!q) {
+		pthread_mutex_unlock(&qlock);
+		free(text);
+		return -ENOENT;
+	}
+	free(q->d.adql);
+	q->d.adql = text;
+	old_job = q->d.job_url;
+	q->d.job_url = NULL;
+	set_str(&q->d.phase, "QUEUED");
+	set_str(&q->d.error, NULL);
+	q->d.nrows = q->d.csv_size = q->d.vot_size = 0;
+	q->d.overflow = 0;
+	q->d.started = now_wall();
+	q->d.finished = 0;
+	q->d.gen++;
+	if (q->running) {
+		q->cancel = 1;
+		q->rerun = 1;
+	} else {
+		rc = start_worker(q);
+	}
+	pthread_mutex_unlock(&qlock);
+	persist(q);
+	/* the superseded job's results are of no further use */
+	if (old_job)
+		delete_job_later(old_job);
+	free(old_job);
+	notify_files(svc, name);
+	return rc;
+}
+
+int query_set_maxrec(const char *svc, const char *name, const char *text, size_t len)
+{
+	char buf[32];
+	struct query *q;
+	size_t b = 0, e = len;
+	char *end;
+	int rc;
+
+	while (b < e && (text[b] == ' ' || text[b] == '\t' || text[b] == '\n' || text[b] == '\r'))
+		b++;
+	while (e > b && (text[e - 1] == ' ' || text[e - 1] == '\t' || text[e - 1] == '\n' ||
+			 text[e - 1] == '\r'))
+		e--;
+	if (e - b >= sizeof buf)
+		return -EINVAL;
+	memcpy(buf, text + b, e - b);
+	buf[e - b] = '\0';
+	if (buf[0]) {
+		long long v = strtoll(buf, &end, 10);
+		if (*end || v < 0 || buf[0] == '-' || buf[0] == '+')
+			return -EINVAL;
+	}
+	pthread_mutex_lock(&qlock);
+	q = find(svc, name);
+	if (!q) {
+		pthread_mutex_unlock(&qlock);
+		return -ENOENT;
+	}
+	rc = set_str(&q->d.maxrec, buf[0] ? buf : NULL);
+	pthread_mutex_unlock(&qlock);
+	if (!rc)
+		rc = persist(q);
+	return rc;
+}
+
+int query_status_text(const char *svc, const char *name, struct vo_buf *out)
+{
+	struct query *q;
+	int rc = 0;
+
+	vo_buf_reset(out);
+	pthread_mutex_lock(&qlock);
+	q = find(svc, name);
+	if (!q) {
+		rc = -ENOENT;
+	} else if (!q->d.adql) {
+		rc = vo_buf_adds(out, "EMPTY\n");
+	} else {
+		int final = !q->running && q->d.finished > 0;
+		double end = final ? q->d.finished : now_wall();
+		double el = q->d.started > 0 ? end - q->d.started : 0;
+		rc = vo_buf_addf(out, "%s rows=%lld elapsed=%.2fs%s%s%s\n",
+				 q->d.phase ? q->d.phase : "QUEUED",
+				 (long long)(final ? q->d.nrows : q->rows_live), el < 0 ? 0 : el,
+				 final && q->d.overflow ? " overflow" : "",
+				 q->d.job_url ? " job=" : "", q->d.job_url ? q->d.job_url : "");
+	}
+	pthread_mutex_unlock(&qlock);
+	return rc;
+}
+
+int query_error_text(const char *svc, const char *name, struct vo_buf *out)
+{
+	struct query *q;
+	int rc = 0;
+
+	vo_buf_reset(out);
+	pthread_mutex_lock(&qlock);
+	q = find(svc, name);
+	if (!q)
+		rc = -ENOENT;
+	else if (!q->running && q->d.error)
+		rc = vo_buf_addf(out, "%s\n", q->d.error);
+	pthread_mutex_unlock(&qlock);
+	return rc;
+}
+
+int query_wait(const char *svc, const char *name, int (*interrupted)(void),
+	       struct query_info *info)
+{
+	struct query *q;
+	int rc = 0;
+
+	pthread_mutex_lock(&qlock);
+	for (;;) {
+		q = find(svc, name);
+		if (!q) {
+			rc = -ENOENT;
+			break;
+		}
+		if (!q->running) {
+			fill_info(q, info);
+			break;
+		}
+		if (interrupted && interrupted()) {
+			rc = -EINTR;
+			break;
+		}
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 200000000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&qcond, &qlock, &ts);
+	}
+	pthread_mutex_unlock(&qlock);
+	return rc;
+}

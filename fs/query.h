@@ -1,0 +1,60 @@
+/* fs/query.h - saved queries: their state, their runs, their files.
+ *
+ * All queries live in memory (a short list) mirrored in the store; a run
+ * happens on a worker thread of its own, so a long query never holds a
+ * FUSE thread.  Readers wait on the query (interruptibly) until its run
+ * ends.  Names are the directory names under queries/.
+ *
+ * Snapshots (struct query_info) are copies: no lock is held after return.
+ */
+#ifndef FS_QUERY_H
+#define FS_QUERY_H
+
+#include <stdint.h>
+
+#include "buf.h"
+#include "config.h"
+
+#define QUERY_ADQL_MAX (1u << 20)
+
+struct query_info {
+	int64_t id;
+	int64_t gen;           /* changes each time a new result is stored */
+	int running;           /* a worker owns the query */
+	int has_adql;
+	int failed;            /* final phase ERROR or ABORTED */
+	int completed;         /* final phase COMPLETED: result files valid */
+	int64_t csv_size, vot_size, adql_len, maxrec_len;
+	double created, mtime;
+};
+
+/* Load the saved queries and resume those that were running.
+ * notify(path) is called (from worker threads) whenever the contents of a
+ * query's files change, so the kernel's cache can be invalidated. */
+int query_init(const struct config *cfg, void (*notify)(const char *path));
+void query_shutdown(void);
+
+int query_valid_name(const char *name);
+int query_create(const char *svc, const char *name);
+/* Cancels a run, deletes the remote job (in the background), forgets all. */
+int query_delete(const char *svc, const char *name);
+int query_rename(const char *svc, const char *from, const char *to);
+int query_list(const char *svc, int (*cb)(void *ud, const char *name), void *ud);
+/* -ENOENT when there is no such query */
+int query_info(const char *svc, const char *name, struct query_info *out);
+
+int query_get_adql(const char *svc, const char *name, struct vo_buf *out);
+/* Store the ADQL and start a run (cancelling one in progress). */
+int query_set_adql(const char *svc, const char *name, const char *adql, size_t len);
+int query_get_maxrec(const char *svc, const char *name, struct vo_buf *out);
+/* "" clears; anything but a non-negative integer is -EINVAL. */
+int query_set_maxrec(const char *svc, const char *name, const char *text, size_t len);
+int query_status_text(const char *svc, const char *name, struct vo_buf *out);
+int query_error_text(const char *svc, const char *name, struct vo_buf *out);
+
+/* Block until the query has no run in progress; interrupted() is polled
+ * and makes it return -EINTR.  On return info holds the final state. */
+int query_wait(const char *svc, const char *name, int (*interrupted)(void),
+	       struct query_info *info);
+
+#endif

@@ -1,0 +1,541 @@
+/* fs/result.c - result pages; see result.h. */
+#include "result.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+#include "log.h"
+
+#define PAGE_ROWS 512
+#define PAGE_BYTES (256u << 10)
+#define PAGES_PER_TXN 16
+
+/* --- cell encoding ------------------------------------------------------ */
+
+static int put_varint(struct vo_buf *b, uint64_t v)
+{
+	unsigned char tmp[10];
+	size_t n = 0;
+
+	do {
+		unsigned char ch = v & 0x7f;
+		v >>= 7;
+		tmp[n++] = ch | (v ? 0x80 : 0);
+	} while (v);
+	return vo_buf_add(b, tmp, n);
+}
+
+static int get_varint(const unsigned char **p, const unsigned char *end, uint64_t *v)
+{
+	uint64_t r = 0;
+	int shift = 0;
+
+	while (*p < end && shift < 64) {
+		unsigned char ch = *(*p)++;
+		r |= (uint64_t)(ch & 0x7f) << shift;
+		if (!(ch & 0x80)) {
+			*v = r;
+			return 0;
+		}
+		shift += 7;
+	}
+	return -EIO;
+}
+
+static int encode_row(struct vo_buf *b, const struct vo_cell *c, size_t n)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < n && !rc; i++) {
+		if (c[i].null) {
+			rc = put_varint(b, 0);
+			continue;
+		}
+		rc = put_varint(b, (uint64_t)c[i].len + 1);
+		if (!rc)
+			rc = vo_buf_add(b, c[i].s, c[i].len);
+		if (!rc)
+			rc = vo_buf_addc(b, '\0');
+	}
+	return rc;
+}
+
+/* Decode one row of n cells starting at *p. */
+static int decode_row(const unsigned char **p, const unsigned char *end,
+		      struct vo_cell *c, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		uint64_t v;
+		if (get_varint(p, end, &v))
+			return -EIO;
+		if (v == 0) {
+			c[i] = (struct vo_cell){.s = "", .len = 0, .null = 1};
+			continue;
+		}
+		v--;
+		if ((uint64_t)(end - *p) < v + 1 || (*p)[v] != '\0')
+			return -EIO;
+		c[i] = (struct vo_cell){.s = (const char *)*p, .len = (size_t)v, .null = 0};
+		*p += v + 1;
+	}
+	return 0;
+}
+
+/* --- stored metadata: the pieces of the renderings around the rows ------- */
+
+static int put_str(struct vo_buf *b, const char *s, size_t n)
+{
+	int rc = put_varint(b, n);
+	return rc ? rc : vo_buf_add(b, s, n);
+}
+
+static int get_str(const unsigned char **p, const unsigned char *end,
+		   const char **s, size_t *n)
+{
+	uint64_t v;
+
+	if (get_varint(p, end, &v) || (uint64_t)(end - *p) < v)
+		return -EIO;
+	*s = (const char *)*p;
+	*n = (size_t)v;
+	*p += v;
+	return 0;
+}
+
+/* meta blob: nfields, csv head, vot head, vot tail, then per field: name,
+ * datatype, arraysize, ucd, utype, xtype, unit (kept for products) */
+struct stored_meta {
+	size_t nfields;
+	const char *csv_head, *vot_head, *vot_tail;
+	size_t csv_head_len, vot_head_len, vot_tail_len;
+};
+
+static int parse_meta(const struct vo_buf *b, struct stored_meta *m)
+{
+	const unsigned char *p = (const unsigned char *)b->p, *end = p + b->len;
+	uint64_t nf;
+
+	if (!b->p || get_varint(&p, end, &nf))
+		return -EIO;
+	m->nfields = (size_t)nf;
+	if (get_str(&p, end, &m->csv_head, &m->csv_head_len) ||
+	    get_str(&p, end, &m->vot_head, &m->vot_head_len) ||
+	    get_str(&p, end, &m->vot_tail, &m->vot_tail_len))
+		return -EIO;
+	return 0;
+}
+
+/* --- writer ------------------------------------------------------------------ */
+
+struct result_writer {
+	int64_t qid;
+	struct vo_buf page;        /* encoded rows of the current page */
+	struct vo_buf scratch;     /* one rendered row, to count its bytes */
+	struct db_page cur;
+	int64_t csv_body, vot_body;   /* bytes of rows so far */
+	int64_t rows;
+	int in_txn, pages_in_txn;
+	int have_meta;
+	size_t nfields;
+	/* the meta pieces, until finish */
+	struct vo_buf csv_head;
+	struct vo_buf fields_blob;    /* per-field strings for the meta blob */
+	struct vo_buf table_xml, resource_xml;
+	char **field_xml;
+};
+
+struct result_writer *result_writer_new(int64_t qid)
+{
+	struct result_writer *w = calloc(1, sizeof *w);
+
+	if (w) {
+		w->qid = qid;
+		w->page.cap = PAGE_BYTES + VO_VOT_MAX_CELL * 2;
+		w->scratch.cap = VO_VOT_MAX_CELL * 8;
+	}
+	return w;
+}
+
+static void free_field_xml(struct result_writer *w)
+{
+	if (w->field_xml) {
+		for (size_t i = 0; i < w->nfields; i++)
+			free(w->field_xml[i]);
+		free(w->field_xml);
+		w->field_xml = NULL;
+	}
+}
+
+void result_writer_free(struct result_writer *w)
+{
+	if (!w)
+		return;
+	if (w->in_txn)
+		db_rollback();
+	vo_buf_free(&w->page);
+	vo_buf_free(&w->scratch);
+	vo_buf_free(&w->csv_head);
+	vo_buf_free(&w->fields_blob);
+	vo_buf_free(&w->table_xml);
+	vo_buf_free(&w->resource_xml);
+	free_field_xml(w);
+	free(w);
+}
+
+int64_t result_writer_rows(const struct result_writer *w)
+{
+	return w->rows;
+}
+
+int result_writer_begin(struct result_writer *w)
+{
+	int rc;
+
+	if (w->in_txn) {
+		db_rollback();
+		w->in_txn = 0;
+	}
+	vo_buf_reset(&w->page);
+	vo_buf_reset(&w->csv_head);
+	vo_buf_reset(&w->fields_blob);
+	vo_buf_reset(&w->table_xml);
+	vo_buf_reset(&w->resource_xml);
+	free_field_xml(w);
+	memset(&w->cur, 0, sizeof w->cur);
+	w->csv_body = w->vot_body = w->rows = 0;
+	w->have_meta = 0;
+	w->nfields = 0;
+	w->pages_in_txn = 0;
+	if ((rc = db_begin()))
+		return rc;
+	w->in_txn = 1;
+	return db_result_drop(w->qid);
+}
+
+int result_writer_meta(struct result_writer *w, const struct vo_table_meta *m)
+{
+	int rc;
+
+	if (w->have_meta)
+		return 0;
+	w->have_meta = 1;
+	w->nfields = m->nfields;
+	w->field_xml = calloc(m->nfields ? m->nfields : 1, sizeof *w->field_xml);
+	if (!w->field_xml)
+		return -ENOMEM;
+	if ((rc = vo_csv_header(&w->csv_head, m)))
+		return rc;
+	for (size_t i = 0; i < m->nfields; i++) {
+		const struct vo_field *f = &m->fields[i];
+		const char *v[] = {f->name, f->datatype, f->arraysize, f->ucd, f->utype,
+				   f->xtype, f->unit};
+		w->field_xml[i] = strdup(f->xml ? f->xml : "");
+		if (!w->field_xml[i])
+			return -ENOMEM;
+		for (size_t k = 0; k < sizeof v / sizeof v[0]; k++)
+			if ((rc = put_str(&w->fields_blob, v[k] ? v[k] : "", v[k] ? strlen(v[k]) : 0)))
+				return rc;
+	}
+	if ((rc = vo_buf_adds(&w->table_xml, m->table_xml ? m->table_xml : "")))
+		return rc;
+	return vo_buf_adds(&w->resource_xml, m->resource_xml ? m->resource_xml : "");
+}
+
+static int flush_page(struct result_writer *w)
+{
+	int rc;
+
+	if (!w->cur.nrows)
+		return 0;
+	rc = db_result_add_page(w->qid, &w->cur, w->page.p, w->page.len);
+	if (rc)
+		return rc;
+	w->cur.page++;
+	w->cur.first_row += w->cur.nrows;
+	w->cur.nrows = 0;
+	w->cur.csv_off = w->csv_body;
+	w->cur.vot_off = w->vot_body;
+	vo_buf_reset(&w->page);
+	/* short transactions: other writers wait at most for one batch */
+	if (++w->pages_in_txn >= PAGES_PER_TXN) {
+		if ((rc = db_commit()))
+			return rc;
+		w->in_txn = 0;
+		if ((rc = db_begin()))
+			return rc;
+		w->in_txn = 1;
+		w->pages_in_txn = 0;
+	}
+	return 0;
+}
+
+int result_writer_row(struct result_writer *w, const struct vo_cell *c, size_t n)
+{
+	int rc;
+
+	if (!w->have_meta || n != w->nfields) {
+		vo_error("result of query %lld: row with %zu cells, table has %zu fields",
+			 (long long)w->qid, n, w->nfields);
+		return -EIO;
+	}
+	vo_buf_reset(&w->scratch);
+	if ((rc = vo_csv_row(&w->scratch, c, n)))
+		return rc;
+	w->csv_body += (int64_t)w->scratch.len;
+	vo_buf_reset(&w->scratch);
+	if ((rc = vo_votable_write_row(&w->scratch, c, n)))
+		return rc;
+	w->vot_body += (int64_t)w->scratch.len;
+	if ((rc = encode_row(&w->page, c, n)))
+		return rc;
+	w->cur.nrows++;
+	w->rows++;
+	if (w->cur.nrows >= PAGE_ROWS || w->page.len >= PAGE_BYTES)
+		return flush_page(w);
+	return 0;
+}
+
+/* A meta struct rebuilt from what the writer kept: write_head needs only
+ * the xml pieces. */
+static int render_head_tail(struct result_writer *w, int overflow,
+			    struct vo_buf *head, struct vo_buf *tail)
+{
+	struct vo_field *f = calloc(w->nfields ? w->nfields : 1, sizeof *f);
+	struct vo_table_meta m = {.nfields = w->nfields, .fields = f,
+				  .table_xml = w->table_xml.p ? w->table_xml.p : "",
+				  .resource_xml = w->resource_xml.p ? w->resource_xml.p : ""};
+	const char *st = overflow ? "OVERFLOW" : "OK";
+	int rc;
+
+	if (!f)
+		return -ENOMEM;
+	for (size_t i = 0; i < w->nfields; i++)
+		f[i].xml = w->field_xml[i];
+	rc = vo_votable_write_head(head, &m, st, "");
+	if (!rc)
+		rc = vo_votable_write_tail(tail, st, "");
+	free(f);
+	return rc;
+}
+
+int result_writer_finish(struct result_writer *w, int overflow,
+			 int64_t *nrows, int64_t *csv_size, int64_t *vot_size)
+{
+	struct vo_buf head = VO_BUF_INIT, tail = VO_BUF_INIT, meta = VO_BUF_INIT;
+	int rc;
+
+	if (!w->have_meta) {
+		vo_error("result of query %lld: no table metadata", (long long)w->qid);
+		return -EIO;
+	}
+	if ((rc = flush_page(w)))
+		goto out;
+	if ((rc = render_head_tail(w, overflow, &head, &tail)))
+		goto out;
+	rc = put_varint(&meta, w->nfields);
+	if (!rc) rc = put_str(&meta, w->csv_head.p, w->csv_head.len);
+	if (!rc) rc = put_str(&meta, head.p, head.len);
+	if (!rc) rc = put_str(&meta, tail.p, tail.len);
+	if (!rc) rc = vo_buf_add(&meta, w->fields_blob.p ? w->fields_blob.p : "", w->fields_blob.len);
+	if (!rc) rc = db_result_set_meta(w->qid, meta.p, meta.len);
+	if (rc)
+		goto out;
+	*nrows = w->rows;
+	*csv_size = (int64_t)w->csv_head.len + w->csv_body;
+	*vot_size = (int64_t)head.len + w->vot_body + (int64_t)tail.len;
+	/* the transaction stays open: the caller commits it with the query row */
+out:
+	vo_buf_free(&head);
+	vo_buf_free(&tail);
+	vo_buf_free(&meta);
+	return rc;
+}
+
+int result_writer_commit(struct result_writer *w)
+{
+	int rc;
+
+	if (!w->in_txn)
+		return 0;
+	rc = db_commit();
+	if (!rc)
+		w->in_txn = 0;
+	return rc;
+}
+
+/* --- reader ------------------------------------------------------------------ */
+
+struct result_reader {
+	pthread_mutex_t lock;
+	int64_t qid;
+	enum result_kind kind;
+	int64_t size;
+	struct vo_buf meta_blob;
+	struct stored_meta meta;
+	int have_meta;
+	struct vo_buf pagedata;
+	struct vo_buf text;          /* the current page rendered */
+	int64_t text_off;            /* body offset of text, -1: none */
+	struct vo_cell *cells;
+};
+
+struct result_reader *result_reader_new(int64_t qid, enum result_kind kind, int64_t size)
+{
+	struct result_reader *r = calloc(1, sizeof *r);
+
+	if (!r)
+		return NULL;
+	pthread_mutex_init(&r->lock, NULL);
+	r->qid = qid;
+	r->kind = kind;
+	r->size = size;
+	r->text_off = -1;
+	return r;
+}
+
+void result_reader_free(struct result_reader *r)
+{
+	if (!r)
+		return;
+	vo_buf_free(&r->meta_blob);
+	vo_buf_free(&r->pagedata);
+	vo_buf_free(&r->text);
+	free(r->cells);
+	pthread_mutex_destroy(&r->lock);
+	free(r);
+}
+
+static int load_meta(struct result_reader *r)
+{
+	int rc;
+
+	if (r->have_meta)
+		return 0;
+	rc = db_result_get_meta(r->qid, &r->meta_blob);
+	if (rc)
+		return rc == -ENODATA || rc == -ENOENT ? -EIO : rc;
+	if (parse_meta(&r->meta_blob, &r->meta))
+		return -EIO;
+	r->cells = calloc(r->meta.nfields ? r->meta.nfields : 1, sizeof *r->cells);
+	if (!r->cells)
+		return -ENOMEM;
+	r->have_meta = 1;
+	return 0;
+}
+
+/* Render the page that holds body offset off into r->text. */
+static int load_page(struct result_reader *r, int64_t off)
+{
+	struct db_page pg;
+	const unsigned char *p, *end;
+	int rc;
+
+	rc = db_result_find_page(r->qid, r->kind, off, &pg, &r->pagedata);
+	if (rc)
+		return rc == -ENOENT ? -EIO : rc;
+	vo_buf_reset(&r->text);
+	p = (const unsigned char *)r->pagedata.p;
+	end = p + r->pagedata.len;
+	for (int64_t i = 0; i < pg.nrows; i++) {
+		if (decode_row(&p, end, r->cells, r->meta.nfields))
+			return -EIO;
+		rc = r->kind == RESULT_CSV ? vo_csv_row(&r->text, r->cells, r->meta.nfields)
+					   : vo_votable_write_row(&r->text, r->cells, r->meta.nfields);
+		if (rc)
+			return rc;
+	}
+	if (p != end)
+		return -EIO;
+	r->text_off = r->kind == RESULT_CSV ? pg.csv_off : pg.vot_off;
+	return 0;
+}
+
+static size_t copy_part(char *dst, size_t want, const char *src, size_t srclen,
+			int64_t src_off, int64_t off)
+{
+	size_t k;
+
+	if (off < src_off || off >= src_off + (int64_t)srclen)
+		return 0;
+	k = srclen - (size_t)(off - src_off);
+	if (k > want)
+		k = want;
+	memcpy(dst, src + (off - src_off), k);
+	return k;
+}
+
+ssize_t result_read(struct result_reader *r, char *buf, size_t size, off_t off)
+{
+	size_t done = 0;
+	int64_t head_len, tail_len, body_len;
+	const char *head, *tail;
+	int rc = 0;
+
+	pthread_mutex_lock(&r->lock);
+	if ((rc = load_meta(r)))
+		goto out;
+	head = r->kind == RESULT_CSV ? r->meta.csv_head : r->meta.vot_head;
+	head_len = (int64_t)(r->kind == RESULT_CSV ? r->meta.csv_head_len : r->meta.vot_head_len);
+	tail = r->kind == RESULT_CSV ? "" : r->meta.vot_tail;
+	tail_len = r->kind == RESULT_CSV ? 0 : (int64_t)r->meta.vot_tail_len;
+	body_len = r->size - head_len - tail_len;
+	if (body_len < 0) {
+		rc = -EIO;
+		goto out;
+	}
+	if (off >= r->size)
+		goto out;
+	if ((int64_t)size > r->size - off)
+		size = (size_t)(r->size - off);
+	while (done < size) {
+		int64_t pos = off + (int64_t)done;
+		size_t k;
+		if (pos < head_len) {
+			k = copy_part(buf + done, size - done, head, (size_t)head_len, 0, pos);
+		} else if (pos < head_len + body_len) {
+			int64_t bpos = pos - head_len;
+			if (r->text_off < 0 || bpos < r->text_off ||
+			    bpos >= r->text_off + (int64_t)r->text.len) {
+				if ((rc = load_page(r, bpos)))
+					goto out;
+			}
+			k = copy_part(buf + done, size - done, r->text.p, r->text.len,
+				      r->text_off, bpos);
+			if (k > (size_t)(body_len - bpos))
+				k = (size_t)(body_len - bpos);
+		} else {
+			k = copy_part(buf + done, size - done, tail, (size_t)tail_len,
+				      head_len + body_len, pos);
+		}
+		if (k == 0) {
+			rc = -EIO;   /* the stored pages do not cover this offset */
+			goto out;
+		}
+		done += k;
+	}
+out:
+	if (rc)
+		vo_error("result of query %lld (%s): stored data inconsistent at offset %lld: %s",
+			 (long long)r->qid, r->kind == RESULT_CSV ? "csv" : "votable",
+			 (long long)off, strerror(-rc));
+	pthread_mutex_unlock(&r->lock);
+	return rc ? rc : (ssize_t)done;
+}
+
+/* --- small results into memory ------------------------------------------------- */
+
+int csv_sink_meta(void *ud, const struct vo_table_meta *m)
+{
+	struct csv_sink *s = ud;
+	return vo_csv_header(&s->out, m);
+}
+
+int csv_sink_row(void *ud, const struct vo_cell *c, size_t n)
+{
+	struct csv_sink *s = ud;
+	s->nrows++;
+	return vo_csv_row(&s->out, c, n);
+}

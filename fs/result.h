@@ -1,0 +1,57 @@
+/* fs/result.h - storing a streamed result and rendering it as CSV/VOTable.
+ *
+ * Rows arrive from the VOTable reader (vo/votable.h) and are stored in
+ * pages of encoded cells (each cell: a varint of len+1, 0 for null, then
+ * the bytes and a NUL).  While storing, the length of every row in both
+ * renderings is counted, so each page records where it starts in
+ * result.csv and result.vot: `ls -l` knows the exact sizes and a read at
+ * any offset renders only the page it needs.
+ *
+ * The writer owns its buffers; it writes through db.h on the calling
+ * thread.  A reader belongs to one open file and is safe to call from
+ * several threads (it locks itself).
+ */
+#ifndef FS_RESULT_H
+#define FS_RESULT_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "buf.h"
+#include "votable.h"
+
+enum result_kind { RESULT_CSV = 0, RESULT_VOT = 1 };
+
+struct result_writer;
+struct result_writer *result_writer_new(int64_t qid);
+void result_writer_free(struct result_writer *w);
+/* Forget everything stored for this query so far (a new attempt). */
+int result_writer_begin(struct result_writer *w);
+int result_writer_meta(struct result_writer *w, const struct vo_table_meta *m);
+int result_writer_row(struct result_writer *w, const struct vo_cell *c, size_t n);
+/* Store the last page and the rendered head and tail; report the totals. */
+int result_writer_finish(struct result_writer *w, int overflow,
+			 int64_t *nrows, int64_t *csv_size, int64_t *vot_size);
+/* Commit what finish stored (the caller may add to the transaction first:
+ * finish leaves it open). */
+int result_writer_commit(struct result_writer *w);
+int64_t result_writer_rows(const struct result_writer *w);
+
+struct result_reader;
+/* size: the total file size recorded when the result was stored */
+struct result_reader *result_reader_new(int64_t qid, enum result_kind kind,
+					int64_t size);
+void result_reader_free(struct result_reader *r);
+/* Bytes read, or a negative errno (-EIO with a log line when the stored
+ * data is inconsistent). */
+ssize_t result_read(struct result_reader *r, char *buf, size_t size, off_t off);
+
+/* Render a whole small result (samples): meta + rows -> CSV in memory. */
+struct csv_sink {
+	struct vo_buf out;
+	size_t nrows;
+};
+int csv_sink_meta(void *ud, const struct vo_table_meta *m);
+int csv_sink_row(void *ud, const struct vo_cell *c, size_t n);
+
+#endif

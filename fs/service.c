@@ -1,0 +1,575 @@
+/* fs/service.c - service metadata with caching; see service.h. */
+#include "service.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "db.h"
+#include "log.h"
+#include "names.h"
+#include "result.h"
+#include "tap.h"
+#include "vosi.h"
+
+struct svc_state {
+	pthread_mutex_t meta_lock;     /* one metadata fetch at a time */
+	pthread_mutex_t sample_lock;
+	double fail_caps, fail_tables, fail_examples;   /* time of last failure */
+	int fail_tables_rc;
+	char error[VO_ERR_MSG];
+};
+
+static const struct config *cfg;
+static struct svc_state *states;
+static pthread_mutex_t err_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static double now_wall(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static struct svc_state *state(const struct service_conf *s)
+{
+	return &states[s - cfg->svcs];
+}
+
+int svc_init(const struct config *c)
+{
+	cfg = c;
+	states = calloc(c->nsvcs ? c->nsvcs : 1, sizeof *states);
+	if (!states)
+		return -ENOMEM;
+	for (size_t i = 0; i < c->nsvcs; i++) {
+		pthread_mutex_init(&states[i].meta_lock, NULL);
+		pthread_mutex_init(&states[i].sample_lock, NULL);
+	}
+	return 0;
+}
+
+void svc_shutdown(void)
+{
+	if (!states)
+		return;
+	for (size_t i = 0; i < cfg->nsvcs; i++) {
+		pthread_mutex_destroy(&states[i].meta_lock);
+		pthread_mutex_destroy(&states[i].sample_lock);
+	}
+	free(states);
+	states = NULL;
+}
+
+const struct config *svc_config(void)
+{
+	return cfg;
+}
+
+static void set_error(const struct service_conf *s, const struct vo_err *e)
+{
+	pthread_mutex_lock(&err_lock);
+	snprintf(state(s)->error, sizeof state(s)->error, "%s", e ? e->msg : "");
+	pthread_mutex_unlock(&err_lock);
+}
+
+void svc_last_error(const struct service_conf *s, char *out, size_t n)
+{
+	pthread_mutex_lock(&err_lock);
+	snprintf(out, n, "%s", state(s)->error);
+	pthread_mutex_unlock(&err_lock);
+}
+
+/* The stored time of a fetch, 0 when never. */
+static double stored_time(const char *svc, const char *key)
+{
+	struct vo_buf b = VO_BUF_INIT;
+	double t = 0;
+
+	if (db_svc_get(svc, key, &b) == 0 && b.p)
+		t = strtod(b.p, NULL);
+	vo_buf_free(&b);
+	return t;
+}
+
+static void store_time(const char *svc, const char *key)
+{
+	char v[64];
+	int n = snprintf(v, sizeof v, "%.3f", now_wall());
+
+	db_svc_set(svc, key, v, (size_t)n);
+}
+
+/* Whether a piece stored at time t should be fetched now. */
+static int due(double t, double last_fail)
+{
+	double now = now_wall();
+
+	if (last_fail > 0 && now - last_fail < SVC_RETRY_S)
+		return 0;
+	return t <= 0 || now - t > cfg->meta_ttl;
+}
+
+/* --- capabilities ------------------------------------------------------------ */
+
+static int fetch_caps(const struct service_conf *s)
+{
+	struct vo_caps caps;
+	struct vo_buf raw = VO_BUF_INIT, about = VO_BUF_INIT;
+	struct vo_err err = {0};
+	int rc;
+
+	rc = vo_vosi_fetch_caps(s->url, &caps, &raw, &err);
+	if (rc) {
+		vo_warn("service %s: %s", s->name, err.msg);
+		state(s)->fail_caps = now_wall();
+		set_error(s, &err);
+		return rc;
+	}
+	rc = vo_caps_describe(&caps, s->name, s->url, &about);
+	if (!rc) rc = db_begin();
+	if (!rc) {
+		db_svc_set(s->name, "caps_xml", raw.p, raw.len);
+		db_svc_set(s->name, "about", about.p, about.len);
+		if (caps.tables_url)
+			db_svc_set(s->name, "tables_url", caps.tables_url, strlen(caps.tables_url));
+		if (caps.examples_url)
+			db_svc_set(s->name, "examples_url", caps.examples_url, strlen(caps.examples_url));
+		else
+			db_svc_del(s->name, "examples_url");
+		store_time(s->name, "caps_at");
+		rc = db_commit();
+	}
+	state(s)->fail_caps = 0;
+	set_error(s, NULL);
+	vo_caps_free(&caps);
+	vo_buf_free(&raw);
+	vo_buf_free(&about);
+	return rc;
+}
+
+static int caps_ensure(const struct service_conf *s)
+{
+	int rc = 0;
+
+	pthread_mutex_lock(&state(s)->meta_lock);
+	if (due(stored_time(s->name, "caps_at"), state(s)->fail_caps))
+		rc = fetch_caps(s);
+	pthread_mutex_unlock(&state(s)->meta_lock);
+	return rc;
+}
+
+int svc_about(const struct service_conf *s, struct vo_buf *out)
+{
+	char e[VO_ERR_MSG];
+	int have;
+
+	caps_ensure(s);
+	vo_buf_reset(out);
+	have = db_svc_get(s->name, "about", out) == 0;
+	svc_last_error(s, e, sizeof e);
+	if (!have) {
+		vo_buf_addf(out, "service               %s\nTAP base URL          %s\n",
+			    s->name, s->url);
+		vo_buf_addf(out, "capabilities          not available: %s\n",
+			    e[0] ? e : "not fetched yet");
+	} else if (e[0]) {
+		vo_buf_addf(out, "last refresh failed   %s\n", e);
+	}
+	return out->p ? 0 : -ENOMEM;
+}
+
+int svc_capabilities(const struct service_conf *s, struct vo_buf *out)
+{
+	caps_ensure(s);
+	vo_buf_reset(out);
+	return db_svc_get(s->name, "caps_xml", out) == 0 ? 0 : -ENODATA;
+}
+
+static void service_url(const struct service_conf *s, const char *key,
+			const char *fallback, char *out, size_t n)
+{
+	struct vo_buf b = VO_BUF_INIT;
+
+	caps_ensure(s);
+	if (db_svc_get(s->name, key, &b) == 0 && b.p && b.len)
+		snprintf(out, n, "%s", b.p);
+	else if (fallback)
+		snprintf(out, n, "%s/%s", s->url, fallback);
+	else
+		out[0] = '\0';
+	vo_buf_free(&b);
+}
+
+/* --- tables --------------------------------------------------------------------- */
+
+static int columns_csv(const struct vo_table *t, struct vo_buf *out)
+{
+	static const char *const hdr[] = {"name", "datatype", "arraysize", "unit", "ucd",
+					  "utype", "xtype", "description"};
+	struct vo_cell c[8];
+	int rc;
+
+	for (int i = 0; i < 8; i++)
+		c[i] = (struct vo_cell){.s = hdr[i], .len = strlen(hdr[i])};
+	if ((rc = vo_csv_row(out, c, 8)))
+		return rc;
+	for (size_t k = 0; k < t->ncols; k++) {
+		const struct vo_column *col = &t->cols[k];
+		const char *v[8] = {col->name, col->datatype, col->arraysize, col->unit,
+				    col->ucd, col->utype, col->xtype, col->description};
+		for (int i = 0; i < 8; i++)
+			c[i] = (struct vo_cell){.s = v[i] ? v[i] : "", .len = v[i] ? strlen(v[i]) : 0,
+						.null = !v[i]};
+		if ((rc = vo_csv_row(out, c, 8)))
+			return rc;
+	}
+	return 0;
+}
+
+struct list_ctx {
+	const struct service_conf *s;
+	size_t n;
+};
+
+static int table_seen(void *ud, const struct vo_table *t)
+{
+	struct list_ctx *ctx = ud;
+	struct db_table_row row = {.name = t->name, .description = t->description,
+				   .title = t->title, .type = t->type};
+	int rc = db_tables_add(ctx->s->name, &row);
+
+	/* services that ignore detail=min send the columns along: keep them */
+	if (!rc && t->ncols) {
+		struct vo_buf csv = VO_BUF_INIT;
+		if (columns_csv(t, &csv) == 0)
+			db_table_set(ctx->s->name, t->name, "columns_csv", csv.p, csv.len);
+		vo_buf_free(&csv);
+	}
+	ctx->n++;
+	return rc;
+}
+
+/* TAP_SCHEMA, for services whose VOSI tables endpoint fails */
+static int schema_meta(void *ud, const struct vo_table_meta *m)
+{
+	return 0;
+}
+
+static int schema_row(void *ud, const struct vo_cell *c, size_t n)
+{
+	struct list_ctx *ctx = ud;
+	struct db_table_row row = {0};
+
+	if (n < 3 || c[0].null)
+		return 0;
+	row.name = c[0].s;
+	row.description = c[1].null ? NULL : c[1].s;
+	row.type = c[2].null ? NULL : c[2].s;
+	ctx->n++;
+	return db_tables_add(ctx->s->name, &row);
+}
+
+static int tables_from_tap_schema(const struct service_conf *s, struct list_ctx *ctx,
+				  struct vo_err *err)
+{
+	struct vo_tap_query q = {.base_url = s->url, .maxrec = -1, .sync = 1,
+				 .timeout_s = 600,
+				 .adql = "SELECT table_name, description, table_type FROM TAP_SCHEMA.tables"};
+	struct vo_tap_hooks h = {.ud = ctx, .rows = {.meta = schema_meta, .row = schema_row}};
+	struct vo_tap_outcome out;
+
+	return vo_tap_run(&q, &h, &out, err);
+}
+
+static int fetch_tables(const struct service_conf *s)
+{
+	char url[2048];
+	struct list_ctx ctx = {.s = s};
+	struct vo_err err = {0};
+	int rc;
+
+	service_url(s, "tables_url", "tables", url, sizeof url);
+	if ((rc = db_tables_begin(s->name)))
+		return rc;
+	rc = vo_vosi_fetch_tables(url, 1, table_seen, &ctx, &err);
+	if (rc && rc != -EIO && rc != -ENOMEM) {
+		struct vo_err err2 = {0};
+		vo_warn("service %s: %s; trying TAP_SCHEMA", s->name, err.msg);
+		db_tables_commit(s->name, 0);
+		if ((rc = db_tables_begin(s->name)))
+			return rc;
+		ctx.n = 0;
+		rc = tables_from_tap_schema(s, &ctx, &err2);
+		if (rc) {
+			char first[VO_ERR_MSG];
+			snprintf(first, sizeof first, "%s", err.msg);
+			vo_err_clear(&err);
+			vo_err_set(&err, -rc, "%s; TAP_SCHEMA: %s", first, err2.msg);
+		}
+	}
+	if (rc) {
+		db_tables_commit(s->name, 0);
+		vo_warn("service %s: table list: %s", s->name, err.msg);
+		state(s)->fail_tables = now_wall();
+		state(s)->fail_tables_rc = rc;
+		set_error(s, &err);
+		return rc;
+	}
+	rc = db_tables_commit(s->name, 1);
+	if (!rc)
+		store_time(s->name, "tables_at");
+	vo_info("service %s: %zu tables", s->name, ctx.n);
+	state(s)->fail_tables = 0;
+	return rc;
+}
+
+int svc_tables_ensure(const struct service_conf *s)
+{
+	double t;
+	int rc = 0;
+
+	pthread_mutex_lock(&state(s)->meta_lock);
+	t = stored_time(s->name, "tables_at");
+	if (due(t, state(s)->fail_tables)) {
+		pthread_mutex_unlock(&state(s)->meta_lock);
+		caps_ensure(s);   /* for the tables URL; takes the lock itself */
+		pthread_mutex_lock(&state(s)->meta_lock);
+		t = stored_time(s->name, "tables_at");
+		if (due(t, state(s)->fail_tables))
+			rc = fetch_tables(s);
+		if (rc && t > 0)
+			rc = 0;   /* an older list is still good to show */
+	} else if (t <= 0 && state(s)->fail_tables > 0) {
+		rc = state(s)->fail_tables_rc;
+	}
+	pthread_mutex_unlock(&state(s)->meta_lock);
+	return rc;
+}
+
+struct one_table {
+	struct vo_buf *out;
+	int found;
+};
+
+static int one_table_seen(void *ud, const struct vo_table *t)
+{
+	struct one_table *o = ud;
+
+	if (o->found++)
+		return 0;
+	return columns_csv(t, o->out);
+}
+
+static int columns_from_tap_schema(const struct service_conf *s, const char *table,
+				   struct vo_buf *out, struct vo_err *err)
+{
+	struct vo_buf adql = VO_BUF_INIT;
+	struct csv_sink sink = {.out = VO_BUF_INIT};
+	struct vo_tap_query q = {.base_url = s->url, .maxrec = -1, .sync = 1, .timeout_s = 300};
+	struct vo_tap_hooks h = {.ud = &sink, .rows = {.meta = csv_sink_meta, .row = csv_sink_row}};
+	struct vo_tap_outcome res;
+	int rc;
+
+	vo_buf_adds(&adql, "SELECT column_name AS name, datatype, arraysize, unit, ucd, utype,"
+		    " xtype, description FROM TAP_SCHEMA.columns WHERE table_name = '");
+	for (const char *p = table; *p; p++)
+		vo_buf_add(&adql, *p == '\'' ? "''" : p, *p == '\'' ? 2 : 1);
+	vo_buf_adds(&adql, "'");
+	q.adql = adql.p;
+	rc = vo_tap_run(&q, &h, &res, err);
+	if (!rc && sink.nrows == 0)
+		rc = vo_err_set(err, ENOENT, "TAP_SCHEMA.columns has no columns for %s", table);
+	if (!rc) {
+		vo_buf_reset(out);
+		rc = vo_buf_add(out, sink.out.p, sink.out.len);
+	}
+	vo_buf_free(&adql);
+	vo_buf_free(&sink.out);
+	return rc;
+}
+
+int svc_table_columns(const struct service_conf *s, const char *table, struct vo_buf *out)
+{
+	char url[2048];
+	struct one_table o = {.out = out};
+	struct vo_err err = {0};
+	int rc;
+
+	vo_buf_reset(out);
+	if (db_table_get(s->name, table, "columns_csv", out) == 0)
+		return 0;
+	service_url(s, "tables_url", "tables", url, sizeof url);
+	pthread_mutex_lock(&state(s)->sample_lock);
+	if (db_table_get(s->name, table, "columns_csv", out) == 0) {
+		pthread_mutex_unlock(&state(s)->sample_lock);
+		return 0;
+	}
+	vo_buf_reset(out);
+	rc = vo_vosi_fetch_table(url, table, one_table_seen, &o, &err);
+	if (!rc && !o.found)
+		rc = vo_err_set(&err, ENOENT, "GET %s/%s: no table in the answer", url, table);
+	if (rc && rc != -ECANCELED) {
+		struct vo_err err2 = {0};
+		vo_buf_reset(out);
+		rc = columns_from_tap_schema(s, table, out, &err2);
+		if (rc)
+			vo_warn("service %s: columns of %s: %s; TAP_SCHEMA: %s", s->name, table,
+				err.msg, err2.msg);
+	}
+	if (!rc)
+		rc = db_table_set(s->name, table, "columns_csv", out->p, out->len);
+	pthread_mutex_unlock(&state(s)->sample_lock);
+	return rc;
+}
+
+int svc_table_description(const struct service_conf *s, const char *table, struct vo_buf *out)
+{
+	int rc;
+
+	vo_buf_reset(out);
+	rc = db_table_get(s->name, table, "description", out);
+	if (rc == -ENODATA)
+		rc = 0;
+	if (!rc && out->len && out->p[out->len - 1] != '\n')
+		rc = vo_buf_addc(out, '\n');
+	return rc;
+}
+
+int svc_table_sample(const struct service_conf *s, const char *table, int fetch,
+		     struct vo_buf *out)
+{
+	struct vo_buf adql = VO_BUF_INIT;
+	struct csv_sink sink = {.out = VO_BUF_INIT};
+	struct vo_tap_query q = {.base_url = s->url, .maxrec = 100, .sync = 1, .timeout_s = 600};
+	struct vo_tap_hooks h = {.ud = &sink, .rows = {.meta = csv_sink_meta, .row = csv_sink_row}};
+	struct vo_tap_outcome res;
+	struct vo_err err = {0};
+	int rc;
+
+	vo_buf_reset(out);
+	if (db_table_get(s->name, table, "sample_csv", out) == 0)
+		return 0;
+	if (!fetch)
+		return -ENODATA;
+	pthread_mutex_lock(&state(s)->sample_lock);
+	if (db_table_get(s->name, table, "sample_csv", out) == 0) {
+		rc = 0;
+		goto out;
+	}
+	sink.out.cap = 64u << 20;
+	vo_buf_addf(&adql, "SELECT TOP 100 * FROM %s", table);
+	q.adql = adql.p;
+	rc = vo_tap_run(&q, &h, &res, &err);
+	if (rc) {
+		vo_error("service %s: sample of %s: %s", s->name, table, err.msg);
+		goto out;
+	}
+	vo_buf_reset(out);
+	rc = vo_buf_add(out, sink.out.p, sink.out.len);
+	if (!rc)
+		rc = db_table_set(s->name, table, "sample_csv", out->p, out->len);
+out:
+	pthread_mutex_unlock(&state(s)->sample_lock);
+	vo_buf_free(&adql);
+	vo_buf_free(&sink.out);
+	return rc;
+}
+
+/* --- examples -------------------------------------------------------------------- */
+
+struct ex_ctx {
+	const struct service_conf *s;
+	size_t n;
+};
+
+static int example_seen(void *ud, const char *id, const char *name, const char *query)
+{
+	struct ex_ctx *ctx = ud;
+	char fname[200], esc[240];
+	struct vo_buf text = VO_BUF_INIT, old = VO_BUF_INIT;
+	int rc;
+
+	ctx->n++;
+	if (id && *id)
+		snprintf(fname, sizeof fname, "%s", id);
+	else
+		snprintf(fname, sizeof fname, "example-%zu", ctx->n);
+	if (name_escape(fname, esc, sizeof esc - 8) < 0)
+		snprintf(esc, sizeof esc, "example-%zu", ctx->n);
+	/* ids are meant to be unique; keep both when they are not */
+	if (db_example_get(ctx->s->name, esc, &old) == 0)
+		snprintf(esc + strlen(esc), 8, "-%zu", ctx->n);
+	vo_buf_free(&old);
+	if (name && *name) {
+		vo_buf_adds(&text, "-- ");
+		vo_buf_adds(&text, name);
+		vo_buf_addc(&text, '\n');
+	}
+	vo_buf_adds(&text, query);
+	while (text.len && (text.p[text.len - 1] == '\n' || text.p[text.len - 1] == ' '))
+		text.p[--text.len] = '\0';
+	vo_buf_addc(&text, '\n');
+	rc = text.p ? db_example_add(ctx->s->name, esc, text.p) : -ENOMEM;
+	vo_buf_free(&text);
+	return rc;
+}
+
+static int fetch_examples(const struct service_conf *s)
+{
+	char url[2048];
+	struct ex_ctx ctx = {.s = s};
+	struct vo_err err = {0};
+	int rc;
+
+	service_url(s, "examples_url", NULL, url, sizeof url);
+	if (!url[0]) {
+		/* not declared: try the conventional place, quietly */
+		snprintf(url, sizeof url, "%s/examples", s->url);
+	}
+	if ((rc = db_examples_replace_begin(s->name)))
+		return rc;
+	rc = vo_examples_fetch(url, example_seen, &ctx, &err);
+	if (rc == -ENOENT) {
+		/* no examples is a normal state: an empty directory */
+		vo_info("service %s: no examples (%s)", s->name, err.msg);
+		ctx.n = 0;
+		db_examples_commit(s->name, 0);
+		if ((rc = db_examples_replace_begin(s->name)))
+			return rc;
+		rc = 0;
+	}
+	if (rc) {
+		db_examples_commit(s->name, 0);
+		vo_warn("service %s: examples: %s", s->name, err.msg);
+		state(s)->fail_examples = now_wall();
+		set_error(s, &err);
+		return rc;
+	}
+	rc = db_examples_commit(s->name, 1);
+	if (!rc)
+		store_time(s->name, "examples_at");
+	state(s)->fail_examples = 0;
+	return rc;
+}
+
+int svc_examples_ensure(const struct service_conf *s)
+{
+	double t;
+	int rc = 0;
+
+	caps_ensure(s);
+	pthread_mutex_lock(&state(s)->meta_lock);
+	t = stored_time(s->name, "examples_at");
+	if (due(t, state(s)->fail_examples)) {
+		rc = fetch_examples(s);
+		if (rc && t > 0)
+			rc = 0;
+	}
+	pthread_mutex_unlock(&state(s)->meta_lock);
+	return rc;
+}

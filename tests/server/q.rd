@@ -1,0 +1,220 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!-- vofs integration-test archive for GAVO DaCHS 2.7.
+     Installed by tests/server/setup.sh into /var/gavo/inputs/vofstest/q.rd.
+     Backslashes start DaCHS macros in this file: never write one literally
+     in embedded code (use chr(92)). -->
+<resource schema="vofstest" resdir=".">
+  <meta name="creationDate">2024-01-01T00:00:00Z</meta>
+  <meta name="title">vofs test archive</meta>
+  <meta name="description">
+    Synthetic data for the integration tests of vofs, a FUSE file system
+    for IVOA TAP services: a deterministic 100000-row catalogue with
+    awkward values (NULLs, NaNs, odd strings) and a small set of FITS
+    images published to ObsCore.
+  </meta>
+  <meta name="subject">virtual-observatories</meta>
+  <meta name="creator">vofs test suite</meta>
+  <meta name="contentLevel">Research</meta>
+  <meta name="type">Catalog</meta>
+  <meta name="coverage.waveband">Optical</meta>
+
+  <!-- ============================================================ catalogue -->
+  <table id="cat" onDisk="True" adql="True" mixin="//scs#pgs-pos-index"
+      primary="id">
+    <meta name="description">
+      Synthetic catalogue for vofs tests.  Rows are a pure function of id
+      (see catgen.py).  2000 rows (id divisible by 50) lie within 1 degree
+      of RA 150, Dec 2; names of ids 1 to 24 are deliberately awkward strings
+      (quotes, commas, tabs, newlines, unicode, an empty string, a NULL).
+    </meta>
+    <column name="id" type="bigint" required="True"
+      ucd="meta.id;meta.main" description="Row identifier, 1..N."/>
+    <column name="ra" type="double precision" unit="deg"
+      ucd="pos.eq.ra;meta.main" description="Right ascension (ICRS)."
+      verbLevel="1"/>
+    <column name="dec" type="double precision" unit="deg"
+      ucd="pos.eq.dec;meta.main" description="Declination (ICRS)."
+      verbLevel="1"/>
+    <column name="mag" type="real" unit="mag"
+      ucd="phot.mag;em.opt.R" description="Magnitude (float32; NULL when id
+      is divisible by 97)."/>
+    <column name="flux" type="double precision" unit="uJy"
+      ucd="phot.flux.density;em.opt.R" description="Flux density derived from
+      mag (NULL when id is divisible by 89)."/>
+    <column name="nobs" type="integer" unit=""
+      ucd="meta.number;obs" description="Number of observations (NULL when id
+      is divisible by 83)."/>
+    <column name="flag" type="smallint" unit=""
+      ucd="meta.code.qual" description="Quality flags (never NULL)."
+      required="True"/>
+    <column name="name" type="text"
+      ucd="meta.id" description="Object name; ids 1 to 24 carry edge-case
+      strings."/>
+    <column name="uname" type="unicode"
+      ucd="meta.id" description="Same as name, but typed unicode (VOTable
+      unicodeChar; DaCHS writes char columns as ASCII with '?' for
+      everything else).  Characters outside the BMP are replaced by U+FFFD
+      except on row 99999."/>
+    <column name="mags" type="real[3]" unit="mag"
+      ucd="phot.mag" description="Magnitudes in u, g, r (some elements NaN
+      when id is divisible by 71; the whole array NULL when id is divisible
+      by 1009)."/>
+  </table>
+
+  <data id="import_cat">
+    <sources item="catalogue"/>
+    <embeddedGrammar>
+      <iterator>
+        <code>
+          import importlib.util, os
+          path = os.path.join(self.grammar.rd.resdir, "catgen.py")
+          spec = importlib.util.spec_from_file_location("vofs_catgen", path)
+          catgen = importlib.util.module_from_spec(spec)
+          spec.loader.exec_module(catgen)
+          for r in catgen.rows():
+            yield r
+        </code>
+      </iterator>
+    </embeddedGrammar>
+    <make table="cat">
+      <rowmaker idmaps="*"/>
+    </make>
+  </data>
+
+  <!-- ============================================================ images
+       Products table published to ivoa.obscore.  To add DataLink later,
+       define a datalinkCore service "dl" here and bind path and mime of the
+       //products#define rowfilter below to \dlMetaURI{dl} and
+       'application/x-votable+xml;content=datalink'. -->
+  <table id="images" onDisk="True" adql="True" mixin="//products#table">
+    <meta name="description">
+      Small synthetic 64x64 FITS images (one per row) with a celestial WCS;
+      also published in ivoa.obscore (obs_collection 'vofstest').
+    </meta>
+    <mixin
+      productType="'image'"
+      collectionName="'vofstest'"
+      calibLevel="2"
+      obsId="obs_id"
+      title="obs_title"
+      ra="s_ra"
+      dec="s_dec"
+      fov="s_fov"
+      coverage="s_region"
+      tMin="t_min"
+      tMax="t_max"
+      expTime="t_exptime"
+      emMin="em_min"
+      emMax="em_max"
+      targetName="target_name"
+      facilityName="'vofs test facility'"
+      instrumentName="'synthcam'"
+      oUCD="'phot.count'"
+      sXel1="naxis1"
+      sXel2="naxis2"
+      sPixelScale="s_pixel_scale"
+    >//obscore#publish</mixin>
+
+    <column name="obs_id" type="text" ucd="meta.id"
+      description="Observation identifier (img-NNNN)." required="True"/>
+    <column name="obs_title" type="text" ucd="meta.title"
+      description="Human-readable title."/>
+    <column name="target_name" type="text" ucd="meta.id;src"
+      description="Target (field) name."/>
+    <column name="s_ra" type="double precision" unit="deg"
+      ucd="pos.eq.ra;meta.main" description="RA of image centre."/>
+    <column name="s_dec" type="double precision" unit="deg"
+      ucd="pos.eq.dec;meta.main" description="Dec of image centre."/>
+    <column name="s_fov" type="real" unit="deg"
+      ucd="phys.angSize;instr.fov" description="Field of view (diagonal)."/>
+    <column name="s_region" type="spoly" unit="deg"
+      ucd="pos.outline;obs.field" description="Footprint (corners)."/>
+    <column name="s_pixel_scale" type="real" unit="arcsec"
+      ucd="instr.scale" description="Pixel scale."/>
+    <column name="t_min" type="double precision" unit="d"
+      ucd="time.start;obs.exposure" description="Exposure start (MJD)."/>
+    <column name="t_max" type="double precision" unit="d"
+      ucd="time.end;obs.exposure" description="Exposure end (MJD)."/>
+    <column name="t_exptime" type="real" unit="s"
+      ucd="time.duration;obs.exposure" description="Exposure time."/>
+    <column name="em_min" type="double precision" unit="m"
+      ucd="em.wl;stat.min" description="Band lower limit."/>
+    <column name="em_max" type="double precision" unit="m"
+      ucd="em.wl;stat.max" description="Band upper limit."/>
+    <column name="filter" type="text" ucd="instr.filter"
+      description="Filter name."/>
+    <column name="naxis1" type="integer" ucd="meta.number" required="True"
+      description="Pixels along axis 1."/>
+    <column name="naxis2" type="integer" ucd="meta.number" required="True"
+      description="Pixels along axis 2."/>
+  </table>
+
+  <data id="import_images">
+    <sources pattern="data/img-*.fits"/>
+    <fitsProdGrammar>
+      <rowfilter procDef="//products#define">
+        <bind key="table">"\schema.images"</bind>
+        <bind key="mime">"image/fits"</bind>
+        <bind key="preview">None</bind>
+      </rowfilter>
+    </fitsProdGrammar>
+    <make table="images">
+      <rowmaker>
+        <map key="obs_id">@OBS_ID</map>
+        <map key="obs_title">@OBJECT+" "+@FILTER+" "+@OBS_ID</map>
+        <map key="target_name">@OBJECT</map>
+        <map key="s_ra">float(@CRVAL1)</map>
+        <map key="s_dec">float(@CRVAL2)</map>
+        <map key="s_fov">float(@FOVDIAG)</map>
+        <map key="s_pixel_scale">abs(float(@CDELT2))*3600</map>
+        <map key="s_region">pgsphere.SPoly([
+          pgsphere.SPoint.fromDegrees(float(@FPRA1), float(@FPDE1)),
+          pgsphere.SPoint.fromDegrees(float(@FPRA2), float(@FPDE2)),
+          pgsphere.SPoint.fromDegrees(float(@FPRA3), float(@FPDE3)),
+          pgsphere.SPoint.fromDegrees(float(@FPRA4), float(@FPDE4))])</map>
+        <map key="t_min">float(@MJD_OBS)</map>
+        <map key="t_max">float(@MJD_OBS)+float(@EXPTIME)/86400.</map>
+        <map key="t_exptime">float(@EXPTIME)</map>
+        <map key="em_min">float(@WAVEMIN)</map>
+        <map key="em_max">float(@WAVEMAX)</map>
+        <map key="filter">@FILTER</map>
+        <map key="naxis1">int(@NAXIS1)</map>
+        <map key="naxis2">int(@NAXIS2)</map>
+      </rowmaker>
+    </make>
+  </data>
+
+  <!-- TAP examples.  DaCHS serves /tap/examples from the //tap#run service,
+       whose _example meta come from the tapexamples STREAM of
+       /var/gavo/etc/userconfig.rd; setup.sh makes that STREAM FEED this one. -->
+  <STREAM id="tapexamples">
+    <meta name="_example" title="Cone search on the vofs catalogue">
+      Objects within 0.1 degrees of the dense field centre in
+      :taptable:`vofstest.cat`:
+
+      .. tapquery::
+
+        SELECT id, ra, dec, mag, name FROM vofstest.cat
+        WHERE 1=CONTAINS(POINT('ICRS', ra, dec),
+                         CIRCLE('ICRS', 150.0, 2.0, 0.1))
+    </meta>
+    <meta name="_example" title="Odd names">
+      The first rows of :taptable:`vofstest.cat` have awkward names
+      (quotes, commas, tabs, newlines, unicode, empty, NULL):
+
+      .. tapquery::
+
+        SELECT TOP 30 id, name, mag, mags FROM vofstest.cat ORDER BY id
+    </meta>
+    <meta name="_example" title="Images overlapping a polygon">
+      ObsCore images whose footprint overlaps a polygon
+      (:taptable:`ivoa.obscore`):
+
+      .. tapquery::
+
+        SELECT obs_id, s_ra, s_dec, access_url FROM ivoa.obscore
+        WHERE obs_collection='vofstest' AND 1=INTERSECTS(s_region,
+          POLYGON('ICRS', 199.0, -31.0, 205.5, -31.0, 205.5, -29.0, 199.0, -29.0))
+    </meta>
+  </STREAM>
+</resource>

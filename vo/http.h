@@ -1,0 +1,87 @@
+/* vo/http.h - the only door to the network (the only file that uses curl).
+ *
+ * One blocking request per call, on a curl handle kept per thread so
+ * connections are reused.  Bodies are streamed to a sink callback, or
+ * collected into resp->body up to req->max_body bytes (-EFBIG beyond).
+ * Bodies of error responses (status >= 400) never reach the sink: the first
+ * VO_HTTP_ERRBODY bytes are kept in resp->errbody so the caller can extract
+ * the server's own message.
+ *
+ * Errors: 0 for any complete HTTP exchange, whatever its status (the caller
+ * decides what a 404 means, with vo_http_status_errno()); a negative errno
+ * when no complete response arrived: -ETIMEDOUT (timeout or stall),
+ * -ECONNREFUSED, -EHOSTUNREACH (DNS), -ECONNRESET (dropped mid-transfer),
+ * -EPROTO (malformed HTTP, body shorter than Content-Length),
+ * -ECANCELED (req->cancel said so), -EFBIG, or the sink's own error.
+ * err always names the URL and the cause.
+ */
+#ifndef VO_HTTP_H
+#define VO_HTTP_H
+
+#include <stddef.h>
+
+#include "buf.h"
+#include "err.h"
+
+#define VO_HTTP_ERRBODY 65536
+
+struct vo_http_param {
+	const char *name;
+	const char *value;
+};
+
+struct vo_http_req {
+	const char *method;   /* "GET" (default when NULL), "POST", "DELETE" */
+	const char *url;
+	/* GET/DELETE: appended as a query string; POST: form-urlencoded body */
+	const struct vo_http_param *params;
+	size_t nparams;
+	int follow;           /* follow redirects (never for UWS 303s) */
+	long timeout_s;       /* whole-transfer limit; 0: none */
+	long stall_s;         /* abort when no byte arrives for this long; 0: 120 */
+	const char *range;    /* "first-last" for a Range request, or NULL */
+	/* streaming sink for 2xx bodies; NULL: collect into resp->body */
+	int (*sink)(void *ud, const char *p, size_t n);
+	void *ud;
+	size_t max_body;      /* cap for resp->body (0: VO_BUF_DEFAULT_CAP) */
+	/* polled during the transfer; non-zero aborts with -ECANCELED */
+	int (*cancel)(void *ud);
+};
+
+struct vo_http_resp {
+	long status;
+	char location[2048];      /* Location header, resolved to absolute */
+	char content_type[256];
+	long long content_length; /* -1 when unknown */
+	char content_range[128];
+	struct vo_buf body;       /* when req->sink == NULL (2xx only) */
+	struct vo_buf errbody;    /* status >= 400: the start of the body */
+	double seconds;
+};
+
+/* Call once at startup / shutdown (not thread-safe, as curl's own). */
+int vo_http_global_init(void);
+void vo_http_global_cleanup(void);
+/* "libcurl/7.88.1 ..." for --version */
+const char *vo_http_version(void);
+/* Release this thread's handle (call before a worker thread exits). */
+void vo_http_thread_cleanup(void);
+
+void vo_http_resp_free(struct vo_http_resp *r);
+
+int vo_http_do(const struct vo_http_req *req, struct vo_http_resp *resp,
+	       struct vo_err *err);
+
+/* The one mapping from an HTTP status to an errno: 2xx/3xx 0, 404/410
+ * ENOENT, 401/403 EACCES, 400/422 EINVAL, 408/504 ETIMEDOUT, 413 EFBIG,
+ * 429/503 EAGAIN, anything else >= 400 EIO. */
+int vo_http_status_errno(long status);
+
+/* A short readable excerpt of an error body (tags stripped, whitespace
+ * folded, at most n-1 chars) for messages. */
+void vo_http_excerpt(const struct vo_buf *body, char *out, size_t n);
+
+/* Percent-encode s into b (RFC 3986 unreserved kept). */
+int vo_http_urlencode(struct vo_buf *b, const char *s);
+
+#endif

@@ -1,0 +1,524 @@
+/* vo/tap.c - TAP queries over UWS (async) and sync; see tap.h. */
+#include "tap.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "http.h"
+#include "log.h"
+
+#define TAP_WAIT_S 30          /* UWS blocking poll length per request */
+#define TAP_SMALL_DOC (4u << 20)
+#define TAP_RETRIES 4
+
+struct run {
+	const struct vo_tap_hooks *h;
+	struct vo_tap_outcome *out;
+	struct vo_votable *vot;
+	struct vo_err *err;
+	double deadline;           /* monotonic seconds, 0: none */
+};
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int cancelled(void *ud)
+{
+	const struct run *r = ud;
+
+	if (r->deadline > 0 && now_s() > r->deadline)
+		return 1;
+	return r->h->cancel ? r->h->cancel(r->h->ud) : 0;
+}
+
+/* Sleep ms milliseconds in small steps, giving up early on cancel. */
+static int nap(struct run *r, long ms)
+{
+	while (ms > 0) {
+		long step = ms > 100 ? 100 : ms;
+		struct timespec ts = {0, step * 1000000L};
+		if (cancelled(r))
+			return -ECANCELED;
+		nanosleep(&ts, NULL);
+		ms -= step;
+	}
+	return 0;
+}
+
+static int transient(int rc)
+{
+	return rc == -ECONNRESET || rc == -EPROTO || rc == -ETIMEDOUT ||
+	       rc == -EAGAIN || rc == -ECONNREFUSED;
+}
+
+static void set_phase(struct run *r, enum vo_uws_phase ph)
+{
+	r->out->phase = ph;
+	if (r->h->phase)
+		r->h->phase(r->h->ud, ph);
+}
+
+/* --- the server's own words from an error body ------------------------- */
+
+static int msg_meta(void *ud, const struct vo_table_meta *m) { return 0; }
+static int msg_row(void *ud, const struct vo_cell *c, size_t n) { return 0; }
+
+/* A VOTable error document carries its message in QUERY_STATUS; anything
+ * else is shown as a short text excerpt. */
+static void server_message(const struct vo_buf *body, char *out, size_t n)
+{
+	struct vo_votable_cb cb = {.meta = msg_meta, .row = msg_row};
+	struct vo_err e = {0};
+	struct vo_votable *v;
+	size_t i = 0;
+
+	out[0] = '\0';
+	while (body->p && i < body->len && (body->p[i] == ' ' || body->p[i] == '\n' ||
+					     body->p[i] == '\r' || body->p[i] == '\t'))
+		i++;
+	if (body->p && i < body->len && body->p[i] == '<') {
+		v = vo_votable_new(&cb, &e);
+		if (v) {
+			vo_votable_feed(v, body->p, body->len);
+			vo_votable_finish(v);
+			const char *msg = vo_votable_status_msg(v);
+			if (msg && msg[0])
+				snprintf(out, n, "%s", msg);
+			vo_votable_free(v);
+		}
+	}
+	if (!out[0])
+		vo_http_excerpt(body, out, n);
+}
+
+/* --- streaming a result into the caller's callbacks -------------------- */
+
+static int rows_meta(void *ud, const struct vo_table_meta *m)
+{
+	struct run *r = ud;
+	return r->h->rows.meta ? r->h->rows.meta(r->h->ud, m) : 0;
+}
+
+static int rows_row(void *ud, const struct vo_cell *c, size_t n)
+{
+	struct run *r = ud;
+	return r->h->rows.row ? r->h->rows.row(r->h->ud, c, n) : 0;
+}
+
+static int rows_sink(void *ud, const char *p, size_t n)
+{
+	struct run *r = ud;
+	return vo_votable_feed(r->vot, p, n);
+}
+
+/* One attempt at fetching and parsing a result document. */
+static int fetch_result_once(struct run *r, const char *method, const char *url,
+			     const struct vo_http_param *params, size_t np)
+{
+	struct vo_votable_cb cb = {.ud = r, .meta = rows_meta, .row = rows_row};
+	struct vo_http_req req = {
+		.method = method, .url = url, .params = params, .nparams = np,
+		.follow = 1, .stall_s = 300, .sink = rows_sink, .ud = r,
+		.cancel = cancelled,
+	};
+	struct vo_http_resp resp = {0};
+	struct vo_err *err = r->err;
+	const char *st;
+	int rc;
+
+	if (r->h->begin && (rc = r->h->begin(r->h->ud)))
+		return vo_err_set(err, -rc, "%s: cannot reset the stored result", url);
+	r->vot = vo_votable_new(&cb, err);
+	if (!r->vot)
+		return vo_err_set(err, ENOMEM, "%s: out of memory", url);
+	rc = vo_http_do(&req, &resp, err);
+	if (rc) {
+		vo_err_prefix(err, "%s %s: ", method, url);
+		goto out;
+	}
+	if (resp.status >= 400) {
+		char msg[VO_ERR_MSG - 200];
+		server_message(&resp.errbody, msg, sizeof msg);
+		rc = vo_err_set(err, vo_http_status_errno(resp.status),
+				"%s %s: HTTP %ld%s%s", method, url, resp.status,
+				msg[0] ? ": " : "", msg);
+		goto out;
+	}
+	if (resp.status < 200 || resp.status >= 300) {
+		rc = vo_err_set(err, EPROTO, "%s %s: unexpected HTTP %ld", method, url,
+				resp.status);
+		goto out;
+	}
+	rc = vo_votable_finish(r->vot);
+	if (rc) {
+		if (err && err->code)
+			vo_err_prefix(err, "%s %s: ", method, url);
+		else
+			vo_err_set(err, -rc, "%s %s: %s", method, url, strerror(-rc));
+		goto out;
+	}
+	if (!vo_votable_has_table(r->vot)) {
+		st = vo_votable_status(r->vot);
+		if (st && strcmp(st, "ERROR") == 0)
+			rc = vo_err_set(err, EIO, "%s", vo_votable_status_msg(r->vot));
+		else
+			rc = vo_err_set(err, EBADMSG, "%s %s: the VOTable holds no TABLE",
+					method, url);
+		goto out;
+	}
+	st = vo_votable_status(r->vot);
+	if (st && strcmp(st, "ERROR") == 0) {
+		rc = vo_err_set(err, EIO, "%s", vo_votable_status_msg(r->vot));
+		goto out;
+	}
+	r->out->overflow = st && strcmp(st, "OVERFLOW") == 0;
+	r->out->nrows = vo_votable_nrows(r->vot);
+out:
+	vo_votable_free(r->vot);
+	r->vot = NULL;
+	vo_http_resp_free(&resp);
+	return rc;
+}
+
+static int fetch_result(struct run *r, const char *method, const char *url,
+			const struct vo_http_param *params, size_t np)
+{
+	long backoff = 500;
+	int rc = 0;
+
+	for (int attempt = 0; attempt < TAP_RETRIES; attempt++) {
+		vo_err_clear(r->err);
+		rc = fetch_result_once(r, method, url, params, np);
+		if (!transient(rc) || rc == -ECANCELED)
+			break;
+		vo_warn("%s (attempt %d of %d)", r->err->msg, attempt + 1, TAP_RETRIES);
+		if (nap(r, backoff))
+			return vo_err_set(r->err, ECANCELED, "%s: cancelled", url);
+		backoff *= 3;
+	}
+	return rc;
+}
+
+/* --- small requests with retries --------------------------------------- */
+
+static int small_request(struct run *r, const struct vo_http_req *req0,
+			 struct vo_http_resp *resp)
+{
+	struct vo_http_req req = *req0;
+	long backoff = 500;
+	int rc = 0;
+
+	req.max_body = TAP_SMALL_DOC;
+	req.cancel = cancelled;
+	req.ud = r;
+	for (int attempt = 0; attempt < TAP_RETRIES; attempt++) {
+		vo_err_clear(r->err);
+		rc = vo_http_do(&req, resp, r->err);
+		if (!rc && (resp->status == 503 || resp->status == 502 || resp->status == 429))
+			rc = vo_err_set(r->err, EAGAIN, "%s %s: HTTP %ld",
+					req.method ? req.method : "GET", req.url, resp->status);
+		if (!transient(rc))
+			break;
+		vo_warn("%s (attempt %d of %d)", r->err->msg, attempt + 1, TAP_RETRIES);
+		if (nap(r, backoff))
+			return vo_err_set(r->err, ECANCELED, "%s: cancelled", req.url);
+		backoff *= 3;
+	}
+	return rc;
+}
+
+static int http_failure(struct run *r, const char *what, const char *url,
+			struct vo_http_resp *resp)
+{
+	char msg[VO_ERR_MSG - 200];
+
+	server_message(&resp->errbody, msg, sizeof msg);
+	return vo_err_set(r->err, vo_http_status_errno(resp->status) ?
+			  vo_http_status_errno(resp->status) : EPROTO,
+			  "%s %s: HTTP %ld%s%s", what, url, resp->status,
+			  msg[0] ? ": " : "", msg);
+}
+
+/* --- sync ---------------------------------------------------------------- */
+
+static int run_sync(struct run *r, const struct vo_tap_query *q)
+{
+	char url[2048], maxrec[32];
+	struct vo_http_param p[5] = {
+		{"REQUEST", "doQuery"}, {"LANG", "ADQL"}, {"QUERY", q->adql},
+	};
+	size_t np = 3;
+	int rc;
+
+	snprintf(url, sizeof url, "%s/sync", q->base_url);
+	if (q->maxrec >= 0) {
+		snprintf(maxrec, sizeof maxrec, "%lld", q->maxrec);
+		p[np++] = (struct vo_http_param){"MAXREC", maxrec};
+	}
+	r->out->async = 0;
+	set_phase(r, VO_UWS_EXECUTING);
+	rc = fetch_result(r, "POST", url, p, np);
+	set_phase(r, rc ? VO_UWS_ERROR : VO_UWS_COMPLETED);
+	return rc;
+}
+
+/* --- async (UWS) -------------------------------------------------------- */
+
+static int job_error_message(struct run *r, const char *job_url,
+			     const struct vo_uws_job *job)
+{
+	struct vo_http_req req = {.url = NULL, .follow = 1, .timeout_s = 120};
+	struct vo_http_resp resp = {0};
+	char url[2200], msg[VO_ERR_MSG - 64];
+	int rc;
+
+	snprintf(url, sizeof url, "%s/error", job_url);
+	req.url = url;
+	msg[0] = '\0';
+	rc = small_request(r, &req, &resp);
+	if (!rc && resp.status >= 200 && resp.status < 300)
+		server_message(&resp.body, msg, sizeof msg);
+	else if (!rc && resp.status >= 400)
+		server_message(&resp.errbody, msg, sizeof msg);
+	vo_http_resp_free(&resp);
+	vo_err_clear(r->err);
+	if (!msg[0] && job->error_summary[0])
+		snprintf(msg, sizeof msg, "%s", job->error_summary);
+	if (!msg[0])
+		snprintf(msg, sizeof msg, "job %s ended in phase ERROR without a message",
+			 job_url);
+	return vo_err_set(r->err, EIO, "%s", msg);
+}
+
+static int get_job(struct run *r, const char *job_url, int wait_s,
+		   enum vo_uws_phase last, struct vo_uws_job *job)
+{
+	struct vo_http_param p[2];
+	char waitv[16];
+	size_t np = 0;
+	struct vo_http_req req = {.url = job_url, .follow = 1,
+				  .timeout_s = wait_s > 0 ? wait_s + 60 : 120};
+	struct vo_http_resp resp = {0};
+	int rc;
+
+	if (wait_s > 0) {
+		snprintf(waitv, sizeof waitv, "%d", wait_s);
+		p[np++] = (struct vo_http_param){"WAIT", waitv};
+		if (last != VO_UWS_UNKNOWN)
+			p[np++] = (struct vo_http_param){"PHASE", vo_uws_phase_name(last)};
+	}
+	req.params = p;
+	req.nparams = np;
+	rc = small_request(r, &req, &resp);
+	if (!rc && resp.status != 200)
+		rc = http_failure(r, "GET", job_url, &resp);
+	if (!rc) {
+		rc = vo_uws_parse(resp.body.p, resp.body.len, job, r->err);
+		if (rc)
+			vo_err_prefix(r->err, "GET %s: ", job_url);
+	}
+	vo_http_resp_free(&resp);
+	return rc;
+}
+
+static int start_job(struct run *r, const char *job_url)
+{
+	struct vo_http_param p[] = {{"PHASE", "RUN"}};
+	char url[2200];
+	struct vo_http_req req = {.method = "POST", .url = url, .params = p,
+				  .nparams = 1, .timeout_s = 120};
+	struct vo_http_resp resp = {0};
+	int rc;
+
+	snprintf(url, sizeof url, "%s/phase", job_url);
+	rc = small_request(r, &req, &resp);
+	if (!rc && resp.status >= 400)
+		rc = http_failure(r, "POST", url, &resp);
+	vo_http_resp_free(&resp);
+	return rc;
+}
+
+static int wait_job(struct run *r, const char *job_url)
+{
+	enum vo_uws_phase last = VO_UWS_UNKNOWN;
+	struct vo_uws_job job;
+	long backoff = 200;
+	int rc, started = 0;
+
+	for (;;) {
+		double t0 = now_s();
+		if (cancelled(r))
+			return vo_err_set(r->err, ECANCELED, "%s: cancelled", job_url);
+		rc = get_job(r, job_url, last == VO_UWS_UNKNOWN ? 0 : TAP_WAIT_S, last, &job);
+		if (rc)
+			return rc;
+		if (job.phase != r->out->phase || last == VO_UWS_UNKNOWN)
+			set_phase(r, job.phase);
+		if (job.phase == VO_UWS_PENDING && !started) {
+			/* a job resumed after a restart may never have been told
+			 * to run; PENDING would otherwise last forever */
+			started = 1;
+			if ((rc = start_job(r, job_url)))
+				return rc;
+			continue;
+		}
+		if (vo_uws_phase_final(job.phase))
+			break;
+		/* servers may ignore WAIT: back off when answers come at once */
+		if (last == job.phase && now_s() - t0 < 0.5) {
+			if (nap(r, backoff))
+				return vo_err_set(r->err, ECANCELED, "%s: cancelled", job_url);
+			backoff = backoff * 3 / 2 > 10000 ? 10000 : backoff * 3 / 2;
+		}
+		last = job.phase;
+	}
+	switch (job.phase) {
+	case VO_UWS_COMPLETED: {
+		char url[2200];
+		if (job.result_url[0])
+			snprintf(url, sizeof url, "%s", job.result_url);
+		else
+			snprintf(url, sizeof url, "%s/results/result", job_url);
+		return fetch_result(r, "GET", url, NULL, 0);
+	}
+	case VO_UWS_ERROR:
+		return job_error_message(r, job_url, &job);
+	case VO_UWS_ABORTED:
+		return vo_err_set(r->err, ECANCELED, "job %s was aborted by the service",
+				  job_url);
+	default:
+		return vo_err_set(r->err, ENOENT, "job %s is %s: its results are gone",
+				  job_url, vo_uws_phase_name(job.phase));
+	}
+}
+
+/* Returns 1 (and no error) when the service has no usable /async. */
+static int create_job(struct run *r, const struct vo_tap_query *q)
+{
+	char url[2048], maxrec[32];
+	struct vo_http_param p[5] = {
+		{"REQUEST", "doQuery"}, {"LANG", "ADQL"}, {"QUERY", q->adql},
+	};
+	size_t np = 3;
+	struct vo_http_req req = {.method = "POST", .url = url, .timeout_s = 120};
+	struct vo_http_resp resp = {0};
+	struct vo_uws_job job;
+	int rc;
+
+	snprintf(url, sizeof url, "%s/async", q->base_url);
+	if (q->maxrec >= 0) {
+		snprintf(maxrec, sizeof maxrec, "%lld", q->maxrec);
+		p[np++] = (struct vo_http_param){"MAXREC", maxrec};
+	}
+	req.params = p;
+	req.nparams = np;
+	rc = small_request(r, &req, &resp);
+	if (rc)
+		goto out;
+	if (resp.status == 404 || resp.status == 405 || resp.status == 501) {
+		vo_info("%s answers HTTP %ld: using /sync", url, resp.status);
+		rc = 1;
+		goto out;
+	}
+	if (resp.status >= 300 && resp.status < 400 && resp.location[0]) {
+		snprintf(r->out->job_url, sizeof r->out->job_url, "%s", resp.location);
+	} else if (resp.status >= 200 && resp.status < 300 &&
+		   vo_uws_parse(resp.body.p, resp.body.len, &job, r->err) == 0 &&
+		   job.job_id[0]) {
+		snprintf(r->out->job_url, sizeof r->out->job_url, "%s/%s", url, job.job_id);
+	} else if (resp.status >= 400) {
+		rc = http_failure(r, "POST", url, &resp);
+		goto out;
+	} else {
+		vo_err_clear(r->err);
+		rc = vo_err_set(r->err, EPROTO, "POST %s: HTTP %ld without a job location",
+				url, resp.status);
+		goto out;
+	}
+	/* strip a trailing slash so "<job>/phase" is right */
+	size_t n = strlen(r->out->job_url);
+	if (n > 0 && r->out->job_url[n - 1] == '/')
+		r->out->job_url[n - 1] = '\0';
+	r->out->async = 1;
+	if (r->h->job)
+		r->h->job(r->h->ud, r->out->job_url);
+out:
+	vo_http_resp_free(&resp);
+	return rc;
+}
+
+static void run_init(struct run *r, const struct vo_tap_hooks *h,
+		     struct vo_tap_outcome *out, struct vo_err *err, long timeout_s)
+{
+	memset(out, 0, sizeof *out);
+	r->h = h;
+	r->out = out;
+	r->err = err;
+	r->vot = NULL;
+	r->deadline = timeout_s > 0 ? now_s() + (double)timeout_s : 0;
+}
+
+int vo_tap_run(const struct vo_tap_query *q, const struct vo_tap_hooks *h,
+	       struct vo_tap_outcome *out, struct vo_err *err)
+{
+	struct run r;
+	int rc;
+
+	run_init(&r, h, out, err, q->timeout_s);
+	if (q->sync)
+		return run_sync(&r, q);
+	set_phase(&r, VO_UWS_PENDING);
+	rc = create_job(&r, q);
+	if (rc == 1)
+		return run_sync(&r, q);
+	if (rc == 0)
+		rc = start_job(&r, out->job_url);
+	if (rc == 0)
+		rc = wait_job(&r, out->job_url);
+	if (rc && out->phase != VO_UWS_ABORTED)
+		set_phase(&r, VO_UWS_ERROR);
+	return rc;
+}
+
+int vo_tap_resume(const char *job_url, const struct vo_tap_hooks *h,
+		  struct vo_tap_outcome *out, struct vo_err *err)
+{
+	struct run r;
+	int rc;
+
+	run_init(&r, h, out, err, 0);
+	snprintf(out->job_url, sizeof out->job_url, "%s", job_url);
+	out->async = 1;
+	rc = wait_job(&r, job_url);
+	if (rc && out->phase != VO_UWS_ABORTED)
+		set_phase(&r, VO_UWS_ERROR);
+	return rc;
+}
+
+int vo_tap_delete(const char *job_url, struct vo_err *err)
+{
+	struct vo_http_req req = {.method = "DELETE", .url = job_url, .timeout_s = 60};
+	struct vo_http_resp resp = {0};
+	int rc = vo_http_do(&req, &resp, err);
+
+	if (!rc && (resp.status == 405 || resp.status == 501)) {
+		struct vo_http_param p[] = {{"ACTION", "DELETE"}};
+		req.method = "POST";
+		req.params = p;
+		req.nparams = 1;
+		rc = vo_http_do(&req, &resp, err);
+	}
+	if (!rc && resp.status >= 400 && resp.status != 404 && resp.status != 410)
+		rc = vo_err_set(err, vo_http_status_errno(resp.status),
+				"DELETE %s: HTTP %ld", job_url, resp.status);
+	vo_http_resp_free(&resp);
+	return rc;
+}
