@@ -12,6 +12,7 @@
 #include "http.h"
 #include "log.h"
 #include "ops.h"
+#include "xml.h"
 
 struct vofs_opts {
 	char *config;
@@ -23,9 +24,10 @@ struct vofs_opts {
 	int foreground;
 	int show_help;
 	int show_version;
+	int max_threads_given;
 };
 
-enum { KEY_SERVICE, KEY_FG, KEY_HELP, KEY_VERSION, KEY_DEBUG };
+enum { KEY_SERVICE, KEY_FG, KEY_HELP, KEY_VERSION, KEY_DEBUG, KEY_MAXTHREADS };
 
 #define OPT(t, p) {t, offsetof(struct vofs_opts, p), 1}
 static const struct fuse_opt vofs_opt_spec[] = {
@@ -36,6 +38,7 @@ static const struct fuse_opt vofs_opt_spec[] = {
 	OPT("attr_timeout=%lf", attr_timeout),
 	FUSE_OPT_KEY("service=", KEY_SERVICE),
 	FUSE_OPT_KEY("debug", KEY_DEBUG),
+	FUSE_OPT_KEY("max_threads=", KEY_MAXTHREADS),
 	FUSE_OPT_KEY("-f", KEY_FG),
 	FUSE_OPT_KEY("-d", KEY_FG),
 	FUSE_OPT_KEY("-h", KEY_HELP),
@@ -65,6 +68,9 @@ static int opt_proc(void *data, const char *arg, int key, struct fuse_args *outa
 	case KEY_DEBUG:
 		o->debug = 1;
 		return 0;
+	case KEY_MAXTHREADS:
+		o->max_threads_given = 1;
+		return 1;
 	case KEY_FG:
 		o->foreground = 1;
 		return 1;   /* FUSE needs it too */
@@ -211,10 +217,14 @@ int main(int argc, char *argv[])
 	}
 	db_close();
 
+	vo_xml_global_init();
 	if (vo_http_global_init()) {
 		fprintf(stderr, "vofs: cannot initialise libcurl\n");
 		return 1;
 	}
+	/* libfuse 3.14 warns about its own default; state a sane pool size */
+	if (!o.max_threads_given)
+		fuse_opt_add_arg(&args, "-omax_threads=32");
 	s.entry_timeout = o.entry_timeout;
 	s.attr_timeout = o.attr_timeout;
 	ops_prepare(&cfg, dbpath, &s);

@@ -195,7 +195,7 @@ static void service_url(const struct service_conf *s, const char *key,
 {
 	struct vo_buf b = VO_BUF_INIT;
 
-	caps_ensure(s);
+	/* callers have made sure of the capabilities (no lock held here) */
 	if (db_svc_get(s->name, key, &b) == 0 && b.p && b.len)
 		snprintf(out, n, "%s", b.p);
 	else if (fallback)
@@ -403,6 +403,7 @@ int svc_table_columns(const struct service_conf *s, const char *table, struct vo
 	vo_buf_reset(out);
 	if (db_table_get(s->name, table, "columns_csv", out) == 0)
 		return 0;
+	caps_ensure(s);
 	service_url(s, "tables_url", "tables", url, sizeof url);
 	pthread_mutex_lock(&state(s)->sample_lock);
 	if (db_table_get(s->name, table, "columns_csv", out) == 0) {

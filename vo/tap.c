@@ -20,6 +20,8 @@ struct run {
 	struct vo_votable *vot;
 	struct vo_err *err;
 	double deadline;           /* monotonic seconds, 0: none */
+	long timeout_s;
+	int timed_out;
 };
 
 static double now_s(void)
@@ -32,10 +34,12 @@ static double now_s(void)
 
 static int cancelled(void *ud)
 {
-	const struct run *r = ud;
+	struct run *r = ud;
 
-	if (r->deadline > 0 && now_s() > r->deadline)
+	if (r->deadline > 0 && now_s() > r->deadline) {
+		r->timed_out = 1;
 		return 1;
+	}
 	return r->h->cancel ? r->h->cancel(r->h->ud) : 0;
 }
 
@@ -464,6 +468,23 @@ static void run_init(struct run *r, const struct vo_tap_hooks *h,
 	r->err = err;
 	r->vot = NULL;
 	r->deadline = timeout_s > 0 ? now_s() + (double)timeout_s : 0;
+	r->timeout_s = timeout_s;
+	r->timed_out = 0;
+}
+
+/* A run stopped by its deadline says so, not just "cancelled". */
+static int finish_run(struct run *r, int rc)
+{
+	if (rc == -ECANCELED && r->timed_out) {
+		char was[VO_ERR_MSG];
+		snprintf(was, sizeof was, "%s", r->err ? r->err->msg : "");
+		vo_err_clear(r->err);
+		rc = vo_err_set(r->err, ETIMEDOUT, "timed out after %ld s (the service's timeout"
+				" setting) while: %s", r->timeout_s, was);
+	}
+	if (rc && r->out->phase != VO_UWS_ABORTED)
+		set_phase(r, VO_UWS_ERROR);
+	return rc;
 }
 
 int vo_tap_run(const struct vo_tap_query *q, const struct vo_tap_hooks *h,
@@ -474,18 +495,16 @@ int vo_tap_run(const struct vo_tap_query *q, const struct vo_tap_hooks *h,
 
 	run_init(&r, h, out, err, q->timeout_s);
 	if (q->sync)
-		return run_sync(&r, q);
+		return finish_run(&r, run_sync(&r, q));
 	set_phase(&r, VO_UWS_PENDING);
 	rc = create_job(&r, q);
 	if (rc == 1)
-		return run_sync(&r, q);
+		return finish_run(&r, run_sync(&r, q));
 	if (rc == 0)
 		rc = start_job(&r, out->job_url);
 	if (rc == 0)
 		rc = wait_job(&r, out->job_url);
-	if (rc && out->phase != VO_UWS_ABORTED)
-		set_phase(&r, VO_UWS_ERROR);
-	return rc;
+	return finish_run(&r, rc);
 }
 
 int vo_tap_resume(const char *job_url, const struct vo_tap_hooks *h,
@@ -498,9 +517,7 @@ int vo_tap_resume(const char *job_url, const struct vo_tap_hooks *h,
 	snprintf(out->job_url, sizeof out->job_url, "%s", job_url);
 	out->async = 1;
 	rc = wait_job(&r, job_url);
-	if (rc && out->phase != VO_UWS_ABORTED)
-		set_phase(&r, VO_UWS_ERROR);
-	return rc;
+	return finish_run(&r, rc);
 }
 
 int vo_tap_delete(const char *job_url, struct vo_err *err)

@@ -10,13 +10,14 @@
 #include "votable.h"
 
 #include <errno.h>
-#include <float.h>
 #include <inttypes.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "xml.h"
 
@@ -106,6 +107,8 @@ struct vo_votable {
 	int fr_started;
 	size_t *fstart;
 	uint64_t *fnelem;
+	size_t astral_row;    /* first row with a surrogate pair in a variable
+			       * unicodeChar: a hint when framing fails later */
 };
 
 /* ------------------------------------------------------------ helpers */
@@ -133,6 +136,19 @@ static const char *fname(const struct vo_field *f)
 static int too_big(struct vo_votable *v, const char *what)
 {
 	return vo_err_set(v->err, EFBIG, "VOTable: %s", what);
+}
+
+/* GAVO DaCHS 2.7 writes the length of a variable unicodeChar in code
+ * points, not UTF-16 units: a character outside the BMP then shifts the
+ * rest of the stream.  Say so when framing fails after such a cell. */
+static const char *astral_hint(const struct vo_votable *v, char *buf, size_t n)
+{
+	if (!v->astral_row)
+		return "";
+	snprintf(buf, n, " (row %zu had a unicodeChar outside the BMP: the server "
+		 "may count characters instead of UTF-16 units in length prefixes)",
+		 v->astral_row);
+	return buf;
 }
 
 /* Metadata of all kinds shares one budget. */
@@ -417,6 +433,8 @@ static int parse_arraysize(struct vo_votable *v, const struct vo_field *f,
 		if (*s != 'x')
 			goto bad;
 		s++;
+		while (is_ws(*s))
+			s++;
 	}
 	x->count = count;
 	if (ndims >= 2 && first)
@@ -594,7 +612,7 @@ static int add_chars(struct vo_buf *b, const struct fx *x,
 /* unicodeChar: UCS-2 big-endian; surrogate pairs are decoded too, lone
  * surrogates become U+FFFD. */
 static int add_ucs2(struct vo_buf *b, const struct fx *x,
-		    const unsigned char *p, size_t n)
+		    const unsigned char *p, size_t n, int *pairs)
 {
 	size_t w = x->width && x->width < n ? x->width : n, off, i;
 	int rc = 0;
@@ -616,6 +634,7 @@ static int add_ucs2(struct vo_buf *b, const struct fx *x,
 					u = 0x10000 + ((u - 0xd800) << 10) +
 					    (lo - 0xdc00);
 					i++;
+					*pairs = 1;
 				} else {
 					u = 0xfffd;
 				}
@@ -796,9 +815,14 @@ static int bin_cell(struct vo_votable *v, size_t fi, const unsigned char *p,
 	case VO_T_CHAR:
 		rc = add_chars(b, x, p, (size_t)nelem);
 		break;
-	case VO_T_UNICODE:
-		rc = add_ucs2(b, x, p, (size_t)nelem);
+	case VO_T_UNICODE: {
+		int pairs = 0;
+
+		rc = add_ucs2(b, x, p, (size_t)nelem, &pairs);
+		if (pairs && x->variable && !v->astral_row)
+			v->astral_row = v->nrows + 1;
 		break;
+	}
 	}
 	if (rc)
 		return buf_fail(v, b, rc, "row larger than 64 MiB");
@@ -1147,11 +1171,12 @@ static int bin_rows(struct vo_votable *v)
 	int rc;
 
 	for (;;) {
-		const unsigned char *row = (const unsigned char *)v->bin.p + v->bin_off;
+		const unsigned char *row;
 		size_t avail = v->bin.len - v->bin_off;
 
 		if (!avail && !v->fr_started)
 			break;
+		row = (const unsigned char *)v->bin.p + v->bin_off;
 		if (!v->nfields)
 			return vo_err_set(v->err, EBADMSG,
 					  "VOTable: binary data for a table without FIELDs");
@@ -1175,12 +1200,16 @@ static int bin_rows(struct vo_votable *v)
 				nelem = x->count;
 			}
 			nbytes = cell_bytes(x, nelem);
-			if (nbytes > VO_VOT_MAX_CELL)
+			if (nbytes > VO_VOT_MAX_CELL) {
+				char hint[200];
+
 				return vo_err_set(v->err, EFBIG,
 						  "VOTable: row %zu, field '%s': %" PRIu64
-						  " bytes exceed the cell limit of %zu",
+						  " bytes exceed the cell limit of %zu%s",
 						  v->nrows + 1, fname(&v->fields[v->fr_field]),
-						  nbytes, (size_t)VO_VOT_MAX_CELL);
+						  nbytes, (size_t)VO_VOT_MAX_CELL,
+						  astral_hint(v, hint, sizeof hint));
+			}
 			if (avail < pos + nbytes)
 				return 0;
 			v->fstart[v->fr_field] = (size_t)pos;
@@ -1245,10 +1274,14 @@ static int finish_stream(struct vo_votable *v)
 		return buf_fail(v, &v->bin, rc, "binary row larger than 64 MiB");
 	if ((rc = bin_rows(v)))
 		return rc;
-	if (v->bin.len > v->bin_off)
+	if (v->bin.len > v->bin_off) {
+		char hint[200];
+
 		return vo_err_set(v->err, EBADMSG,
-				  "VOTable: binary STREAM truncated: %zu bytes of an incomplete row after %zu rows",
-				  v->bin.len - v->bin_off, v->nrows);
+				  "VOTable: binary STREAM truncated: %zu bytes of an incomplete row after %zu rows%s",
+				  v->bin.len - v->bin_off, v->nrows,
+				  astral_hint(v, hint, sizeof hint));
+	}
 	return 0;
 }
 
@@ -1258,7 +1291,6 @@ static int send_meta(struct vo_votable *v)
 {
 	struct vo_table_meta m;
 	size_t n = v->nfields ? v->nfields : 1;
-	int rc;
 
 	if (v->meta_sent)
 		return 0;
@@ -1270,10 +1302,10 @@ static int send_meta(struct vo_votable *v)
 	if (!v->cpos || !v->cells || !v->fstart || !v->fnelem)
 		return vo_err_set(v->err, ENOMEM, "VOTable: out of memory");
 	vo_buf_reset(&v->res_all);
-	if ((rc = vo_buf_add(&v->res_all, v->top_xml.p, v->top_xml.len)) ||
-	    (rc = vo_buf_add(&v->res_all, v->res_xml.p, v->res_xml.len)) ||
-	    (rc = vo_buf_add(&v->table_xml, "", 0)) ||
-	    (rc = vo_buf_add(&v->res_all, "", 0)))
+	/* the "" appends make sure both strings exist even when empty */
+	if (vo_buf_add(&v->res_all, v->top_xml.p, v->top_xml.len) ||
+	    vo_buf_add(&v->res_all, v->res_xml.p, v->res_xml.len) ||
+	    vo_buf_add(&v->table_xml, "", 0) || vo_buf_add(&v->res_all, "", 0))
 		return vo_err_set(v->err, ENOMEM, "VOTable: out of memory");
 	m.nfields = v->nfields;
 	m.fields = v->fields;

@@ -7,13 +7,15 @@
 #include "xml.h"
 
 #include <errno.h>
-#include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <libxml/entities.h>
+#include <libxml/SAX2.h>
 #include <libxml/parser.h>
+#include <libxml/parserInternals.h>
+#include <libxml/tree.h>
 #include <libxml/xmlerror.h>
 
 #include "buf.h"
@@ -204,16 +206,26 @@ static void sax_error(void *ud, xmlErrorPtr e)
 {
 	struct vo_xml *x = ud;
 	char msg[512];
-	size_t n;
+	size_t n, i;
 
 	/* Warnings and recoverable errors (namespace oddities) are tolerated:
 	 * real services produce them and the data is still well formed. */
 	if (!e || e->level != XML_ERR_FATAL || x->rc)
 		return;
-	snprintf(msg, sizeof msg, "%s", e->message ? e->message : "error");
+	if (e->code == XML_ERR_DOCUMENT_END && !x->seen_root)
+		snprintf(msg, sizeof msg, "document is empty");
+	else if (e->code == XML_ERR_DOCUMENT_END && x->depth > 0)
+		/* libxml2 says "Extra content at the end of the document" */
+		snprintf(msg, sizeof msg, "document is truncated (%d elements not closed)",
+			 x->depth);
+	else
+		snprintf(msg, sizeof msg, "%s", e->message ? e->message : "error");
 	n = strlen(msg);
 	while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
 		msg[--n] = '\0';
+	for (i = 0; i < n; i++)
+		if (msg[i] == '\n')
+			msg[i] = ' ';
 	if (e->code == XML_ERR_NO_MEMORY)
 		x->rc = vo_err_set(x->err, ENOMEM, "XML parser: out of memory");
 	else
@@ -301,11 +313,13 @@ int vo_xml_finish(struct vo_xml *x)
 	lrc = xmlParseChunk(x->ctxt, NULL, 0, 1);
 	if (after_parse(x, lrc))
 		return x->rc;
+	/* libxml2 reports both as fatal errors; this is belt and braces
+	 * (recoverable errors, which leave wellFormed 0, are tolerated) */
 	if (!x->seen_root)
 		x->rc = vo_err_set(x->err, EBADMSG, "malformed XML: document is empty");
-	else if (x->depth != 0 || !x->ctxt->wellFormed)
+	else if (x->depth != 0)
 		x->rc = vo_err_set(x->err, EBADMSG,
-				   "malformed XML at line %d: document is incomplete",
+				   "malformed XML at line %d: document is truncated",
 				   line_of(x));
 	return x->rc;
 }
@@ -314,8 +328,13 @@ void vo_xml_free(struct vo_xml *x)
 {
 	if (!x)
 		return;
-	if (x->ctxt)
+	if (x->ctxt) {
+		/* libxml2 records entity declarations in a private document
+		 * "for expat compatibility" even in SAX mode: ours to free */
+		if (x->ctxt->myDoc)
+			xmlFreeDoc(x->ctxt->myDoc);
 		xmlFreeParserCtxt(x->ctxt);
+	}
 	vo_buf_free(&x->abuf);
 	free(x->attrs);
 	free(x->offs);
@@ -411,4 +430,9 @@ int vo_xml_escape(struct vo_buf *b, const char *s, size_t len, int attr)
 		i += skip;
 	}
 	return vo_buf_add(b, s + start, len - start);
+}
+
+void vo_xml_global_init(void)
+{
+	xmlInitParser();
 }

@@ -8,7 +8,13 @@
  *   - any entity declaration (<!ENTITY ...>) is rejected: -EBADMSG;
  *     only the five predefined entities and character references expand;
  *   - element nesting depth is capped (VO_XML_MAX_DEPTH), text delivered to
- *     the handler is chunked, attribute values are capped by libxml2's limits.
+ *     the handler is chunked, attribute values, names and the input libxml2
+ *     buffers while looking for the end of a tag are capped by libxml2's
+ *     own limits (10 MB; XML_PARSE_HUGE is never set).
+ * Errors: -EBADMSG with "malformed XML at line N: <why>" in err (libxml2's
+ * message, or "document is truncated", "document is empty", "nesting deeper
+ * than 256 elements", "entity declarations are not allowed"); warnings and
+ * recoverable namespace errors are tolerated.  The first error is sticky.
  * Names handed to callbacks are local names (namespace prefix removed);
  * attribute names likewise ("xsi:type" -> "type").  All strings are UTF-8,
  * NUL-terminated and borrowed for the duration of the callback only.
@@ -40,6 +46,9 @@ struct vo_xml_handler {
 
 struct vo_xml;
 
+/* Once, before threads start (libxml2's own global set-up). */
+void vo_xml_global_init(void);
+
 /* Returns NULL only on allocation failure.  h is copied. */
 struct vo_xml *vo_xml_new(const struct vo_xml_handler *h, struct vo_err *err);
 /* 0, a callback's error, or -EBADMSG for malformed/forbidden XML (err says
@@ -54,8 +63,11 @@ const char *vo_xml_attr(const struct vo_xml_attr *attrs, size_t n,
 			const char *name);
 
 /* Append s to b with XML escaping of & < > " ' and of control characters
- * (tab, LF, CR as character references inside attributes when attr != 0;
- * other C0 controls, not allowed in XML 1.0, are dropped). */
+ * (CR always as &#13;, which a parser would otherwise turn into LF; tab and
+ * LF as character references inside attributes when attr != 0; other C0
+ * controls, not allowed in XML 1.0, are dropped).  Bytes that are not valid
+ * UTF-8, and U+FFFE/U+FFFF, become U+FFFD, so the output is always
+ * well-formed. */
 struct vo_buf;
 int vo_xml_escape(struct vo_buf *b, const char *s, size_t len, int attr);
 

@@ -186,7 +186,9 @@
 
   <!-- TAP examples.  DaCHS serves /tap/examples from the //tap#run service,
        whose _example meta come from the tapexamples STREAM of
-       /var/gavo/etc/userconfig.rd; setup.sh makes that STREAM FEED this one. -->
+       /var/gavo/etc/userconfig.rd; setup.sh copies this STREAM (verbatim,
+       by its id) into that file.  _example meta on tables of this RD would
+       not show up there. -->
   <STREAM id="tapexamples">
     <meta name="_example" title="Cone search on the vofs catalogue">
       Objects within 0.1 degrees of the dense field centre in

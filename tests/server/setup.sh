@@ -48,8 +48,12 @@ apt_install() {
     if [ "${VOFS_SKIP_INSTALL:-0}" = 1 ]; then die "packages missing ($*) and VOFS_SKIP_INSTALL=1"; fi
     if [ $apt_updated = 0 ]; then
         log "apt-get update"
-        DEBIAN_FRONTEND=noninteractive apt-get -q -o DPkg::Lock::Timeout=900 update >/dev/null \
-            || die "apt-get update failed"
+        local try
+        for try in 1 2 3; do
+            DEBIAN_FRONTEND=noninteractive apt-get -q -o DPkg::Lock::Timeout=900 update >/dev/null && break
+            [ $try = 3 ] && die "apt-get update failed 3 times"
+            log "apt-get update failed, retrying in 10 s"; sleep 10
+        done
         apt_updated=1
     fi
     log "apt-get install $*"
@@ -77,17 +81,42 @@ wait_dpkg_lock() {
     die "dpkg lock still held after 15 minutes"
 }
 
+# PostgreSQL 15.19+ (bookworm-security) refuses two obsolete compatibility
+# operators "@(bigint|spoint, smoc)" in Debian 12's pgsphere 1.2.0 extension
+# script ("commutator operator @> is already the commutator of operator <@"),
+# so "CREATE EXTENSION pg_sphere" and with it DaCHS's postinst ("dachs init")
+# fail.  pgsphere upstream deleted these operators (pgsphere PR #92); DaCHS 2.7
+# does not use them.  Remove them from the extension scripts (idempotent).
+patch_pgsphere() {
+    local f re
+    re='CREATE OPERATOR @ \(\s*LEFTARG\s*=\s*(?:bigint|spoint),\s*RIGHTARG\s*=\s*smoc,[^;]*?\);\n?'
+    for f in /usr/share/postgresql/*/extension/pg_sphere--*.sql; do
+        [ -f "$f" ] || continue
+        if perl -0ne "exit(/$re/ ? 0 : 1)" "$f"; then   # perl: always there (perl-base)
+            perl -0pi -e "s/$re/-- (vofs setup.sh: obsolete operator removed, see pgsphere PR #92)\n/g" "$f" \
+                || die "patching $f failed"
+            log "patched $f (PostgreSQL 15.19+ compatibility)"
+        fi
+    done
+}
+
 missing=()
 for p in "${PKGS[@]}"; do pkg_ok "$p" || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
     log "missing packages: ${missing[*]}"
-    # postgresql first, so the cluster can run before gavodachs2-server's postinst
-    if ! pkg_ok postgresql; then
-        apt_install postgresql || die "installing postgresql failed"
+    # PostgreSQL and the extensions first: the cluster must run and pgsphere
+    # must be patched before gavodachs2-server's postinst creates the database.
+    PGPKGS=(postgresql "postgresql-$PG_VERSION-pgsphere" "postgresql-$PG_VERSION-q3c")
+    pg_missing=()
+    for p in "${PGPKGS[@]}"; do pkg_ok "$p" || pg_missing+=("$p"); done
+    if [ ${#pg_missing[@]} -gt 0 ]; then
+        apt_install "${pg_missing[@]}" || die "installing ${pg_missing[*]} failed"
     fi
+    patch_pgsphere
     pg_start
     if ! apt_install "${missing[@]}"; then
-        log "apt-get install failed (expected once: DaCHS postinst needs a running PostgreSQL); retrying configure"
+        log "apt-get install failed (DaCHS postinst needs a running PostgreSQL); retrying configure"
+        patch_pgsphere
         pg_start
         wait_dpkg_lock
         DEBIAN_FRONTEND=noninteractive dpkg --configure -a || die "dpkg --configure -a failed"
@@ -101,6 +130,7 @@ fi
 pg_start
 # A previous interrupted install may have left gavodachs half-configured.
 if dpkg -l | awk '$1 ~ /^(iF|iU|iH)/ {found=1} END{exit !found}'; then
+    patch_pgsphere
     log "half-configured packages found; running dpkg --configure -a"
     wait_dpkg_lock
     DEBIAN_FRONTEND=noninteractive dpkg --configure -a || die "dpkg --configure -a failed"
@@ -143,6 +173,11 @@ fi
 
 # TAP examples: DaCHS serves /tap/examples from the tapexamples STREAM of
 # /var/gavo/etc/userconfig.rd; splice in the STREAM of the same id from q.rd.
+UC_STAMP=/var/gavo/etc/.vofs-userconfig-stamp
+UC_HASH=$( { cat "$HERE/q.rd"; dpkg-query -W -f='${Version}' python3-gavo; } | sha256sum | cut -c1-64)
+if [ -f /var/gavo/etc/userconfig.rd ] && [ "$(cat "$UC_STAMP" 2>/dev/null)" = "$UC_HASH" ]; then
+    :   # up to date; dumping the system userconfig takes a second, skip it
+else
 su dachsroot -s /bin/bash -c "dachs admin dumpDF //userconfig" > "$TMPD/userconfig.orig.rd" \
     || die "dachs admin dumpDF //userconfig failed"
 /usr/bin/python3 - "$HERE/q.rd" "$TMPD/userconfig.orig.rd" "$TMPD/userconfig.rd" <<'PY' || die "building userconfig.rd failed"
@@ -157,9 +192,12 @@ open(out, "w", encoding="utf-8").write(
     pat.sub(lambda m: mine.group(0), base, count=1))
 PY
 install_if_changed "$TMPD/userconfig.rd" /var/gavo/etc/userconfig.rd dachsroot 664
+echo "$UC_HASH" > "$UC_STAMP"
+fi
 timing "configuration checked (changed: $CONFIG_CHANGED)"
 
 # ---------------------------------------------------------------- archive
+install -d -o dachsroot -g gavo -m 775 "$RDDIR"
 # //obscore must be imported once (re-importing it would drop published tables)
 if [ "$(psql_gavo "SELECT to_regclass('ivoa._obscoresources') IS NOT NULL")" != t ]; then
     log "dachs imp //obscore"
@@ -187,7 +225,6 @@ if [ "${VOFS_FORCE_IMPORT:-0}" != 1 ] && archive_ok; then
 else
     log "building archive in $RDDIR"
     rm -f "$STAMP"
-    mkdir -p "$RDDIR"
     /usr/bin/python3 "$HERE/mkimages.py" "$TMPD/data" || die "mkimages.py failed"
     rm -rf "$RDDIR/data"
     mv "$TMPD/data" "$RDDIR/data"
@@ -218,6 +255,13 @@ else
             pgrep -u gavo -f "dachs serve" >/dev/null 2>&1 || break
             sleep 0.5
         done
+    fi
+    # a web.pid left by an unclean shutdown (e.g. a reboot) whose pid now
+    # belongs to another process makes "dachs serve start" refuse to start
+    PIDF=/var/gavo/state/web.pid
+    if [ -f "$PIDF" ] && ! grep -qs dachs "/proc/$(cat "$PIDF" 2>/dev/null)/cmdline"; then
+        log "removing stale $PIDF"
+        rm -f "$PIDF"
     fi
     : > /var/gavo/logs/server.stderr 2>/dev/null || true
     dachs serve start >/dev/null 2>&1 || true   # exits 0 even when it fails

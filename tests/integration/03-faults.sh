@@ -1,0 +1,53 @@
+#!/bin/bash
+# Error paths through the fault-injecting proxy: every failure ends the
+# query in ERROR with a message naming the URL and the cause, reading the
+# result gives EIO, and the daemon keeps serving everything else.
+. "$(dirname "$0")/../lib.sh"
+
+Q=$MNT/local/queries
+svc() { printf '[%s]\nurl = %s/f/%s/tap\n' "$1" "$PROXY" "$2"; }
+write_config \
+	"$(svc f500 'http500@/async')" \
+	"$(svc fhtml 'html@/results/')" \
+	"$(svc fbadxml 'badxml@/results/')" \
+	"$(svc fbomb 'entitybomb@/results/')" \
+	"$(svc freset 'reset@/results/')" \
+	"$(svc ftrunc 'truncate@/results/')" \
+	"$(svc fhuge 'hugeline@/results/')" \
+	"$(svc fjob 'badxml@/async/')" \
+	"$(svc fstall 'stall@/results/')" \
+	"$(printf 'timeout = 8')"
+check "mount" vofs_mount
+
+ADQL="SELECT TOP 50 id, name FROM vofstest.cat ORDER BY id"
+expect_error() {   # service, pattern for the error text, description
+	local d="$MNT/$1/queries/q"
+	mkdir "$d" && echo "$ADQL" > "$d/query.adql"
+	local st; st=$(wait_final "$d")
+	check "$3: phase ERROR" grep -q "^ERROR" <<<"$st"
+	check "$3: error says $2" grep -qiE "$2" "$d/error"
+	local e; e=$(cat "$d/result.csv" 2>&1 >/dev/null)
+	check "$3: reading the result is EIO" grep -q "Input/output error" <<<"$e"
+}
+
+expect_error f500 "HTTP 500.*$PROXY/f/http500@/async/tap/async" "HTTP 500 from /async"
+expect_error fhtml "not a VOTable.*html|/results/result" "an HTML body instead of a VOTable"
+expect_error fbadxml "malformed XML|/results/result" "malformed XML"
+expect_error fbomb "entit" "an entity-expansion bomb"
+expect_error freset "reset|recv|connection|partial|transfer" "a connection reset mid-body"
+expect_error ftrunc "partial|closed|transfer|short|end of" "a body shorter than Content-Length"
+expect_error fhuge "depth|nest|large|big|exceed|huge" "an endless nested document"
+expect_error fstall "timed out|timeout|cancel" "a stalled transfer (service timeout 8 s)"
+expect_error fjob "UWS|job|malformed" "a malformed UWS job document"
+
+rss=$(awk '/VmHWM/ {print $2}' /proc/$VOFS_PID/status)
+check "peak RSS stayed under 200 MiB through the hostile documents (${rss} kB)" test "$rss" -lt 204800
+check "retries were logged for the reset" grep -q "attempt 1 of" "$LOG"
+
+# the daemon still serves the good service
+run_query "$Q/ok" "$ADQL"
+st=$(wait_final "$Q/ok")
+check "after all faults a normal query still completes" grep -q "^COMPLETED rows=50 " <<<"$st"
+check "unmount cleanly" vofs_umount
+check_log_clean
+finish

@@ -1,0 +1,103 @@
+#!/bin/bash
+# The whole test suite, from a fresh Debian 12 machine (as root):
+# installs the build and test dependencies and GAVO DaCHS, builds vofs
+# twice (release with -Werror; sanitizers for the unit tests), runs the C
+# unit tests, starts DaCHS with the test archive and the fault proxy, runs
+# the integration tests that mount for real, and the mount-examples.
+# The last line is "N passed, N failed".
+set -u
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+PASS=0
+FAIL=0
+SKIP=0
+LOGDIR=${LOGDIR:-/tmp/vofs-test-logs}
+mkdir -p "$LOGDIR"
+
+say() { echo "== $*"; }
+tally() {   # tally FILE: count ok / not ok lines of a TAP-like output
+	local p f
+	p=$(grep -c '^ok - ' "$1" || true)
+	f=$(grep -c '^not ok - ' "$1" || true)
+	PASS=$((PASS + p)); FAIL=$((FAIL + f))
+}
+step_fail() { FAIL=$((FAIL + 1)); echo "not ok - $*"; }
+
+say "dependencies"
+if ! tests/install-deps.sh; then
+	step_fail "installing build dependencies"; echo "$PASS passed, $FAIL failed"; exit 1
+fi
+
+say "build (release, -Werror)"
+if ! { meson setup build --buildtype=debugoptimized -Dwerror=true --reconfigure >/dev/null 2>&1 ||
+       meson setup build --buildtype=debugoptimized -Dwerror=true; } || ! ninja -C build; then
+	step_fail "build"; echo "$PASS passed, $FAIL failed"; exit 1
+fi
+PASS=$((PASS + 1)); echo "ok - build with -Werror"
+
+say "unit tests (address and undefined sanitizers)"
+if { meson setup build-asan -Db_sanitize=address,undefined -Db_lundef=false --reconfigure >/dev/null 2>&1 ||
+     meson setup build-asan -Db_sanitize=address,undefined -Db_lundef=false >/dev/null; } &&
+   ninja -C build-asan >/dev/null; then
+	meson test -C build-asan --print-errorlogs > "$LOGDIR/unit.log" 2>&1
+	grep -E '^ *[0-9]+/[0-9]+ ' "$LOGDIR/unit.log" | sed -E 's/^ *[0-9]+\/[0-9]+ +//' |
+	while read -r line; do
+		case "$line" in
+			*" OK "*) echo "ok - unit: $line";;
+			*SKIP*) echo "# SKIP unit: $line";;
+			*) echo "not ok - unit: $line";;
+		esac
+	done > "$LOGDIR/unit.tap"
+	cat "$LOGDIR/unit.tap"
+	tally "$LOGDIR/unit.tap"
+	[ -s "$LOGDIR/unit.tap" ] || step_fail "unit tests ran (see $LOGDIR/unit.log)"
+	grep -q "^not ok" "$LOGDIR/unit.tap" && tail -60 "$LOGDIR/unit.log"
+else
+	step_fail "sanitizer build"
+fi
+
+say "TAP server (GAVO DaCHS) with the test archive"
+if tests/server/setup.sh > "$LOGDIR/dachs.log" 2>&1; then
+	PASS=$((PASS + 1)); echo "ok - DaCHS test archive up"
+else
+	tail -40 "$LOGDIR/dachs.log"
+	step_fail "DaCHS test archive up (log: $LOGDIR/dachs.log)"
+	echo "$PASS passed, $FAIL failed"; exit 1
+fi
+if tests/server/proxy.sh start > "$LOGDIR/proxy-start.log" 2>&1; then
+	PASS=$((PASS + 1)); echo "ok - fault proxy up"
+else
+	cat "$LOGDIR/proxy-start.log"; step_fail "fault proxy up"
+fi
+
+say "integration tests (real mounts)"
+for t in tests/integration/[0-9]*.sh; do
+	name=$(basename "$t" .sh)
+	echo "-- $name"
+	timeout 1200 bash "$t" > "$LOGDIR/$name.out" 2>&1
+	rc=$?
+	cat "$LOGDIR/$name.out"
+	tally "$LOGDIR/$name.out"
+	if [ $rc -ne 0 ] && ! grep -q '^not ok' "$LOGDIR/$name.out"; then
+		step_fail "$name exited with status $rc"
+	fi
+done
+
+say "mount-examples against the test archive"
+for ex in mount-examples/*.sh; do
+	[ -e "$ex" ] || continue
+	name=$(basename "$ex" .sh)
+	out=$LOGDIR/example-$name.out
+	work=$(mktemp -d /tmp/vofs-ex.XXXXXX)
+	if VOFS_BIN=$ROOT/build/fs/vofs VOFS_TEST_ARCHIVE=1 WORKDIR=$work timeout 900 bash "$ex" > "$out" 2>&1; then
+		PASS=$((PASS + 1)); echo "ok - example $name"
+	else
+		FAIL=$((FAIL + 1)); echo "not ok - example $name"; tail -30 "$out" | sed 's/^/    # /'
+	fi
+	mountpoint -q "$work/mnt" 2>/dev/null && fusermount3 -uz "$work/mnt"
+done
+
+tests/server/proxy.sh stop >/dev/null 2>&1 || true
+echo
+echo "$PASS passed, $FAIL failed"
+[ "$FAIL" -eq 0 ]
