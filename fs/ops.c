@@ -104,6 +104,7 @@ struct fh {
 	struct result_reader *rr;
 	int err;                     /* FH_FAIL: what reads return */
 	int dirty;
+	int refused;                 /* FH_WRITE: invalid text was written */
 	pthread_mutex_t lock;
 };
 
@@ -499,6 +500,19 @@ static int op_write(const char *path, const char *data, size_t size, off_t off,
 		}
 		f->dirty = 1;
 	}
+	/* refuse a bad maxrec at write(): shells ignore errors of close() */
+	if (!rc && f->node.type == N_Q_MAXREC) {
+		for (size_t i = 0; i < f->buf.len; i++) {
+			char ch = f->buf.p[i];
+			if (!(ch >= '0' && ch <= '9') && ch != ' ' && ch != '\n' &&
+			    ch != '\r' && ch != '\t') {
+				f->refused = 1;
+				pthread_mutex_unlock(&f->lock);
+				vo_warn("%s: '%.40s' is not a number of rows", path, f->buf.p);
+				return -EINVAL;
+			}
+		}
+	}
 	pthread_mutex_unlock(&f->lock);
 	return rc ? -EFBIG : (int)size;
 }
@@ -508,8 +522,8 @@ static int commit_write(struct fh *f)
 	const struct node *n = &f->node;
 	int rc;
 
-	if (!f->dirty)
-		return 0;
+	if (!f->dirty || f->refused)
+		return f->refused ? -EINVAL : 0;
 	f->dirty = 0;
 	if (n->type == N_Q_MAXREC) {
 		rc = query_set_maxrec(n->svc->name, n->name, f->buf.p ? f->buf.p : "", f->buf.len);

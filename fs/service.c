@@ -297,7 +297,10 @@ static int fetch_tables(const struct service_conf *s)
 	if ((rc = db_tables_begin(s->name)))
 		return rc;
 	rc = vo_vosi_fetch_tables(url, 1, table_seen, &ctx, &err);
-	if (rc && rc != -EIO && rc != -ENOMEM) {
+	/* TAP_SCHEMA only helps when the service answers but its VOSI
+	 * tables endpoint does not (404, a broken document ...) */
+	if (rc && rc != -ENOMEM && rc != -ECONNREFUSED && rc != -EHOSTUNREACH &&
+	    rc != -ETIMEDOUT && rc != -ECONNRESET) {
 		struct vo_err err2 = {0};
 		vo_warn("service %s: %s; trying TAP_SCHEMA", s->name, err.msg);
 		db_tables_commit(s->name, 0);

@@ -20,14 +20,14 @@ ok()   { PASS=$((PASS + 1)); echo "ok - $*"; }
 fail() { FAIL=$((FAIL + 1)); echo "not ok - $*"; }
 
 # check "description" command...: ok when the command succeeds
+# (runs in this shell, not a subshell: vofs_mount must set VOFS_PID here)
 check() {
 	local desc=$1; shift
-	local out
-	if out=$("$@" 2>&1); then
+	if "$@" > "$WORK/check.out" 2>&1; then
 		ok "$desc"
 	else
 		fail "$desc"
-		printf '%s\n' "$out" | head -20 | sed 's/^/    # /'
+		head -20 "$WORK/check.out" | sed 's/^/    # /'
 	fi
 }
 

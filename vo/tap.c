@@ -144,10 +144,8 @@ static int fetch_result_once(struct run *r, const char *method, const char *url,
 	if (!r->vot)
 		return vo_err_set(err, ENOMEM, "%s: out of memory", url);
 	rc = vo_http_do(&req, &resp, err);
-	if (rc) {
-		vo_err_prefix(err, "%s %s: ", method, url);
-		goto out;
-	}
+	if (rc)
+		goto out;   /* err names the request already */
 	if (resp.status >= 400) {
 		char msg[VO_ERR_MSG - 200];
 		server_message(&resp.errbody, msg, sizeof msg);
@@ -201,7 +199,7 @@ static int fetch_result(struct run *r, const char *method, const char *url,
 	for (int attempt = 0; attempt < TAP_RETRIES; attempt++) {
 		vo_err_clear(r->err);
 		rc = fetch_result_once(r, method, url, params, np);
-		if (!transient(rc) || rc == -ECANCELED)
+		if (!transient(rc) || rc == -ECANCELED || attempt + 1 == TAP_RETRIES)
 			break;
 		vo_warn("%s (attempt %d of %d)", r->err->msg, attempt + 1, TAP_RETRIES);
 		if (nap(r, backoff))
@@ -229,7 +227,7 @@ static int small_request(struct run *r, const struct vo_http_req *req0,
 		if (!rc && (resp->status == 503 || resp->status == 502 || resp->status == 429))
 			rc = vo_err_set(r->err, EAGAIN, "%s %s: HTTP %ld",
 					req.method ? req.method : "GET", req.url, resp->status);
-		if (!transient(rc))
+		if (!transient(rc) || attempt + 1 == TAP_RETRIES)
 			break;
 		vo_warn("%s (attempt %d of %d)", r->err->msg, attempt + 1, TAP_RETRIES);
 		if (nap(r, backoff))

@@ -1146,6 +1146,26 @@ static int finish_tr(struct vo_votable *v)
 	return deliver_row(v);
 }
 
+/* BINARY has no null flag: a float array that is NaN throughout is how
+ * servers (DaCHS among them) write a NULL array, and how BINARY2 and
+ * TABLEDATA readers see the same value. */
+static int all_nan(const char *s, size_t n)
+{
+	size_t i = 0, k;
+
+	if (n == 0)
+		return 0;
+	while (i < n) {
+		k = i;
+		while (k < n && s[k] != ' ')
+			k++;
+		if (k - i != 3 || memcmp(s + i, "NaN", 3) != 0)
+			return 0;
+		i = k + 1;
+	}
+	return 1;
+}
+
 static int bin_row(struct vo_votable *v, const unsigned char *row)
 {
 	size_t i, off;
@@ -1157,6 +1177,13 @@ static int bin_row(struct vo_votable *v, const unsigned char *row)
 		null = v->dm == D_BINARY2 && (row[i / 8] & (0x80 >> (i % 8)));
 		if (!null && (rc = bin_cell(v, i, row + v->fstart[i], v->fnelem[i], &null)))
 			return rc;
+		if (!null && v->dm == D_BINARY && !v->fx[i].scalar &&
+		    (is_float_type(v->fields[i].type) || is_complex_type(v->fields[i].type)) &&
+		    all_nan(v->rowtxt.p + off, v->rowtxt.len - off)) {
+			null = 1;
+			v->rowtxt.len = off;
+			v->rowtxt.p[off] = '\0';
+		}
 		if ((rc = end_cell(v, i, off, null)))
 			return rc;
 	}

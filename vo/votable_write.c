@@ -67,6 +67,25 @@ static int sig_digits(const char *s, int *fixed_int_digits)
  * so if "%.{DIG}g" round-trips, the first p is exactly its number of
  * significant digits; otherwise it is DIG+1 or above.  Subnormals lose
  * that guarantee and take the slow way. */
+/* "%g" writes whole numbers with trailing zeros in exponent form ("1e+01",
+ * "1.2e+02").  Below 10^7 (float) / 10^15 (double) such a number is an
+ * integer the type holds exactly, so it is written as the plain integer
+ * ("10", "120"): the same value, the form people and parsers expect. */
+static int put_plain(char *dst, size_t dstlen, const char *t, double v, int is_float)
+{
+	const char *e = strchr(t, 'e');
+	char u[48];
+
+	if (e && e[1] == '+') {
+		long ex = strtol(e + 1, NULL, 10);
+		if (ex < (is_float ? 7 : 15)) {
+			snprintf(u, sizeof u, "%.0f", v);
+			return put(dst, dstlen, u);
+		}
+	}
+	return put(dst, dstlen, t);
+}
+
 static int fmt_shortest(char *dst, size_t dstlen, double v, int is_float)
 {
 	int dig = is_float ? FLT_DIG : DBL_DIG;
@@ -85,7 +104,7 @@ static int fmt_shortest(char *dst, size_t dstlen, double v, int is_float)
 			/* "%.{k}g" uses the exponent form when exp >= k */
 			if (k < dig && intd > k)
 				snprintf(t, sizeof t, "%.*g", k, v);
-			return put(dst, dstlen, t);
+			return put_plain(dst, dstlen, t, v, is_float);
 		}
 		p = dig + 1;
 	} else if (v == 0) {
@@ -97,11 +116,11 @@ static int fmt_shortest(char *dst, size_t dstlen, double v, int is_float)
 	for (; p < max; p++) {
 		snprintf(t, sizeof t, "%.*g", p, v);
 		if (ROUNDTRIPS(t))
-			return put(dst, dstlen, t);
+			return put_plain(dst, dstlen, t, v, is_float);
 	}
 #undef ROUNDTRIPS
 	snprintf(t, sizeof t, "%.*g", max, v);
-	return put(dst, dstlen, t);
+	return put_plain(dst, dstlen, t, v, is_float);
 }
 
 int vo_fmt_double(char *dst, size_t dstlen, double v)

@@ -6,15 +6,18 @@
 . "$(dirname "$0")/../lib.sh"
 here=$(dirname "$0")
 
-write_config "[viaproxy]" "url = $PROXY/f/http404@/async/tap"
+write_config "[viaproxy]" "url = $PROXY/f/http404@%2Fasync/tap"
 check "mount" vofs_mount
 Q=$MNT/local/queries
 
 # --- the whole 100k-row catalogue, async -----------------------------------
-ALL="SELECT * FROM vofstest.cat"
+# all columns but uname: DaCHS 2.7 writes a wrong BINARY length for the
+# non-BMP character of row 99999 (tests/server/README.md)
+ALL="SELECT id, ra, dec, mag, flux, nobs, flag, name, mags FROM vofstest.cat"
 check "mkdir creates a query" mkdir "$Q/all"
 check_eq "a new query's status is EMPTY" "EMPTY" "$(cat "$Q/all/status")"
 check "reading the result of an empty query fails" bash -c "! cat '$Q/all/result.csv' >/dev/null 2>&1"
+echo 200000 > "$Q/all/maxrec"
 echo "$ALL" > "$Q/all/query.adql"
 st=$(cat "$Q/all/status")
 check "status answers at once while the query runs" grep -qE "^(QUEUED|PENDING|EXECUTING|COMPLETED) " <<<"$st"
@@ -23,7 +26,7 @@ csvsum=$(sha256sum < "$Q/all/result.csv")
 st=$(cat "$Q/all/status")
 check "async query COMPLETED with 100000 rows" grep -qE "^COMPLETED rows=100000 elapsed=[0-9.]+s job=http" <<<"$st"
 check "result.csv equals the server's answer cell by cell, and result.vot too" \
-	"$here/compare.py" "$TAP_URL" "$ALL" "$Q/all/result.csv" "$Q/all/result.vot"
+	"$here/compare.py" "$TAP_URL" "$ALL" "$Q/all/result.csv" "$Q/all/result.vot" --maxrec 200000
 check "ls -l shows the exact size of result.csv" test "$(stat -c %s "$Q/all/result.csv")" -eq "$(wc -c < "$Q/all/result.csv")"
 check "ls -l shows the exact size of result.vot" test "$(stat -c %s "$Q/all/result.vot")" -eq "$(wc -c < "$Q/all/result.vot")"
 check "result.vot carries QUERY_STATUS OK and every FIELD's metadata" \
@@ -88,7 +91,7 @@ check "mv renames a query" mv "$Q/three" "$Q/first3"
 check "the renamed query keeps its result" grep -q "^3" "$Q/first3/result.csv"
 
 # --- a long query does not block the rest of the tree --------------------------
-run_query "$Q/slowish" "SELECT * FROM vofstest.cat WHERE mod(id, 3) = 0"
+run_query "$Q/slowish" "SELECT id, ra, dec, name FROM vofstest.cat WHERE mod(id, 3) = 0" 100000
 ( cat "$Q/slowish/result.csv" > /dev/null ) &
 reader=$!
 t0=$(date +%s%N)
@@ -110,10 +113,10 @@ check_eq "rmdir deleted the remote UWS job" "404" "$code"
 
 # --- remount, offline: the same tree with the same bytes ------------------------
 cat "$MNT/local/tables/vofstest.cat/columns.csv" "$MNT/local/tables/vofstest.cat/sample.csv" > /dev/null
-sums() { (cd "$MNT/local/queries" && for f in */result.csv */result.vot */status */query.adql; do echo "$f $(sha256sum < "$f")"; done) }
+sums() { (cd "$MNT/local/queries" && for f in */result.csv */result.vot */status */query.adql; do echo "$f $(sha256sum < "$f" 2>&1)"; done) }
 before=$(sums)
 check "unmount cleanly" vofs_umount
-write_config "[viaproxy]" "url = $PROXY/f/http404@/async/tap"
+write_config "[viaproxy]" "url = $PROXY/f/http404@%2Fasync/tap"
 sed -i "s#^url = $TAP_URL#url = http://127.0.0.1:9/tap#" "$WORK/services.ini"
 check "remount with the service unreachable" vofs_mount
 after=$(sums)

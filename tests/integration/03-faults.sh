@@ -7,15 +7,15 @@
 Q=$MNT/local/queries
 svc() { printf '[%s]\nurl = %s/f/%s/tap\n' "$1" "$PROXY" "$2"; }
 write_config \
-	"$(svc f500 'http500@/async')" \
-	"$(svc fhtml 'html@/results/')" \
-	"$(svc fbadxml 'badxml@/results/')" \
-	"$(svc fbomb 'entitybomb@/results/')" \
-	"$(svc freset 'reset@/results/')" \
-	"$(svc ftrunc 'truncate@/results/')" \
-	"$(svc fhuge 'hugeline@/results/')" \
-	"$(svc fjob 'badxml@/async/')" \
-	"$(svc fstall 'stall@/results/')" \
+	"$(svc f500 'http500@%2Fasync')" \
+	"$(svc fhtml 'html@%2Fresults%2F')" \
+	"$(svc fbadxml 'badxml@%2Fresults%2F')" \
+	"$(svc fbomb 'entitybomb@%2Fresults%2F')" \
+	"$(svc freset 'reset@%2Fresults%2F')" \
+	"$(svc ftrunc 'truncate@%2Fresults%2F')" \
+	"$(svc fhuge 'hugeline@%2Fresults%2F')" \
+	"$(svc fjob 'badxml@%2Fasync%2F')" \
+	"$(svc fstall 'stall@%2Fresults%2F')" \
 	"$(printf 'timeout = 8')"
 check "mount" vofs_mount
 
@@ -30,7 +30,7 @@ expect_error() {   # service, pattern for the error text, description
 	check "$3: reading the result is EIO" grep -q "Input/output error" <<<"$e"
 }
 
-expect_error f500 "HTTP 500.*$PROXY/f/http500@/async/tap/async" "HTTP 500 from /async"
+expect_error f500 "HTTP 500.*/tap/async" "HTTP 500 from /async"
 expect_error fhtml "not a VOTable.*html|/results/result" "an HTML body instead of a VOTable"
 expect_error fbadxml "malformed XML|/results/result" "malformed XML"
 expect_error fbomb "entit" "an entity-expansion bomb"

@@ -150,6 +150,11 @@ def main():
                         fail(f"result.vot row {i} {n}: {x!r} != NaN")
                     continue
                 if x != y:
+                    # astropy strips blanks around TABLEDATA cells (even
+                    # &#32;): blank-padded strings cannot survive its reading
+                    # of any TABLEDATA; result.csv above checks them exactly
+                    if isinstance(x, str) and isinstance(y, str) and x == y.strip():
+                        continue
                     fail(f"result.vot row {i} {n}: {x!r} != {y!r}")
         print(f"result.vot: {len(ours)} rows equal to the server's")
 

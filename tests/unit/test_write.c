@@ -20,6 +20,15 @@ static const char *fixdir;
 
 /* ------------------------------------------------------------ numbers */
 
+/* Whole numbers below 10^15 / 10^7 in exponent form are written plainly. */
+static void plain(char *out, size_t n, double v, int lim)
+{
+	char *e = strchr(out, 'e');
+
+	if (e && e[1] == '+' && atoi(e + 1) < lim)
+		snprintf(out, n, "%.0f", v);
+}
+
 /* The definition, literally: the first %.{p}g that reads back. */
 static void brute_double(char *out, size_t n, double v)
 {
@@ -30,8 +39,10 @@ static void brute_double(char *out, size_t n, double v)
 
 		snprintf(out, n, "%.*g", p, v);
 		back = strtod(out, NULL);
-		if (!memcmp(&back, &v, sizeof v))
+		if (!memcmp(&back, &v, sizeof v)) {
+			plain(out, n, v, 15);
 			return;
+		}
 	}
 }
 
@@ -44,8 +55,10 @@ static void brute_float(char *out, size_t n, float v)
 
 		snprintf(out, n, "%.*g", p, (double)v);
 		back = strtof(out, NULL);
-		if (!memcmp(&back, &v, sizeof v))
+		if (!memcmp(&back, &v, sizeof v)) {
+			plain(out, n, v, 7);
 			return;
+		}
 	}
 }
 
@@ -66,7 +79,8 @@ static void test_fmt_known(void)
 		const char *s;
 	} d[] = {
 		{0.1, "0.1"}, {1.0 / 3, "0.3333333333333333"}, {2.0 / 3, "0.6666666666666666"},
-		{1, "1"}, {10, "1e+01"}, {100, "1e+02"}, {120, "1.2e+02"},
+		{1, "1"}, {10, "10"}, {100, "100"}, {120, "120"}, {2e14, "200000000000000"},
+		{1e15, "1e+15"}, {-3e3, "-3000"},
 		{123456, "123456"}, {1234567, "1234567"}, {123.456789, "123.456789"},
 		{1e21, "1e+21"}, {1e-5, "1e-05"}, {0.0001, "0.0001"}, {-2.5, "-2.5"},
 		{0.0, "0"}, {-0.0, "-0"}, {DBL_MAX, "1.7976931348623157e+308"},
@@ -81,7 +95,7 @@ static void test_fmt_known(void)
 		{21.391468f, "21.391468"}, {0.1f, "0.1"}, {1.0f / 3, "0.33333334"},
 		{16777216.0f, "16777216"}, {FLT_MAX, "3.4028235e+38"},
 		{FLT_MIN, "1.1754944e-38"}, {1e-45f, "1e-45"}, {-0.0f, "-0"},
-		{100.0f, "1e+02"}, {21.5f, "21.5"}, {123456.7f, "123456.7"},
+		{100.0f, "100"}, {1e6f, "1000000"}, {1e7f, "1e+07"}, {21.5f, "21.5"}, {123456.7f, "123456.7"},
 	};
 	char buf[40];
 	size_t i;
