@@ -105,6 +105,7 @@ struct fh {
 	int err;                     /* FH_FAIL: what reads return */
 	int dirty;
 	int refused;                 /* FH_WRITE: invalid text was written */
+	int written;                 /* FH_WRITE: write() was called */
 	pthread_mutex_t lock;
 };
 
@@ -499,6 +500,7 @@ static int op_write(const char *path, const char *data, size_t size, off_t off,
 			f->buf.p[f->buf.len] = '\0';
 		}
 		f->dirty = 1;
+		f->written = 1;
 	}
 	/* refuse a bad maxrec at write(): shells ignore errors of close() */
 	if (!rc && f->node.type == N_Q_MAXREC) {
@@ -551,9 +553,13 @@ static int op_flush(const char *path, struct fuse_file_info *fi)
 	struct fh *f = FH(fi);
 	int rc = 0;
 
+	/* `echo x > f` flushes once before writing (the shell closes the fd
+	 * it dup2()ed): only text that was written is committed here; a bare
+	 * truncation is committed at release */
 	if (f->kind == FH_WRITE) {
 		pthread_mutex_lock(&f->lock);
-		rc = commit_write(f);
+		if (f->written)
+			rc = commit_write(f);
 		pthread_mutex_unlock(&f->lock);
 	}
 	return rc;
