@@ -15,6 +15,7 @@ write_config \
 	"$(svc ftrunc 'truncate@%2Fresults%2F')" \
 	"$(svc fhuge 'hugeline@%2Fresults%2F')" \
 	"$(svc fjob 'badxml@%2Fasync%2F')" \
+	"$(svc fonce 'reset*1@%2Fresults%2F,http503*1@%2Fasync')" \
 	"$(svc fstall 'stall@%2Fresults%2F')" \
 	"$(printf 'timeout = 8')"
 check "mount" vofs_mount
@@ -39,6 +40,15 @@ expect_error ftrunc "partial|closed|transfer|short|end of" "a body shorter than 
 expect_error fhuge "depth|nest|large|big|exceed|huge" "an endless nested document"
 expect_error fstall "timed out|timeout|cancel" "a stalled transfer (service timeout 8 s)"
 expect_error fjob "UWS|job|malformed" "a malformed UWS job document"
+
+# one reset and one 503, then the server behaves: the retry gets it all
+mkdir "$MNT/fonce/queries/q" && echo "$ADQL" > "$MNT/fonce/queries/q/query.adql"
+st=$(wait_final "$MNT/fonce/queries/q")
+check "a transient reset and 503 are retried and the query completes" grep -q "^COMPLETED rows=50 " <<<"$st"
+check "the retried result equals the server's" "$(dirname "$0")/compare.py" "$TAP_URL" "$ADQL" "$MNT/fonce/queries/q/result.csv"
+for s in f500 fhtml fbadxml fbomb freset ftrunc fhuge fstall fjob; do
+	echo "    # $s: $(head -c 300 "$MNT/$s/queries/q/error")"
+done
 
 rss=$(awk '/VmHWM/ {print $2}' /proc/$VOFS_PID/status)
 check "peak RSS stayed under 200 MiB through the hostile documents (${rss} kB)" test "$rss" -lt 204800
