@@ -144,6 +144,12 @@ int config_load_file(struct config *c, const char *path, struct vo_err *err)
 				break;
 			}
 			cur->timeout_s = t;
+		} else if (strcmp(k, "mode") == 0) {
+			if (strcmp(v, "sync") != 0 && strcmp(v, "async") != 0) {
+				rc = vo_err_set(err, EINVAL, "%s:%d: mode must be async or sync", path, lineno);
+				break;
+			}
+			cur->sync = strcmp(v, "sync") == 0;
 		} else {
 			vo_warn("%s:%d: unknown key '%s' ignored", path, lineno, k);
 		}

@@ -18,6 +18,7 @@ struct service_conf {
 	char *url;               /* TAP base URL, no trailing slash */
 	long long maxrec;        /* -1: the service's default */
 	long timeout_s;          /* per query, 0: none */
+	int sync;                /* mode = sync: skip UWS, POST to /sync */
 };
 
 struct config {

@@ -4,7 +4,7 @@
 set -euo pipefail
 pkgs=(meson ninja-build pkg-config gcc libc6-dev libfuse3-dev fuse3 libcurl4-openssl-dev
       libxml2-dev libsqlite3-dev sqlite3 curl python3 python3-astropy python3-numpy
-      python3-pyvo python3-requests rsync attr time)
+      python3-pyvo python3-requests rsync attr time bc)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

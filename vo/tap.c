@@ -13,6 +13,7 @@
 #define TAP_WAIT_S 30          /* UWS blocking poll length per request */
 #define TAP_SMALL_DOC (4u << 20)
 #define TAP_RETRIES 4
+#define TAP_QUICK_S 5.0            /* poll every 250 ms this long, then WAIT */
 
 struct run {
 	const struct vo_tap_hooks *h;
@@ -354,12 +355,19 @@ static int wait_job(struct run *r, const char *job_url)
 	struct vo_uws_job job;
 	long backoff = 200;
 	int rc, started = 0;
+	double started_at = now_s();
 
-	for (;;) {
+	for (int poll = 0;; poll++) {
 		double t0 = now_s();
+		/* Most jobs end within a second, and some servers answer WAIT in
+		 * whole-second steps (DaCHS: 1-2 s): look a few times quickly
+		 * first, then block with WAIT as long as the server allows. */
+		int quick = now_s() - started_at < TAP_QUICK_S;
 		if (cancelled(r))
 			return vo_err_set(r->err, ECANCELED, "%s: cancelled", job_url);
-		rc = get_job(r, job_url, last == VO_UWS_UNKNOWN ? 0 : TAP_WAIT_S, last, &job);
+		if (quick && poll > 0 && nap(r, poll < 3 ? 50L << poll : 250L))
+			return vo_err_set(r->err, ECANCELED, "%s: cancelled", job_url);
+		rc = get_job(r, job_url, quick ? 0 : TAP_WAIT_S, last, &job);
 		if (rc)
 			return rc;
 		if (job.phase != r->out->phase || last == VO_UWS_UNKNOWN)
@@ -375,7 +383,7 @@ static int wait_job(struct run *r, const char *job_url)
 		if (vo_uws_phase_final(job.phase))
 			break;
 		/* servers may ignore WAIT: back off when answers come at once */
-		if (last == job.phase && now_s() - t0 < 0.5) {
+		if (!quick && last == job.phase && now_s() - t0 < 0.5) {
 			if (nap(r, backoff))
 				return vo_err_set(r->err, ECANCELED, "%s: cancelled", job_url);
 			backoff = backoff * 3 / 2 > 10000 ? 10000 : backoff * 3 / 2;
