@@ -2,9 +2,13 @@
 # Install what building and testing vofs needs (Debian 12, as root).
 # Quick when everything is there already.
 set -euo pipefail
+# --build: only what building and mounting needs
 pkgs=(meson ninja-build pkg-config gcc libc6-dev libfuse3-dev fuse3 libcurl4-openssl-dev
-      libxml2-dev libsqlite3-dev sqlite3 curl python3 python3-astropy python3-numpy
-      python3-pyvo python3-requests rsync attr time bc)
+      libxml2-dev libsqlite3-dev curl)
+if [ "${1:-}" != "--build" ]; then
+	pkgs+=(sqlite3 python3 python3-astropy python3-numpy python3-pyvo python3-requests
+	       rsync attr time bc)
+fi
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -84,8 +84,17 @@ for t in tests/integration/[0-9]*.sh; do
 done
 
 say "mount-examples against the test archive"
+qs=$(mktemp -d /tmp/vofs-qs.XXXXXX)
+if bash mount-examples/quickstart.sh --local "$qs/mnt" > "$LOGDIR/quickstart.out" 2>&1 &&
+   grep -q "ivoa.obscore" <(ls "$qs/mnt/local/tables") && fusermount3 -u "$qs/mnt"; then
+	PASS=$((PASS + 1)); echo "ok - README's quickstart builds and mounts the local archive"
+else
+	FAIL=$((FAIL + 1)); echo "not ok - README's quickstart (log: $LOGDIR/quickstart.out)"
+	tail -20 "$LOGDIR/quickstart.out" | sed 's/^/    # /'
+	mountpoint -q "$qs/mnt" && fusermount3 -uz "$qs/mnt"
+fi
 for ex in mount-examples/*.sh; do
-	[ -e "$ex" ] || continue
+	grep -q '/common.sh"$' "$ex" || continue   # quickstart and common.sh are not workflows
 	name=$(basename "$ex" .sh)
 	out=$LOGDIR/example-$name.out
 	work=$(mktemp -d /tmp/vofs-ex.XXXXXX)
