@@ -350,9 +350,11 @@ int vo_http_do(const struct vo_http_req *req, struct vo_http_resp *resp,
 	if (cc == CURLE_OK)
 		goto out;
 	if (x.sink_rc) {
-		rc = x.sink_rc;   /* the sink recorded its own message */
+		rc = x.sink_rc;   /* the sink recorded its own message: say where */
 		if (err && !err->code)
 			vo_err_set(err, -rc, "%s %s: %s", method, req->url, strerror(-rc));
+		else if (err && strncmp(err->msg, method, strlen(method)) != 0)
+			vo_err_prefix(err, "%s %s: ", method, req->url);
 	} else if (x.cancelled) {
 		rc = vo_err_set(err, ECANCELED, "%s %s: cancelled", method, req->url);
 	} else if (x.overflow) {
