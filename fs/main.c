@@ -1,5 +1,6 @@
 /* fs/main.c - command line, configuration, and the FUSE main loop. */
 #include <errno.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,6 +50,11 @@ static const struct fuse_opt vofs_opt_spec[] = {
 };
 
 static struct config cfg;
+
+static void on_intr_signal(int sig)
+{
+	(void)sig;   /* only there to interrupt a blocking call */
+}
 static char **service_specs;
 static size_t nservice_specs;
 
@@ -221,6 +227,16 @@ int main(int argc, char *argv[])
 	if (vo_http_global_init()) {
 		fprintf(stderr, "vofs: cannot initialise libcurl\n");
 		return 1;
+	}
+	/* libfuse signals a thread whose request the kernel interrupted
+	 * (fuse_config.intr, set in init) with SIGUSR1, but libfuse 3 installs
+	 * no handler for it: without this one the signal kills the daemon */
+	{
+		struct sigaction sa;
+		memset(&sa, 0, sizeof sa);
+		sa.sa_handler = on_intr_signal;
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGUSR1, &sa, NULL);
 	}
 	/* libfuse 3.14 warns about its own default; state a sane pool size */
 	if (!o.max_threads_given)

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -706,7 +707,10 @@ static void *op_init(struct fuse_conn_info *conn, struct fuse_config *c)
 	c->entry_timeout = settings.entry_timeout;
 	c->attr_timeout = settings.attr_timeout;
 	c->negative_timeout = 0;
+	/* let the kernel's INTERRUPT reach waits for running queries
+	 * (fuse_interrupted); main() installed the SIGUSR1 handler */
 	c->intr = 1;
+	c->intr_signal = SIGUSR1;
 	c->use_ino = 0;
 	conn->max_readahead = 1u << 20;
 	if (conn->capable & FUSE_CAP_ASYNC_READ)

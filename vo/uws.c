@@ -62,6 +62,7 @@ int vo_uws_phase_errno(enum vo_uws_phase ph)
 struct uws_parse {
 	struct vo_uws_job *job;
 	int root_seen;
+	int depth;         /* of the current element, the root is 1 */
 	int in_results, in_error;
 	char *target;      /* where text goes now, or NULL */
 	size_t target_len, target_cap;
@@ -82,6 +83,7 @@ static int uws_start(void *ud, const char *name, const struct vo_xml_attr *a, si
 	struct uws_parse *p = ud;
 	struct vo_uws_job *j = p->job;
 
+	p->depth++;
 	if (!p->root_seen) {
 		p->root_seen = 1;
 		if (strcmp(name, "job") != 0)
@@ -89,6 +91,21 @@ static int uws_start(void *ud, const char *name, const struct vo_xml_attr *a, si
 		return 0;
 	}
 	p->target = NULL;
+	/* only the job's own children: jobInfo may hold any XML */
+	if (p->depth == 3 && p->in_results && strcmp(name, "result") == 0) {
+		const char *id = vo_xml_attr(a, na, "id");
+		const char *href = vo_xml_attr(a, na, "href");
+		int named = id && strcmp(id, "result") == 0;
+		if (href && (named || (!j->result_url[0] && !p->have_result_named))) {
+			snprintf(j->result_url, sizeof j->result_url, "%s", href);
+			if (named)
+				p->have_result_named = 1;
+		}
+	} else if (p->depth == 3 && p->in_error && strcmp(name, "message") == 0) {
+		set_target(p, j->error_summary, sizeof j->error_summary);
+	}
+	if (p->depth != 2)
+		return 0;
 	if (strcmp(name, "phase") == 0) {
 		set_target(p, p->phase, sizeof p->phase);
 	} else if (strcmp(name, "jobId") == 0) {
@@ -99,19 +116,8 @@ static int uws_start(void *ud, const char *name, const struct vo_xml_attr *a, si
 		set_target(p, j->end_time, sizeof j->end_time);
 	} else if (strcmp(name, "results") == 0) {
 		p->in_results = 1;
-	} else if (strcmp(name, "result") == 0 && p->in_results) {
-		const char *id = vo_xml_attr(a, na, "id");
-		const char *href = vo_xml_attr(a, na, "href");
-		int named = id && strcmp(id, "result") == 0;
-		if (href && (named || (!j->result_url[0] && !p->have_result_named))) {
-			snprintf(j->result_url, sizeof j->result_url, "%s", href);
-			if (named)
-				p->have_result_named = 1;
-		}
 	} else if (strcmp(name, "errorSummary") == 0) {
 		p->in_error = 1;
-	} else if (strcmp(name, "message") == 0 && p->in_error) {
-		set_target(p, j->error_summary, sizeof j->error_summary);
 	}
 	return 0;
 }
@@ -120,10 +126,11 @@ static int uws_end(void *ud, const char *name)
 {
 	struct uws_parse *p = ud;
 
-	if (strcmp(name, "results") == 0)
+	if (p->depth == 2 && strcmp(name, "results") == 0)
 		p->in_results = 0;
-	else if (strcmp(name, "errorSummary") == 0)
+	else if (p->depth == 2 && strcmp(name, "errorSummary") == 0)
 		p->in_error = 0;
+	p->depth--;
 	p->target = NULL;
 	return 0;
 }

@@ -647,7 +647,8 @@ static int ex_end(void *ud, const char *name)
 	if (p->ex_depth == p->depth) {
 		p->ex_depth = 0;
 		if (p->query.len) {
-			char *nm = p->name.p ? p->name.p : "";
+			char empty[1] = "";   /* written to below: not a literal */
+			char *nm = p->name.p ? p->name.p : empty;
 			/* collapse whitespace in the name */
 			char *w = nm;
 			int sp = 1;

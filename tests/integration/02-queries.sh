@@ -6,7 +6,8 @@
 . "$(dirname "$0")/../lib.sh"
 here=$(dirname "$0")
 
-write_config "[viaproxy]" "url = $PROXY/f/http404@%2Fasync/tap"
+write_config "[viaproxy]" "url = $PROXY/f/http404@%2Fasync/tap" \
+	"[slow]" "url = $PROXY/f/delay=8@%2Fresults%2F/tap"
 check "mount" vofs_mount
 Q=$MNT/local/queries
 
@@ -101,6 +102,16 @@ check "while a reader waits for a running query, ls and reads elsewhere answer i
 wait $reader
 check "the waiting reader got the whole result" grep -q "^COMPLETED rows=33333 " "$Q/slowish/status"
 
+# --- the wait for a running query can be interrupted ----------------------------
+run_query "$MNT/slow/queries/s" "SELECT TOP 5 id FROM vofstest.cat"
+t0=$(date +%s%N)
+timeout -s INT 1 cat "$MNT/slow/queries/s/result.csv" > /dev/null 2>&1
+rc=$?
+t1=$(date +%s%N)
+check "SIGINT ends a reader waiting for a running query (rc $rc)" test $rc -ne 0
+check "... promptly (< 3 s)" test $(( (t1 - t0) / 1000000 )) -lt 3000
+check "the query itself goes on and completes" grep -q "^COMPLETED rows=5 " <(wait_final "$MNT/slow/queries/s")
+
 # --- rmdir deletes the remote job ----------------------------------------------
 job=$(sed -n 's/.* job=\([^ ]*\).*/\1/p' "$Q/capped/status")
 check "an async query records its job URL" test -n "$job"
@@ -116,7 +127,8 @@ cat "$MNT/local/tables/vofstest.cat/columns.csv" "$MNT/local/tables/vofstest.cat
 sums() { (cd "$MNT/local/queries" && for f in */result.csv */result.vot */status */query.adql; do echo "$f $(sha256sum < "$f" 2>&1)"; done) }
 before=$(sums)
 check "unmount cleanly" vofs_umount
-write_config "[viaproxy]" "url = $PROXY/f/http404@%2Fasync/tap"
+write_config "[viaproxy]" "url = $PROXY/f/http404@%2Fasync/tap" \
+	"[slow]" "url = $PROXY/f/delay=8@%2Fresults%2F/tap"
 sed -i "s#^url = $TAP_URL#url = http://127.0.0.1:9/tap#" "$WORK/services.ini"
 check "remount with the service unreachable" vofs_mount
 after=$(sums)
