@@ -184,6 +184,39 @@ static char *col_dup(sqlite3_stmt *st, int i)
 	return s ? strdup((const char *)s) : NULL;
 }
 
+/* Step a one-column look-up into out: -ENOENT without a row. */
+static int step_blob(sqlite3_stmt *st, struct vo_buf *out, const char *what)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_ROW)
+		rc = col_to_buf(st, 0, out);
+	else if (rc == SQLITE_DONE)
+		rc = -ENOENT;
+	else
+		rc = db_fail(cur_db(), what);
+	done(st);
+	return rc;
+}
+
+/* Step a one-column list of names into cb (non-zero from cb stops). */
+static int step_names(sqlite3_stmt *st, int (*cb)(void *ud, const char *name),
+		      void *ud, const char *what)
+{
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int r = cb(ud, (const char *)sqlite3_column_text(st, 0));
+		if (r) {
+			done(st);
+			return r < 0 ? r : 0;
+		}
+	}
+	rc = rc == SQLITE_DONE ? 0 : db_fail(cur_db(), what);
+	done(st);
+	return rc;
+}
+
 int db_open(const char *path)
 {
 	struct conn *c;
@@ -251,21 +284,12 @@ int db_rollback(void)
 int db_svc_get(const char *svc, const char *key, struct vo_buf *out)
 {
 	sqlite3_stmt *st = stmt("SELECT value FROM svc_kv WHERE service=?1 AND key=?2");
-	int rc;
 
 	if (!st)
 		return -EIO;
 	bind_text(st, 1, svc);
 	bind_text(st, 2, key);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		rc = col_to_buf(st, 0, out);
-	else if (rc == SQLITE_DONE)
-		rc = -ENOENT;
-	else
-		rc = db_fail(cur_db(), "svc_kv get");
-	done(st);
-	return rc;
+	return step_blob(st, out, "svc_kv get");
 }
 
 int db_svc_set(const char *svc, const char *key, const void *val, size_t len)
@@ -362,21 +386,11 @@ int db_table_exists(const char *svc, const char *name)
 int db_table_list(const char *svc, int (*cb)(void *ud, const char *name), void *ud)
 {
 	sqlite3_stmt *st = stmt("SELECT name FROM tables WHERE service=?1 ORDER BY name");
-	int rc;
 
 	if (!st)
 		return -EIO;
 	bind_text(st, 1, svc);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int r = cb(ud, (const char *)sqlite3_column_text(st, 0));
-		if (r) {
-			done(st);
-			return r < 0 ? r : 0;
-		}
-	}
-	rc = rc == SQLITE_DONE ? 0 : db_fail(cur_db(), "table list");
-	done(st);
-	return rc;
+	return step_names(st, cb, ud, "table list");
 }
 
 int db_table_count(const char *svc, long long *n)
@@ -417,21 +431,12 @@ int db_table_get(const char *svc, const char *name, const char *field, struct vo
 {
 	const char *sql = table_field_sql(field, 0);
 	sqlite3_stmt *st = sql ? stmt(sql) : NULL;
-	int rc;
 
 	if (!st)
 		return -EIO;
 	bind_text(st, 1, svc);
 	bind_text(st, 2, name);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		rc = col_to_buf(st, 0, out);
-	else if (rc == SQLITE_DONE)
-		rc = -ENOENT;
-	else
-		rc = db_fail(cur_db(), "table get");
-	done(st);
-	return rc;
+	return step_blob(st, out, "table get");
 }
 
 int db_table_set(const char *svc, const char *name, const char *field,
@@ -487,41 +492,22 @@ int db_examples_commit(const char *svc, int ok)
 int db_example_list(const char *svc, int (*cb)(void *ud, const char *name), void *ud)
 {
 	sqlite3_stmt *st = stmt("SELECT name FROM examples WHERE service=?1 ORDER BY name");
-	int rc;
 
 	if (!st)
 		return -EIO;
 	bind_text(st, 1, svc);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int r = cb(ud, (const char *)sqlite3_column_text(st, 0));
-		if (r) {
-			done(st);
-			return r < 0 ? r : 0;
-		}
-	}
-	rc = rc == SQLITE_DONE ? 0 : db_fail(cur_db(), "example list");
-	done(st);
-	return rc;
+	return step_names(st, cb, ud, "example list");
 }
 
 int db_example_get(const char *svc, const char *name, struct vo_buf *out)
 {
 	sqlite3_stmt *st = stmt("SELECT adql FROM examples WHERE service=?1 AND name=?2");
-	int rc;
 
 	if (!st)
 		return -EIO;
 	bind_text(st, 1, svc);
 	bind_text(st, 2, name);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		rc = col_to_buf(st, 0, out);
-	else if (rc == SQLITE_DONE)
-		rc = -ENOENT;
-	else
-		rc = db_fail(cur_db(), "example get");
-	done(st);
-	return rc;
+	return step_blob(st, out, "example get");
 }
 
 /* --- queries ------------------------------------------------------------------ */
@@ -691,20 +677,11 @@ int db_result_set_meta(int64_t qid, const void *meta, size_t len)
 int db_result_get_meta(int64_t qid, struct vo_buf *out)
 {
 	sqlite3_stmt *st = stmt("SELECT result_meta FROM queries WHERE id=?1");
-	int rc;
 
 	if (!st)
 		return -EIO;
 	sqlite3_bind_int64(st, 1, qid);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		rc = col_to_buf(st, 0, out);
-	else if (rc == SQLITE_DONE)
-		rc = -ENOENT;
-	else
-		rc = db_fail(cur_db(), "result meta get");
-	done(st);
-	return rc;
+	return step_blob(st, out, "result meta get");
 }
 
 int db_result_add_page(int64_t qid, const struct db_page *p, const void *data, size_t len)
