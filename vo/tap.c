@@ -2,6 +2,7 @@
 #include "tap.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,10 +119,129 @@ static int rows_row(void *ud, const struct vo_cell *c, size_t n)
 	return r->h->rows.row ? r->h->rows.row(r->h->ud, c, n) : 0;
 }
 
-static int rows_sink(void *ud, const char *p, size_t n)
+/* The download runs on a thread of its own and hands its chunks over
+ * through a bounded queue, so parsing and storing (on the caller's thread,
+ * which owns the store's transaction) overlap with the transfer instead of
+ * stalling it. */
+#define PIPE_CAP (8u << 20)
+
+struct chunk {
+	struct chunk *next;
+	size_t len;
+	char data[];
+};
+
+struct pipe {
+	pthread_mutex_t m;
+	pthread_cond_t cv;
+	struct chunk *head, *tail;
+	size_t queued;
+	int done;                 /* the producer has finished */
+	int abort;                /* the consumer has failed: stop */
+	int rc;                   /* vo_http_do's result */
+	struct vo_err err;        /* the producer's error */
+	struct vo_http_req req;
+	struct vo_http_resp resp;
+	struct run *r;
+};
+
+static int pipe_push(void *ud, const char *p, size_t n)
 {
-	struct run *r = ud;
-	return vo_votable_feed(r->vot, p, n);
+	struct pipe *q = ud;
+	struct chunk *c = malloc(sizeof *c + n);
+
+	if (!c)
+		return -ENOMEM;
+	c->next = NULL;
+	c->len = n;
+	memcpy(c->data, p, n);
+	pthread_mutex_lock(&q->m);
+	while (q->queued > PIPE_CAP && !q->abort)
+		pthread_cond_wait(&q->cv, &q->m);
+	if (q->abort) {
+		pthread_mutex_unlock(&q->m);
+		free(c);
+		return -ECANCELED;
+	}
+	if (q->tail)
+		q->tail->next = c;
+	else
+		q->head = c;
+	q->tail = c;
+	q->queued += n;
+	pthread_cond_broadcast(&q->cv);
+	pthread_mutex_unlock(&q->m);
+	return 0;
+}
+
+static int pipe_cancel(void *ud)
+{
+	struct pipe *q = ud;
+	int a;
+
+	pthread_mutex_lock(&q->m);
+	a = q->abort;
+	pthread_mutex_unlock(&q->m);
+	return a || cancelled(q->r);
+}
+
+static void *pipe_producer(void *arg)
+{
+	struct pipe *q = arg;
+	int rc = vo_http_do(&q->req, &q->resp, &q->err);
+
+	vo_http_thread_cleanup();
+	pthread_mutex_lock(&q->m);
+	q->rc = rc;
+	q->done = 1;
+	pthread_cond_broadcast(&q->cv);
+	pthread_mutex_unlock(&q->m);
+	return NULL;
+}
+
+/* Feed everything the producer delivers to the parser; 0 or the parser's
+ * error (after which the producer is told to stop). */
+static int pipe_consume(struct pipe *q, struct vo_votable *vot)
+{
+	int rc = 0;
+
+	for (;;) {
+		struct chunk *c;
+
+		pthread_mutex_lock(&q->m);
+		while (!q->head && !q->done)
+			pthread_cond_wait(&q->cv, &q->m);
+		c = q->head;
+		if (c) {
+			q->head = c->next;
+			if (!q->head)
+				q->tail = NULL;
+			q->queued -= c->len;
+			pthread_cond_broadcast(&q->cv);
+		}
+		pthread_mutex_unlock(&q->m);
+		if (!c)
+			return 0;   /* done and drained */
+		rc = vo_votable_feed(vot, c->data, c->len);
+		free(c);
+		if (rc) {
+			pthread_mutex_lock(&q->m);
+			q->abort = 1;
+			pthread_cond_broadcast(&q->cv);
+			pthread_mutex_unlock(&q->m);
+			return rc;
+		}
+	}
+}
+
+static void pipe_drain(struct pipe *q)
+{
+	while (q->head) {
+		struct chunk *c = q->head;
+		q->head = c->next;
+		free(c);
+	}
+	q->tail = NULL;
 }
 
 /* One attempt at fetching and parsing a result document. */
@@ -129,35 +249,56 @@ static int fetch_result_once(struct run *r, const char *method, const char *url,
 			     const struct vo_http_param *params, size_t np)
 {
 	struct vo_votable_cb cb = {.ud = r, .meta = rows_meta, .row = rows_row};
-	struct vo_http_req req = {
-		.method = method, .url = url, .params = params, .nparams = np,
-		.follow = 1, .stall_s = 300, .sink = rows_sink, .ud = r,
-		.cancel = cancelled,
+	struct pipe q = {
+		.m = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER, .r = r,
+		.req = {
+			.method = method, .url = url, .params = params, .nparams = np,
+			.follow = 1, .stall_s = 300, .sink = pipe_push, .cancel = pipe_cancel,
+		},
 	};
-	struct vo_http_resp resp = {0};
+	struct vo_http_resp *resp = &q.resp;
 	struct vo_err *err = r->err;
+	pthread_t producer;
 	const char *st;
-	int rc;
+	int rc, prc;
 
+	q.req.ud = &q;
 	if (r->h->begin && (rc = r->h->begin(r->h->ud)))
 		return vo_err_set(err, -rc, "%s: cannot reset the stored result", url);
 	r->vot = vo_votable_new(&cb, err);
 	if (!r->vot)
 		return vo_err_set(err, ENOMEM, "%s: out of memory", url);
-	rc = vo_http_do(&req, &resp, err);
-	if (rc)
-		goto out;   /* err names the request already */
-	if (resp.status >= 400) {
+	if ((rc = pthread_create(&producer, NULL, pipe_producer, &q))) {
+		rc = vo_err_set(err, rc, "%s: cannot start a download thread", url);
+		goto out_free;
+	}
+	rc = pipe_consume(&q, r->vot);
+	pthread_join(producer, NULL);
+	prc = q.rc;
+	if (rc) {
+		/* the parser stopped the transfer: its message is the cause */
+		if (err && err->code)
+			vo_err_prefix(err, "%s %s: ", method, url);
+		else
+			vo_err_set(err, -rc, "%s %s: %s", method, url, strerror(-rc));
+		goto out;
+	}
+	if (prc) {
+		rc = prc;
+		vo_err_set(err, q.err.code ? q.err.code : -prc, "%s", q.err.msg);
+		goto out;
+	}
+	if (resp->status >= 400) {
 		char msg[VO_ERR_MSG - 200];
-		server_message(&resp.errbody, msg, sizeof msg);
-		rc = vo_err_set(err, vo_http_status_errno(resp.status),
-				"%s %s: HTTP %ld%s%s", method, url, resp.status,
+		server_message(&resp->errbody, msg, sizeof msg);
+		rc = vo_err_set(err, vo_http_status_errno(resp->status),
+				"%s %s: HTTP %ld%s%s", method, url, resp->status,
 				msg[0] ? ": " : "", msg);
 		goto out;
 	}
-	if (resp.status < 200 || resp.status >= 300) {
+	if (resp->status < 200 || resp->status >= 300) {
 		rc = vo_err_set(err, EPROTO, "%s %s: unexpected HTTP %ld", method, url,
-				resp.status);
+				resp->status);
 		goto out;
 	}
 	rc = vo_votable_finish(r->vot);
@@ -185,9 +326,13 @@ static int fetch_result_once(struct run *r, const char *method, const char *url,
 	r->out->overflow = st && strcmp(st, "OVERFLOW") == 0;
 	r->out->nrows = vo_votable_nrows(r->vot);
 out:
+	pipe_drain(&q);
+	vo_http_resp_free(resp);
+out_free:
 	vo_votable_free(r->vot);
 	r->vot = NULL;
-	vo_http_resp_free(&resp);
+	pthread_mutex_destroy(&q.m);
+	pthread_cond_destroy(&q.cv);
 	return rc;
 }
 
