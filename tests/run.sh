@@ -70,17 +70,22 @@ else
 	cat "$LOGDIR/proxy-start.log"; step_fail "fault proxy up"
 fi
 
-say "integration tests (real mounts)"
-for t in tests/integration/[0-9]*.sh; do
-	name=$(basename "$t" .sh)
-	echo "-- $name"
-	timeout 1200 bash "$t" > "$LOGDIR/$name.out" 2>&1
-	rc=$?
-	cat "$LOGDIR/$name.out"
-	tally "$LOGDIR/$name.out"
-	if [ $rc -ne 0 ] && ! grep -q '^not ok' "$LOGDIR/$name.out"; then
-		step_fail "$name exited with status $rc"
-	fi
+say "integration tests (real mounts), with the release build and then the sanitizer build"
+for build in build build-asan; do
+	[ -x "$build/fs/vofs" ] || { step_fail "no $build/fs/vofs to test"; continue; }
+	for t in tests/integration/[0-9]*.sh; do
+		name=$(basename "$t" .sh)
+		out=$LOGDIR/$name-$build.out
+		echo "-- $name ($build)"
+		VOFS_BIN=$ROOT/$build/fs/vofs timeout 1200 bash "$t" 2>&1 |
+			sed "s/^\(not \)\{0,1\}ok - /&[$build] /" > "$out"
+		rc=${PIPESTATUS[0]}
+		cat "$out"
+		tally "$out"
+		if [ "$rc" -ne 0 ] && ! grep -q '^not ok' "$out"; then
+			step_fail "$name ($build) exited with status $rc"
+		fi
+	done
 done
 
 say "mount-examples against the test archive"

@@ -102,6 +102,17 @@ check "while a reader waits for a running query, ls and reads elsewhere answer i
 wait $reader
 check "the waiting reader got the whole result" grep -q "^COMPLETED rows=33333 " "$Q/slowish/status"
 
+# --- a rewritten query replaces its result everywhere, page cache included ----------
+run_query "$Q/rerun" "SELECT TOP 3 id FROM vofstest.cat ORDER BY id"
+wait_final "$Q/rerun" > /dev/null
+first=$(tr -d '\r' < "$Q/rerun/result.csv" | tr '\n' ' ')
+echo "SELECT TOP 5 id, flag FROM vofstest.cat ORDER BY id" > "$Q/rerun/query.adql"
+second=$(tr -d '\r' < "$Q/rerun/result.csv" | tr '\n' ' ')
+check_eq "the first result" "id 1 2 3 " "$first"
+check_eq "rewriting query.adql gives the new result at once, never the old bytes" \
+	"id,flag 1,32767 2,-32767 3,0 4,9 5,1 " "$second"
+check "ls -l shows the new size" test "$(stat -c %s "$Q/rerun/result.csv")" -eq "$(wc -c < "$Q/rerun/result.csv")"
+
 # --- the wait for a running query can be interrupted ----------------------------
 run_query "$MNT/slow/queries/s" "SELECT TOP 5 id FROM vofstest.cat"
 t0=$(date +%s%N)
