@@ -26,9 +26,11 @@ struct vofs_opts {
 	int show_help;
 	int show_version;
 	int max_threads_given;
+	int max_idle_given;
 };
 
-enum { KEY_SERVICE, KEY_FG, KEY_HELP, KEY_VERSION, KEY_DEBUG, KEY_MAXTHREADS };
+enum { KEY_SERVICE, KEY_FG, KEY_HELP, KEY_VERSION, KEY_DEBUG, KEY_MAXTHREADS,
+       KEY_MAXIDLE };
 
 #define OPT(t, p) {t, offsetof(struct vofs_opts, p), 1}
 static const struct fuse_opt vofs_opt_spec[] = {
@@ -40,6 +42,7 @@ static const struct fuse_opt vofs_opt_spec[] = {
 	FUSE_OPT_KEY("service=", KEY_SERVICE),
 	FUSE_OPT_KEY("debug", KEY_DEBUG),
 	FUSE_OPT_KEY("max_threads=", KEY_MAXTHREADS),
+	FUSE_OPT_KEY("max_idle_threads=", KEY_MAXIDLE),
 	FUSE_OPT_KEY("-f", KEY_FG),
 	FUSE_OPT_KEY("-d", KEY_FG),
 	FUSE_OPT_KEY("-h", KEY_HELP),
@@ -76,6 +79,9 @@ static int opt_proc(void *data, const char *arg, int key, struct fuse_args *outa
 		return 0;
 	case KEY_MAXTHREADS:
 		o->max_threads_given = 1;
+		return 1;
+	case KEY_MAXIDLE:
+		o->max_idle_given = 1;
 		return 1;
 	case KEY_FG:
 		o->foreground = 1;
@@ -241,6 +247,10 @@ int main(int argc, char *argv[])
 	/* libfuse 3.14 warns about its own default; state a sane pool size */
 	if (!o.max_threads_given)
 		fuse_opt_add_arg(&args, "-omax_threads=32");
+	/* libfuse 3.14.0 passes an unset max_idle_threads on as UINT_MAX and
+	 * complains about it at every mount: give it its documented default */
+	if (!o.max_idle_given)
+		fuse_opt_add_arg(&args, "-omax_idle_threads=10");
 	s.entry_timeout = o.entry_timeout;
 	s.attr_timeout = o.attr_timeout;
 	ops_prepare(&cfg, dbpath, &s);
