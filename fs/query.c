@@ -581,9 +581,10 @@ int query_list(const char *svc, int (*cb)(void *ud, const char *name), void *ud)
 		n++;
 	}
 	pthread_mutex_unlock(&qlock);
+	int stop = rc != 0;
 	for (size_t i = 0; i < n; i++) {
-		if (!rc && cb(ud, names[i]))
-			rc = 0, i = n - 1;   /* the consumer is full: stop */
+		if (!stop && cb(ud, names[i]))
+			stop = 1;   /* the consumer is full */
 		free(names[i]);
 	}
 	free(names);
