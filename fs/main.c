@@ -114,8 +114,7 @@ static void usage(const char *prog)
 	       "    -o debug               log every HTTP request\n"
 	       "    -V, --version          print the version\n"
 	       "    -h, --help             print this help\n"
-	       "\n"
-	       "FUSE options:\n", prog);
+	       "\n", prog);
 }
 
 static char *xdg_path(const char *env, const char *fallback, const char *leaf)
