@@ -133,6 +133,20 @@ for _ in $(seq 1 50); do
 done
 check_eq "rmdir deleted the remote UWS job" "404" "$code"
 
+# --- SIGKILL in the middle of a run: the next mount resumes the job ---------------
+KILLQ="SELECT TOP 40 id, name FROM vofstest.cat ORDER BY id"
+run_query "$MNT/slow/queries/killed" "$KILLQ"
+for _ in $(seq 1 50); do grep -q "job=" "$MNT/slow/queries/killed/status" && break; sleep 0.1; done
+killed_job=$(sed -n 's/.* job=\([^ ]*\).*/\1/p' "$MNT/slow/queries/killed/status")
+kill -9 "$VOFS_PID"; wait "$VOFS_PID" 2>/dev/null; VOFS_PID=
+fusermount3 -uz "$MNT"
+check "a job URL was recorded before the kill" test -n "$killed_job"
+check "remount after SIGKILL" vofs_mount
+st=$(wait_final "$MNT/slow/queries/killed")
+check "the killed run was resumed from its job and completed" grep -q "^COMPLETED rows=40 .*job=$killed_job" <<<"$st"
+check "the resumed result equals the server's" "$here/compare.py" "$TAP_URL" "$KILLQ" "$MNT/slow/queries/killed/result.csv"
+check "the log says it resumed" grep -q "query slow/killed was .* at unmount: resuming" "$LOG"
+
 # --- remount, offline: the same tree with the same bytes ------------------------
 cat "$MNT/local/tables/vofstest.cat/columns.csv" "$MNT/local/tables/vofstest.cat/sample.csv" > /dev/null
 sums() { (cd "$MNT/local/queries" && for f in */result.csv */result.vot */status */query.adql; do echo "$f $(sha256sum < "$f" 2>&1)"; done) }
