@@ -24,6 +24,7 @@ struct run {
 	double deadline;           /* monotonic seconds, 0: none */
 	long timeout_s;
 	int timed_out;
+	int astral;                /* the binary result broke after a non-BMP char */
 };
 
 static double now_s(void)
@@ -275,6 +276,8 @@ static int fetch_result_once(struct run *r, const char *method, const char *url,
 	rc = pipe_consume(&q, r->vot);
 	pthread_join(producer, NULL);
 	prc = q.rc;
+	if (rc && vo_votable_astral_row(r->vot))
+		r->astral = 1;
 	if (rc) {
 		/* the parser stopped the transfer: its message is the cause */
 		if (err && err->code)
@@ -302,6 +305,8 @@ static int fetch_result_once(struct run *r, const char *method, const char *url,
 		goto out;
 	}
 	rc = vo_votable_finish(r->vot);
+	if (rc && vo_votable_astral_row(r->vot))
+		r->astral = 1;
 	if (rc) {
 		if (err && err->code)
 			vo_err_prefix(err, "%s %s: ", method, url);
@@ -411,6 +416,8 @@ static int run_sync(struct run *r, const struct vo_tap_query *q)
 		snprintf(maxrec, sizeof maxrec, "%lld", q->maxrec);
 		p[np++] = (struct vo_http_param){"MAXREC", maxrec};
 	}
+	if (q->format)
+		p[np++] = (struct vo_http_param){"RESPONSEFORMAT", q->format};
 	r->out->async = 0;
 	set_phase(r, VO_UWS_EXECUTING);
 	rc = fetch_result(r, "POST", url, p, np);
@@ -573,6 +580,8 @@ static int create_job(struct run *r, const struct vo_tap_query *q)
 		snprintf(maxrec, sizeof maxrec, "%lld", q->maxrec);
 		p[np++] = (struct vo_http_param){"MAXREC", maxrec};
 	}
+	if (q->format)
+		p[np++] = (struct vo_http_param){"RESPONSEFORMAT", q->format};
 	req.params = p;
 	req.nparams = np;
 	rc = small_request(r, &req, &resp);
@@ -638,23 +647,51 @@ static int finish_run(struct run *r, int rc)
 	return rc;
 }
 
+static int run_once(const struct vo_tap_query *q, const struct vo_tap_hooks *h,
+		    struct vo_tap_outcome *out, struct vo_err *err, int *astral);
+
+#define TABLEDATA_FORMAT "application/x-votable+xml;serialization=TABLEDATA"
+
 int vo_tap_run(const struct vo_tap_query *q, const struct vo_tap_hooks *h,
 	       struct vo_tap_outcome *out, struct vo_err *err)
+{
+	struct vo_tap_query td;
+	int astral = 0, rc;
+
+	rc = run_once(q, h, out, err, &astral);
+	if (!rc || !astral || q->format)
+		return rc;
+	vo_warn("%s; asking again for TABLEDATA", err->msg);
+	if (out->job_url[0]) {
+		struct vo_err derr = {0};
+		if (vo_tap_delete(out->job_url, &derr))
+			vo_warn("%s", derr.msg);
+	}
+	td = *q;
+	td.format = TABLEDATA_FORMAT;
+	vo_err_clear(err);
+	return run_once(&td, h, out, err, &astral);
+}
+
+static int run_once(const struct vo_tap_query *q, const struct vo_tap_hooks *h,
+		    struct vo_tap_outcome *out, struct vo_err *err, int *astral)
 {
 	struct run r;
 	int rc;
 
 	run_init(&r, h, out, err, q->timeout_s);
-	if (q->sync)
-		return finish_run(&r, run_sync(&r, q));
-	set_phase(&r, VO_UWS_PENDING);
-	rc = create_job(&r, q);
-	if (rc == 1)
-		return finish_run(&r, run_sync(&r, q));
+	if (!q->sync)
+		set_phase(&r, VO_UWS_PENDING);
+	if (q->sync || (rc = create_job(&r, q)) == 1) {
+		rc = run_sync(&r, q);
+		*astral = r.astral;
+		return finish_run(&r, rc);
+	}
 	if (rc == 0)
 		rc = start_job(&r, out->job_url);
 	if (rc == 0)
 		rc = wait_job(&r, out->job_url);
+	*astral = r.astral;
 	return finish_run(&r, rc);
 }
 

@@ -10,6 +10,10 @@
  * Before each attempt at reading a result, hooks->begin() is called: the
  * caller must drop whatever rows an earlier, failed attempt delivered.
  *
+ * A binary VOTable that breaks after a non-BMP unicodeChar (a known
+ * server bug, see vo_votable_astral_row) is asked for once more as
+ * TABLEDATA.
+ *
  * Returns 0 when the query completed and every row was delivered
  * (out->overflow tells whether the service truncated at MAXREC), else a
  * negative errno with err->msg holding the service's own message (phase
@@ -29,6 +33,7 @@ struct vo_tap_query {
 	const char *adql;
 	long long maxrec;       /* < 0: the service's default */
 	int sync;               /* 1: use /sync directly */
+	const char *format;     /* RESPONSEFORMAT, NULL: the service's VOTable */
 	long timeout_s;         /* overall budget for the job, 0: none */
 };
 

@@ -1795,6 +1795,11 @@ size_t vo_votable_nrows(const struct vo_votable *v)
 	return v->nrows;
 }
 
+size_t vo_votable_astral_row(const struct vo_votable *v)
+{
+	return v->astral_row;
+}
+
 int vo_votable_has_table(const struct vo_votable *v)
 {
 	return v->has_table;

@@ -130,6 +130,11 @@ const char *vo_votable_status(const struct vo_votable *v);
 /* the last QUERY_STATUS INFO's message (its content, else ""), never NULL */
 const char *vo_votable_status_msg(const struct vo_votable *v);
 size_t vo_votable_nrows(const struct vo_votable *v);
+/* The first row whose variable unicodeChar held a character outside the
+ * BMP (a surrogate pair), 0 if none: GAVO DaCHS 2.7 writes wrong length
+ * prefixes for those in BINARY/BINARY2, so a framing error after such a
+ * row is the server's; TABLEDATA from the same server is right. */
+size_t vo_votable_astral_row(const struct vo_votable *v);
 /* whether a TABLE was found at all */
 int vo_votable_has_table(const struct vo_votable *v);
 

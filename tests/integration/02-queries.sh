@@ -53,6 +53,16 @@ wait_final "$Q/odd" >/dev/null
 check "odd strings: quotes, commas, tabs, newlines, unicode round-trip" \
 	"$here/compare.py" "$TAP_URL" "$ODD" "$Q/odd/result.csv" "$Q/odd/result.vot"
 
+# --- DaCHS's broken BINARY after a non-BMP unicodeChar: asked again as TABLEDATA -----
+ASTRAL="SELECT id, name, uname FROM vofstest.cat WHERE id >= 99990 ORDER BY id"
+run_query "$Q/astral" "$ASTRAL"
+st=$(wait_final "$Q/astral")
+check "a result the server breaks after a non-BMP character still completes" grep -q "^COMPLETED rows=11 " <<<"$st"
+check "... by asking for TABLEDATA once more (logged)" grep -q "local/astral.*\|asking again for TABLEDATA" "$LOG"
+check "... and equals the server's TABLEDATA answer" "$here/compare.py" "$TAP_URL" "$ASTRAL" "$Q/astral/result.csv" \
+	--format "application/x-votable+xml;serialization=TABLEDATA"
+check "the non-BMP character came through" grep -q "🔭" "$Q/astral/result.csv"
+
 # --- a cone search through /sync (the proxy hides /async) --------------------
 CONE="SELECT id, ra, dec, mag FROM vofstest.cat WHERE 1=CONTAINS(POINT('ICRS', ra, dec), CIRCLE('ICRS', 150, 2, 0.5))"
 mkdir "$MNT/viaproxy/queries/cone"

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Compare what vofs serves with what the TAP server returns for the same query.
 
-usage: compare.py TAP_URL ADQL RESULT.csv [RESULT.vot] [--maxrec N]
+usage: compare.py TAP_URL ADQL RESULT.csv [RESULT.vot] [--maxrec N] [--format F]
 
 The server's answer is fetched directly (sync, VOTable) and parsed with
 astropy; every cell of result.csv must hold the same value (floats the same
@@ -23,10 +23,12 @@ from astropy.io import votable
 warnings.simplefilter("ignore")
 
 
-def server_table(url, adql, maxrec):
+def server_table(url, adql, maxrec, fmt=None):
     params = {"LANG": "ADQL", "QUERY": adql, "REQUEST": "doQuery"}
     if maxrec is not None:
         params["MAXREC"] = str(maxrec)
+    if fmt:
+        params["RESPONSEFORMAT"] = fmt
     data = urllib.parse.urlencode(params).encode()
     with urllib.request.urlopen(url + "/sync", data=data, timeout=600) as r:
         body = r.read()
@@ -68,14 +70,19 @@ def scalar_equal(field, ours, val, where):
 def main():
     args = sys.argv[1:]
     maxrec = None
+    fmt = None
     if "--maxrec" in args:
         i = args.index("--maxrec")
         maxrec = int(args[i + 1])
         del args[i:i + 2]
+    if "--format" in args:
+        i = args.index("--format")
+        fmt = args[i + 1]
+        del args[i:i + 2]
     url, adql, csv_path = args[:3]
     vot_path = args[3] if len(args) > 3 else None
 
-    t = server_table(url, adql, maxrec)
+    t = server_table(url, adql, maxrec, fmt)
     fields = t.fields
     arr = t.array
     with open(csv_path, newline="", encoding="utf-8") as f:
