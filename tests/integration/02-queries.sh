@@ -58,7 +58,7 @@ ASTRAL="SELECT id, name, uname FROM vofstest.cat WHERE id >= 99990 ORDER BY id"
 run_query "$Q/astral" "$ASTRAL"
 st=$(wait_final "$Q/astral")
 check "a result the server breaks after a non-BMP character still completes" grep -q "^COMPLETED rows=11 " <<<"$st"
-check "... by asking for TABLEDATA once more (logged)" grep -q "local/astral.*\|asking again for TABLEDATA" "$LOG"
+check "... by asking for TABLEDATA once more (logged)" grep -q "asking again for TABLEDATA" "$LOG"
 check "... and equals the server's TABLEDATA answer" "$here/compare.py" "$TAP_URL" "$ASTRAL" "$Q/astral/result.csv" \
 	--format "application/x-votable+xml;serialization=TABLEDATA"
 check "the non-BMP character came through" grep -q "🔭" "$Q/astral/result.csv"
