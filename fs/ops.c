@@ -285,6 +285,10 @@ struct dir_ctx {
 	fuse_fill_dir_t fill;
 	const char *suffix;
 	int escape;
+	/* READDIRPLUS: hand the entry's attributes along (what getattr would
+	 * say), so `ls -l` of 50,000 tables needs no lookup per entry */
+	int plus;
+	const char *svc;          /* for query entries */
 };
 
 static int add_entry(void *ud, const char *name)
@@ -299,6 +303,18 @@ static int add_entry(void *ud, const char *name)
 		}
 	} else {
 		snprintf(esc, sizeof esc, "%s%s", name, d->suffix ? d->suffix : "");
+	}
+	if (d->plus) {
+		struct stat st;
+		struct query_info qi;
+		if (d->svc) {
+			if (query_info(d->svc, name, &qi))
+				return 0;   /* gone meanwhile */
+			fill_stat(&st, 1, 0755, 0, (time_t)qi.created);
+		} else {
+			fill_stat(&st, 1, 0555, 0, mount_time);
+		}
+		return d->fill(d->buf, esc, &st, 0, FUSE_FILL_DIR_PLUS);
 	}
 	return d->fill(d->buf, esc, NULL, 0, 0);
 }
@@ -339,6 +355,7 @@ static int op_readdir(const char *path, void *buf, fuse_fill_dir_t fill, off_t o
 		if ((rc = svc_tables_ensure(n.svc)))
 			return rc;
 		d.escape = 1;
+		d.plus = (flags & FUSE_READDIR_PLUS) != 0;
 		return db_table_list(n.svc->name, add_entry, &d);
 	case N_TABLE:
 		fill(buf, "columns.csv", NULL, 0, 0);
@@ -346,6 +363,8 @@ static int op_readdir(const char *path, void *buf, fuse_fill_dir_t fill, off_t o
 		fill(buf, "sample.csv", NULL, 0, 0);
 		return 0;
 	case N_QUERIES:
+		d.plus = (flags & FUSE_READDIR_PLUS) != 0;
+		d.svc = n.svc->name;
 		return query_list(n.svc->name, add_entry, &d);
 	case N_QUERY:
 		fill(buf, "query.adql", NULL, 0, 0);

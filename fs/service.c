@@ -20,6 +20,7 @@ struct svc_state {
 	pthread_mutex_t sample_lock;
 	double fail_caps, fail_tables, fail_examples;   /* time of last failure */
 	int fail_tables_rc;
+	double tables_at;     /* stored time of the table list; -1: not read yet */
 	char error[VO_ERR_MSG];
 };
 
@@ -49,6 +50,7 @@ int svc_init(const struct config *c)
 	for (size_t i = 0; i < c->nsvcs; i++) {
 		pthread_mutex_init(&states[i].meta_lock, NULL);
 		pthread_mutex_init(&states[i].sample_lock, NULL);
+		states[i].tables_at = -1;
 	}
 	return 0;
 }
@@ -324,11 +326,22 @@ static int fetch_tables(const struct service_conf *s)
 		return rc;
 	}
 	rc = db_tables_commit(s->name, 1);
-	if (!rc)
+	if (!rc) {
 		store_time(s->name, "tables_at");
+		state(s)->tables_at = now_wall();
+	}
 	vo_info("service %s: %zu tables", s->name, ctx.n);
 	state(s)->fail_tables = 0;
 	return rc;
+}
+
+/* The time of the stored list, kept in memory: `ls -l` of a large schema
+ * asks for it once per entry.  Called with meta_lock held. */
+static double tables_time(const struct service_conf *s)
+{
+	if (state(s)->tables_at < 0)
+		state(s)->tables_at = stored_time(s->name, "tables_at");
+	return state(s)->tables_at;
 }
 
 int svc_tables_ensure(const struct service_conf *s)
@@ -337,12 +350,12 @@ int svc_tables_ensure(const struct service_conf *s)
 	int rc = 0;
 
 	pthread_mutex_lock(&state(s)->meta_lock);
-	t = stored_time(s->name, "tables_at");
+	t = tables_time(s);
 	if (due(t, state(s)->fail_tables)) {
 		pthread_mutex_unlock(&state(s)->meta_lock);
 		caps_ensure(s);   /* for the tables URL; takes the lock itself */
 		pthread_mutex_lock(&state(s)->meta_lock);
-		t = stored_time(s->name, "tables_at");
+		t = tables_time(s);
 		if (due(t, state(s)->fail_tables))
 			rc = fetch_tables(s);
 		if (rc && t > 0)
