@@ -245,6 +245,31 @@ static void pipe_drain(struct pipe *q)
 	q->tail = NULL;
 }
 
+static int http_failure(struct run *r, const char *what, const char *url,
+			struct vo_http_resp *resp)
+{
+	char msg[VO_ERR_MSG - 200];
+
+	server_message(&resp->errbody, msg, sizeof msg);
+	return vo_err_set(r->err, vo_http_status_errno(resp->status) ?
+			  vo_http_status_errno(resp->status) : EPROTO,
+			  "%s %s: HTTP %ld%s%s", what, url, resp->status,
+			  msg[0] ? ": " : "", msg);
+}
+
+/* The reader gave up on a result document: say where, and remember a
+ * binary stream broken by the server's non-BMP length bug. */
+static int parse_failure(struct run *r, int rc, const char *method, const char *url)
+{
+	if (vo_votable_astral_row(r->vot))
+		r->astral = 1;
+	if (r->err && r->err->code)
+		vo_err_prefix(r->err, "%s %s: ", method, url);
+	else
+		vo_err_set(r->err, -rc, "%s %s: %s", method, url, strerror(-rc));
+	return rc;
+}
+
 /* One attempt at fetching and parsing a result document. */
 static int fetch_result_once(struct run *r, const char *method, const char *url,
 			     const struct vo_http_param *params, size_t np)
@@ -276,14 +301,8 @@ static int fetch_result_once(struct run *r, const char *method, const char *url,
 	rc = pipe_consume(&q, r->vot);
 	pthread_join(producer, NULL);
 	prc = q.rc;
-	if (rc && vo_votable_astral_row(r->vot))
-		r->astral = 1;
-	if (rc) {
-		/* the parser stopped the transfer: its message is the cause */
-		if (err && err->code)
-			vo_err_prefix(err, "%s %s: ", method, url);
-		else
-			vo_err_set(err, -rc, "%s %s: %s", method, url, strerror(-rc));
+	if (rc) {   /* the parser stopped the transfer: its message is the cause */
+		rc = parse_failure(r, rc, method, url);
 		goto out;
 	}
 	if (prc) {
@@ -292,11 +311,7 @@ static int fetch_result_once(struct run *r, const char *method, const char *url,
 		goto out;
 	}
 	if (resp->status >= 400) {
-		char msg[VO_ERR_MSG - 200];
-		server_message(&resp->errbody, msg, sizeof msg);
-		rc = vo_err_set(err, vo_http_status_errno(resp->status),
-				"%s %s: HTTP %ld%s%s", method, url, resp->status,
-				msg[0] ? ": " : "", msg);
+		rc = http_failure(r, method, url, resp);
 		goto out;
 	}
 	if (resp->status < 200 || resp->status >= 300) {
@@ -305,13 +320,8 @@ static int fetch_result_once(struct run *r, const char *method, const char *url,
 		goto out;
 	}
 	rc = vo_votable_finish(r->vot);
-	if (rc && vo_votable_astral_row(r->vot))
-		r->astral = 1;
 	if (rc) {
-		if (err && err->code)
-			vo_err_prefix(err, "%s %s: ", method, url);
-		else
-			vo_err_set(err, -rc, "%s %s: %s", method, url, strerror(-rc));
+		rc = parse_failure(r, rc, method, url);
 		goto out;
 	}
 	if (!vo_votable_has_table(r->vot)) {
@@ -388,36 +398,36 @@ static int small_request(struct run *r, const struct vo_http_req *req0,
 	return rc;
 }
 
-static int http_failure(struct run *r, const char *what, const char *url,
-			struct vo_http_resp *resp)
-{
-	char msg[VO_ERR_MSG - 200];
-
-	server_message(&resp->errbody, msg, sizeof msg);
-	return vo_err_set(r->err, vo_http_status_errno(resp->status) ?
-			  vo_http_status_errno(resp->status) : EPROTO,
-			  "%s %s: HTTP %ld%s%s", what, url, resp->status,
-			  msg[0] ? ": " : "", msg);
-}
 
 /* --- sync ---------------------------------------------------------------- */
 
-static int run_sync(struct run *r, const struct vo_tap_query *q)
+/* The TAP parameters of a query, the same for /sync and /async.  p must
+ * hold 5 entries; maxrec is the caller's buffer for the number's text. */
+static size_t query_params(const struct vo_tap_query *q, struct vo_http_param *p,
+			   char *maxrec, size_t maxrec_len)
 {
-	char url[2048], maxrec[32];
-	struct vo_http_param p[5] = {
-		{"REQUEST", "doQuery"}, {"LANG", "ADQL"}, {"QUERY", q->adql},
-	};
-	size_t np = 3;
-	int rc;
+	size_t np = 0;
 
-	snprintf(url, sizeof url, "%s/sync", q->base_url);
+	p[np++] = (struct vo_http_param){"REQUEST", "doQuery"};
+	p[np++] = (struct vo_http_param){"LANG", "ADQL"};
+	p[np++] = (struct vo_http_param){"QUERY", q->adql};
 	if (q->maxrec >= 0) {
-		snprintf(maxrec, sizeof maxrec, "%lld", q->maxrec);
+		snprintf(maxrec, maxrec_len, "%lld", q->maxrec);
 		p[np++] = (struct vo_http_param){"MAXREC", maxrec};
 	}
 	if (q->format)
 		p[np++] = (struct vo_http_param){"RESPONSEFORMAT", q->format};
+	return np;
+}
+
+static int run_sync(struct run *r, const struct vo_tap_query *q)
+{
+	char url[2048], maxrec[32];
+	struct vo_http_param p[5];
+	size_t np = query_params(q, p, maxrec, sizeof maxrec);
+	int rc;
+
+	snprintf(url, sizeof url, "%s/sync", q->base_url);
 	r->out->async = 0;
 	set_phase(r, VO_UWS_EXECUTING);
 	rc = fetch_result(r, "POST", url, p, np);
@@ -566,22 +576,14 @@ static int wait_job(struct run *r, const char *job_url)
 static int create_job(struct run *r, const struct vo_tap_query *q)
 {
 	char url[2048], maxrec[32];
-	struct vo_http_param p[5] = {
-		{"REQUEST", "doQuery"}, {"LANG", "ADQL"}, {"QUERY", q->adql},
-	};
-	size_t np = 3;
+	struct vo_http_param p[5];
+	size_t np = query_params(q, p, maxrec, sizeof maxrec);
 	struct vo_http_req req = {.method = "POST", .url = url, .timeout_s = 120};
 	struct vo_http_resp resp = {0};
 	struct vo_uws_job job;
 	int rc;
 
 	snprintf(url, sizeof url, "%s/async", q->base_url);
-	if (q->maxrec >= 0) {
-		snprintf(maxrec, sizeof maxrec, "%lld", q->maxrec);
-		p[np++] = (struct vo_http_param){"MAXREC", maxrec};
-	}
-	if (q->format)
-		p[np++] = (struct vo_http_param){"RESPONSEFORMAT", q->format};
 	req.params = p;
 	req.nparams = np;
 	rc = small_request(r, &req, &resp);

@@ -285,6 +285,18 @@ static void describe_limit(struct vo_buf *o, const char *what, long long def,
 	vo_buf_addc(o, '\n');
 }
 
+/* Each line of s, indented by two spaces. */
+static void indent_lines(struct vo_buf *o, const char *s)
+{
+	while (*s) {
+		size_t k = strcspn(s, "\n");
+		vo_buf_adds(o, "  ");
+		vo_buf_add(o, s, k);
+		vo_buf_addc(o, '\n');
+		s += k + (s[k] == '\n');
+	}
+}
+
 int vo_caps_describe(const struct vo_caps *c, const char *service,
 		     const char *base_url, struct vo_buf *o)
 {
@@ -306,28 +318,13 @@ int vo_caps_describe(const struct vo_caps *c, const char *service,
 	describe_limit(o, "retention", c->retention_default, c->retention_hard, " s");
 	describe_limit(o, "execution duration", c->exec_default, c->exec_hard, " s");
 	vo_buf_adds(o, "output formats\n");
-	if (c->formats.len) {
-		const char *s = c->formats.p;
-		while (*s) {
-			size_t k = strcspn(s, "\n");
-			vo_buf_adds(o, "  ");
-			vo_buf_add(o, s, k);
-			vo_buf_addc(o, '\n');
-			s += k + (s[k] == '\n');
-		}
-	} else {
+	if (c->formats.len)
+		indent_lines(o, c->formats.p);
+	else
 		vo_buf_adds(o, "  (not declared; VOTable is always available)\n");
-	}
 	if (c->uploads.len) {
 		vo_buf_adds(o, "upload methods\n");
-		const char *s = c->uploads.p;
-		while (*s) {
-			size_t k = strcspn(s, "\n");
-			vo_buf_adds(o, "  ");
-			vo_buf_add(o, s, k);
-			vo_buf_addc(o, '\n');
-			s += k + (s[k] == '\n');
-		}
+		indent_lines(o, c->uploads.p);
 	}
 	return o->p ? 0 : -ENOMEM;
 }
