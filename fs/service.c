@@ -15,12 +15,18 @@
 #include "tap.h"
 #include "vosi.h"
 
+/* The pieces of a service's metadata that are fetched and refreshed. */
+enum piece { P_CAPS, P_TABLES, P_EXAMPLES, NPIECES };
+static const char *const piece_key[NPIECES] = {"caps_at", "tables_at", "examples_at"};
+
 struct svc_state {
 	pthread_mutex_t meta_lock;     /* one metadata fetch at a time */
 	pthread_mutex_t sample_lock;
 	double fail_caps, fail_tables, fail_examples;   /* time of last failure */
 	int fail_tables_rc;
-	double tables_at;     /* stored time of the table list; -1: not read yet */
+	/* when each piece was stored, kept in memory: getattr asks for it
+	 * once per entry (`ls -l` of a large schema); -1: not read yet */
+	double at[NPIECES];
 	char error[VO_ERR_MSG];
 };
 
@@ -50,7 +56,8 @@ int svc_init(const struct config *c)
 	for (size_t i = 0; i < c->nsvcs; i++) {
 		pthread_mutex_init(&states[i].meta_lock, NULL);
 		pthread_mutex_init(&states[i].sample_lock, NULL);
-		states[i].tables_at = -1;
+		for (int k = 0; k < NPIECES; k++)
+			states[i].at[k] = -1;
 	}
 	return 0;
 }
@@ -86,24 +93,29 @@ void svc_last_error(const struct service_conf *s, char *out, size_t n)
 	pthread_mutex_unlock(&err_lock);
 }
 
-/* The stored time of a fetch, 0 when never. */
-static double stored_time(const char *svc, const char *key)
-{
-	struct vo_buf b = VO_BUF_INIT;
-	double t = 0;
+static struct svc_state *state(const struct service_conf *s);
 
-	if (db_svc_get(svc, key, &b) == 0 && b.p)
-		t = strtod(b.p, NULL);
-	vo_buf_free(&b);
-	return t;
+/* When a piece was stored, 0 when never.  Read from the store once. */
+static double fetched_at(const struct service_conf *s, enum piece k)
+{
+	double *at = &state(s)->at[k];
+
+	if (*at < 0) {
+		struct vo_buf b = VO_BUF_INIT;
+		*at = db_svc_get(s->name, piece_key[k], &b) == 0 && b.p ? strtod(b.p, NULL) : 0;
+		vo_buf_free(&b);
+	}
+	return *at;
 }
 
-static void store_time(const char *svc, const char *key)
+static void mark_fetched(const struct service_conf *s, enum piece k)
 {
 	char v[64];
-	int n = snprintf(v, sizeof v, "%.3f", now_wall());
+	double t = now_wall();
+	int n = snprintf(v, sizeof v, "%.3f", t);
 
-	db_svc_set(svc, key, v, (size_t)n);
+	if (db_svc_set(s->name, piece_key[k], v, (size_t)n) == 0)
+		state(s)->at[k] = t;
 }
 
 /* Whether a piece stored at time t should be fetched now. */
@@ -143,7 +155,7 @@ static int fetch_caps(const struct service_conf *s)
 			db_svc_set(s->name, "examples_url", caps.examples_url, strlen(caps.examples_url));
 		else
 			db_svc_del(s->name, "examples_url");
-		store_time(s->name, "caps_at");
+		mark_fetched(s, P_CAPS);
 		rc = db_commit();
 	}
 	state(s)->fail_caps = 0;
@@ -159,7 +171,7 @@ static int caps_ensure(const struct service_conf *s)
 	int rc = 0;
 
 	pthread_mutex_lock(&state(s)->meta_lock);
-	if (due(stored_time(s->name, "caps_at"), state(s)->fail_caps))
+	if (due(fetched_at(s, P_CAPS), state(s)->fail_caps))
 		rc = fetch_caps(s);
 	pthread_mutex_unlock(&state(s)->meta_lock);
 	return rc;
@@ -327,21 +339,11 @@ static int fetch_tables(const struct service_conf *s)
 	}
 	rc = db_tables_commit(s->name, 1);
 	if (!rc) {
-		store_time(s->name, "tables_at");
-		state(s)->tables_at = now_wall();
+		mark_fetched(s, P_TABLES);
 	}
 	vo_info("service %s: %zu tables", s->name, ctx.n);
 	state(s)->fail_tables = 0;
 	return rc;
-}
-
-/* The time of the stored list, kept in memory: `ls -l` of a large schema
- * asks for it once per entry.  Called with meta_lock held. */
-static double tables_time(const struct service_conf *s)
-{
-	if (state(s)->tables_at < 0)
-		state(s)->tables_at = stored_time(s->name, "tables_at");
-	return state(s)->tables_at;
 }
 
 int svc_tables_ensure(const struct service_conf *s)
@@ -350,12 +352,12 @@ int svc_tables_ensure(const struct service_conf *s)
 	int rc = 0;
 
 	pthread_mutex_lock(&state(s)->meta_lock);
-	t = tables_time(s);
+	t = fetched_at(s, P_TABLES);
 	if (due(t, state(s)->fail_tables)) {
 		pthread_mutex_unlock(&state(s)->meta_lock);
 		caps_ensure(s);   /* for the tables URL; takes the lock itself */
 		pthread_mutex_lock(&state(s)->meta_lock);
-		t = tables_time(s);
+		t = fetched_at(s, P_TABLES);
 		if (due(t, state(s)->fail_tables))
 			rc = fetch_tables(s);
 		if (rc && t > 0)
@@ -569,7 +571,7 @@ static int fetch_examples(const struct service_conf *s)
 	}
 	rc = db_examples_commit(s->name, 1);
 	if (!rc)
-		store_time(s->name, "examples_at");
+		mark_fetched(s, P_EXAMPLES);
 	state(s)->fail_examples = 0;
 	return rc;
 }
@@ -581,7 +583,7 @@ int svc_examples_ensure(const struct service_conf *s)
 
 	caps_ensure(s);
 	pthread_mutex_lock(&state(s)->meta_lock);
-	t = stored_time(s->name, "examples_at");
+	t = fetched_at(s, P_EXAMPLES);
 	if (due(t, state(s)->fail_examples)) {
 		rc = fetch_examples(s);
 		if (rc && t > 0)
