@@ -1,12 +1,12 @@
 #!/bin/bash
 # Capture real DaCHS responses as fixtures for the C unit tests:
-#   tests/server/capture.sh [OUTDIR]      (default tests/server/captured)
+#   tests/server/capture.sh [OUTDIR]      (default tests/unit/fixtures/dachs)
 # Needs the server from setup.sh.  For each fixture NAME it writes NAME (the
 # body) and NAME.headers (status line and headers), and MANIFEST.txt lists the
 # requests.  Job ids, dates and times differ from run to run.
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-OUT=${1:-$HERE/captured}
+OUT=${1:-$HERE/../unit/fixtures/dachs}
 B=${VOFS_TAP_BASE:-http://127.0.0.1:8080}
 mkdir -p "$OUT"
 MAN="$OUT/MANIFEST.txt"

@@ -1037,7 +1037,7 @@ struct captured {
 };
 
 /* Responses captured from GAVO DaCHS 2.7 by tests/server/capture.sh
- * (copied into fixtures/dachs/, see its MANIFEST.txt). */
+ * (fixtures/dachs/, written by tests/server/capture.sh; see its MANIFEST.txt). */
 static void test_captured(void)
 {
 	static struct captured cap[] = {
