@@ -116,6 +116,38 @@ static inline int check_done(const char *name)
 
 /* Read a whole file (dir/name, or name when dir is NULL); exits on
  * failure. */
+/* s with every occurrence of from replaced by to (malloc'd; exits on
+ * allocation failure: this is test code). */
+static inline char *check_replace_all(const char *s, const char *from, const char *to)
+{
+	size_t fl = strlen(from), tl = strlen(to), n = 0, cap = strlen(s) + 1;
+	char *out = malloc(cap);
+	const char *p;
+
+	for (;;) {
+		size_t seg;
+		p = strstr(s, from);
+		seg = p ? (size_t)(p - s) : strlen(s);
+		if (n + seg + tl + 1 > cap) {
+			cap = (n + seg + tl + 1) * 2;
+			out = realloc(out, cap);
+		}
+		if (!out) {
+			fputs("check_replace_all: out of memory\n", stderr);
+			exit(2);
+		}
+		memcpy(out + n, s, seg);
+		n += seg;
+		if (!p)
+			break;
+		memcpy(out + n, to, tl);
+		n += tl;
+		s = p + fl;
+	}
+	out[n] = '\0';
+	return out;
+}
+
 static inline char *check_slurp(const char *dir, const char *name, size_t *len)
 {
 	char path[4096];

@@ -44,21 +44,6 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static char *replace_all(const char *s, const char *from, const char *to)
-{
-	struct vo_buf b = VO_BUF_INIT;
-	size_t fl = strlen(from);
-	const char *p;
-
-	while ((p = strstr(s, from))) {
-		vo_buf_add(&b, s, (size_t)(p - s));
-		vo_buf_adds(&b, to);
-		s = p + fl;
-	}
-	vo_buf_adds(&b, s);
-	return vo_buf_take(&b);
-}
-
 /* ================================================================ UWS */
 
 static int uws(const char *doc, struct vo_uws_job *job, struct vo_err *err)
@@ -525,9 +510,9 @@ static void test_caps_handwritten(void)
 			"<interface role=\"std\" version=\"1.1\"><accessURL>http://std/tap</accessURL></interface>"
 			"<outputLimit><hard unit=\"row\">500</hard></outputLimit>"
 			"</capability></capabilities>";
-		char *no_aux = replace_all(aux_first, "<interface><accessURL>http://aux/tap"
+		char *no_aux = check_replace_all(aux_first, "<interface><accessURL>http://aux/tap"
 					   "</accessURL></interface>", "");
-		char *std_first = replace_all(no_aux, "</interface><output",
+		char *std_first = check_replace_all(no_aux, "</interface><output",
 					      "</interface><interface><accessURL>http://aux/tap"
 					      "</accessURL></interface><output");
 

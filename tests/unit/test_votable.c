@@ -23,21 +23,6 @@ static const char *fixdir;
 
 /* ------------------------------------------------------------ helpers */
 
-static char *replace_all(const char *s, const char *from, const char *to)
-{
-	struct vo_buf b = VO_BUF_INIT;
-	size_t fl = strlen(from);
-	const char *p;
-
-	while ((p = strstr(s, from))) {
-		vo_buf_add(&b, s, (size_t)(p - s));
-		vo_buf_adds(&b, to);
-		s = p + fl;
-	}
-	vo_buf_adds(&b, s);
-	return vo_buf_take(&b);
-}
-
 /* Replace the line "name = ..." in the "# row N" section of an expected
  * dump. */
 static char *set_cell(char *dump, int row, const char *name, const char *value)
@@ -323,18 +308,18 @@ static void test_namespaces(void)
 		char *v;
 
 		if (i < sizeof roots / sizeof roots[0]) {
-			v = replace_all(doc, orig, roots[i]);
+			v = check_replace_all(doc, orig, roots[i]);
 		} else {
 			/* every element prefixed: <vot:TABLE> ... */
-			char *a = replace_all(doc, "xmlns=\"", "xmlns:vot=\"");
-			char *b = replace_all(a, "</", "</vot:");
+			char *a = check_replace_all(doc, "xmlns=\"", "xmlns:vot=\"");
+			char *b = check_replace_all(a, "</", "</vot:");
 			char l[3] = "<A", r[7] = "<vot:A";
 			char ch;
 
 			free(a);
 			for (ch = 'A'; ch <= 'Z'; ch++) {
 				l[1] = r[5] = ch;
-				a = replace_all(b, l, r);
+				a = check_replace_all(b, l, r);
 				free(b);
 				b = a;
 			}
@@ -399,7 +384,7 @@ static void test_status_documents(void)
 
 		for (i = 0; i < 4; i++) {
 			char *d = mini("<FIELD name=\"a\" datatype=\"int\"/>", bodies[i]);
-			char *e = replace_all(d, "<INFO name=\"QUERY_STATUS\" value=\"OK\"/>", "");
+			char *e = check_replace_all(d, "<INFO name=\"QUERY_STATUS\" value=\"OK\"/>", "");
 
 			memset(&c, 0, sizeof c);
 			CHECK_INT(coll_run(e, strlen(e), FEED_WHOLE, 0, &c, &err, &v), 0);
@@ -534,7 +519,7 @@ static void test_malformed(void)
 
 	for (i = 0; i < 5000; i++)
 		vo_buf_adds(&b, "<RESOURCE>");
-	d = replace_all("<VOTABLE>@</VOTABLE>", "@", b.p);
+	d = check_replace_all("<VOTABLE>@</VOTABLE>", "@", b.p);
 	expect_fail("deep nesting", d, -EBADMSG, "nesting deeper than", 0);
 	free(d);
 	vo_buf_free(&b);
@@ -904,7 +889,7 @@ static void test_encodings(void)
 		vo_buf_reset(&d);
 		if (k == 0) {
 			/* UTF-16LE: decode the (2-byte at most) UTF-8 by hand */
-			char *x = replace_all("<?xml version=\"1.0\" encoding=\"UTF-16\"?>\n@", "@", body);
+			char *x = check_replace_all("<?xml version=\"1.0\" encoding=\"UTF-16\"?>\n@", "@", body);
 
 			vo_buf_add(&d, "\xff\xfe", 2);
 			for (p = (const unsigned char *)x; *p; p++) {
@@ -922,7 +907,7 @@ static void test_encodings(void)
 			vo_buf_adds(&d, "\xef\xbb\xbf<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
 			vo_buf_adds(&d, body);
 		} else {
-			char *x = replace_all(body, "caf\xc3\xa9 \xce\xa9", "caf\xe9");
+			char *x = check_replace_all(body, "caf\xc3\xa9 \xce\xa9", "caf\xe9");
 
 			vo_buf_adds(&d, "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\n");
 			vo_buf_adds(&d, x);
@@ -1037,7 +1022,7 @@ struct captured {
 };
 
 /* Responses captured from GAVO DaCHS 2.7 by tests/server/capture.sh
- * (fixtures/dachs/, written by tests/server/capture.sh; see its MANIFEST.txt). */
+ * (in fixtures/dachs/; see its MANIFEST.txt). */
 static void test_captured(void)
 {
 	static struct captured cap[] = {
