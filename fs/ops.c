@@ -239,10 +239,13 @@ static int op_getattr(const char *path, struct stat *st, struct fuse_file_info *
 
 	if ((rc = parse(path, &n)))
 		return rc;
-	if ((rc = node_exists(&n)))
-		return rc;
+	/* a query's files need its state anyway: one look-up is the check */
 	if (n.type >= N_QUERY && n.type <= N_Q_VOT)
-		query_info(n.svc->name, n.name, &qi);
+		rc = query_info(n.svc->name, n.name, &qi);
+	else
+		rc = node_exists(&n);
+	if (rc)
+		return rc;
 	switch (n.type) {
 	case N_QUERIES:
 		fill_stat(st, 1, 0755, 0, mount_time);

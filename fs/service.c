@@ -21,7 +21,7 @@ static const char *const piece_key[NPIECES] = {"caps_at", "tables_at", "examples
 
 struct svc_state {
 	pthread_mutex_t meta_lock;     /* one metadata fetch at a time */
-	pthread_mutex_t sample_lock;
+	pthread_mutex_t table_lock;    /* one table-level fetch (columns, sample) at a time */
 	double fail_caps, fail_tables, fail_examples;   /* time of last failure */
 	int fail_tables_rc;
 	/* when each piece was stored, kept in memory: getattr asks for it
@@ -55,7 +55,7 @@ int svc_init(const struct config *c)
 		return -ENOMEM;
 	for (size_t i = 0; i < c->nsvcs; i++) {
 		pthread_mutex_init(&states[i].meta_lock, NULL);
-		pthread_mutex_init(&states[i].sample_lock, NULL);
+		pthread_mutex_init(&states[i].table_lock, NULL);
 		for (int k = 0; k < NPIECES; k++)
 			states[i].at[k] = -1;
 	}
@@ -68,7 +68,7 @@ void svc_shutdown(void)
 		return;
 	for (size_t i = 0; i < cfg->nsvcs; i++) {
 		pthread_mutex_destroy(&states[i].meta_lock);
-		pthread_mutex_destroy(&states[i].sample_lock);
+		pthread_mutex_destroy(&states[i].table_lock);
 	}
 	free(states);
 	states = NULL;
@@ -423,9 +423,9 @@ int svc_table_columns(const struct service_conf *s, const char *table, struct vo
 		return 0;
 	caps_ensure(s);
 	service_url(s, "tables_url", "tables", url, sizeof url);
-	pthread_mutex_lock(&state(s)->sample_lock);
+	pthread_mutex_lock(&state(s)->table_lock);
 	if (db_table_get(s->name, table, "columns_csv", out) == 0) {
-		pthread_mutex_unlock(&state(s)->sample_lock);
+		pthread_mutex_unlock(&state(s)->table_lock);
 		return 0;
 	}
 	vo_buf_reset(out);
@@ -442,7 +442,7 @@ int svc_table_columns(const struct service_conf *s, const char *table, struct vo
 	}
 	if (!rc)
 		rc = db_table_set(s->name, table, "columns_csv", out->p, out->len);
-	pthread_mutex_unlock(&state(s)->sample_lock);
+	pthread_mutex_unlock(&state(s)->table_lock);
 	return rc;
 }
 
@@ -475,7 +475,7 @@ int svc_table_sample(const struct service_conf *s, const char *table, int fetch,
 		return 0;
 	if (!fetch)
 		return -ENODATA;
-	pthread_mutex_lock(&state(s)->sample_lock);
+	pthread_mutex_lock(&state(s)->table_lock);
 	if (db_table_get(s->name, table, "sample_csv", out) == 0) {
 		rc = 0;
 		goto out;
@@ -493,7 +493,7 @@ int svc_table_sample(const struct service_conf *s, const char *table, int fetch,
 	if (!rc)
 		rc = db_table_set(s->name, table, "sample_csv", out->p, out->len);
 out:
-	pthread_mutex_unlock(&state(s)->sample_lock);
+	pthread_mutex_unlock(&state(s)->table_lock);
 	vo_buf_free(&adql);
 	vo_buf_free(&sink.out);
 	return rc;
