@@ -22,6 +22,7 @@
 #include "xml.h"
 
 #define MAX_META ((size_t)16 << 20)       /* all captured metadata together */
+#define MAX_META_RES ((size_t)1 << 20)    /* RESOURCE type="meta", re-serialized */
 #define MAX_STATUS_MSG ((size_t)64 << 10) /* longer messages are cut */
 #define ROW_CAP (4 * VO_VOT_MAX_CELL)     /* one row, raw or as text */
 #define B64_SLICE ((size_t)64 << 10)      /* decode this much, then frame */
@@ -84,6 +85,9 @@ struct vo_votable {
 	struct vo_buf desc, fieldxml, table_xml, top_xml, res_xml, res_all;
 	size_t meta_used;
 	struct capture cap;
+	/* every RESOURCE type="meta" (DataLink service descriptors) */
+	struct capture mcap;
+	struct vo_buf meta_res;
 
 	/* QUERY_STATUS */
 	char *status;
@@ -202,41 +206,52 @@ static void trim_buf(struct vo_buf *b)
 
 /* ------------------------------------------------------------ capture */
 
-static int cap_add(struct vo_votable *v, const char *s, size_t n, int esc,
-		   int attr)
+/* Two captures may run at once: v->cap for the pieces of metadata kept in
+ * the table's meta (one element at a time, all sharing the MAX_META
+ * budget), and v->mcap for a whole RESOURCE type="meta", which runs
+ * alongside everything else and has a budget of its own. */
+static int cap_add(struct vo_votable *v, struct capture *c, const char *s,
+		   size_t n, int esc, int attr)
 {
-	struct vo_buf *b = v->cap.out;
+	struct vo_buf *b = c->out;
 	size_t before = b->len;
 	int rc = esc ? vo_xml_escape(b, s, n, attr) : vo_buf_add(b, s, n);
 
+	if (c == &v->mcap) {
+		if (rc)
+			return vo_err_set(v->err, -rc, "VOTable: out of memory");
+		if (b->len > MAX_META_RES)
+			return too_big(v, "RESOURCE type=\"meta\" elements larger than 1 MiB");
+		return 0;
+	}
 	if (rc)
 		return buf_fail(v, b, rc, "metadata larger than 16 MiB");
 	return meta_account(v, b->len - before);
 }
 
-static int cap_flush_text(struct vo_votable *v)
+static int cap_flush_text(struct vo_votable *v, struct capture *c)
 {
-	struct vo_buf *t = &v->cap.text;
+	struct vo_buf *t = &c->text;
 	int rc = 0;
 
 	if (t->len && !all_ws(t->p, t->len))
-		rc = cap_add(v, t->p, t->len, 1, 0);
+		rc = cap_add(v, c, t->p, t->len, 1, 0);
 	vo_buf_reset(t);
 	return rc;
 }
 
-static int cap_open_tag(struct vo_votable *v, const char *name,
-			const struct vo_xml_attr *a, size_t n)
+static int cap_open_tag(struct vo_votable *v, struct capture *c,
+			const char *name, const struct vo_xml_attr *a, size_t n)
 {
 	size_t i, j;
 	int rc;
 
-	if ((rc = cap_flush_text(v)))
+	if ((rc = cap_flush_text(v, c)))
 		return rc;
-	if (v->cap.open && (rc = cap_add(v, ">", 1, 0, 0)))
+	if (c->open && (rc = cap_add(v, c, ">", 1, 0, 0)))
 		return rc;
-	if ((rc = cap_add(v, "<", 1, 0, 0)) ||
-	    (rc = cap_add(v, name, strlen(name), 0, 0)))
+	if ((rc = cap_add(v, c, "<", 1, 0, 0)) ||
+	    (rc = cap_add(v, c, name, strlen(name), 0, 0)))
 		return rc;
 	for (i = 0; i < n; i++) {
 		/* prefixes are stripped: "xsi:type" and "type" would clash */
@@ -245,45 +260,53 @@ static int cap_open_tag(struct vo_votable *v, const char *name,
 				break;
 		if (j < i)
 			continue;
-		if ((rc = cap_add(v, " ", 1, 0, 0)) ||
-		    (rc = cap_add(v, a[i].name, strlen(a[i].name), 0, 0)) ||
-		    (rc = cap_add(v, "=\"", 2, 0, 0)) ||
-		    (rc = cap_add(v, a[i].value, strlen(a[i].value), 1, 1)) ||
-		    (rc = cap_add(v, "\"", 1, 0, 0)))
+		if ((rc = cap_add(v, c, " ", 1, 0, 0)) ||
+		    (rc = cap_add(v, c, a[i].name, strlen(a[i].name), 0, 0)) ||
+		    (rc = cap_add(v, c, "=\"", 2, 0, 0)) ||
+		    (rc = cap_add(v, c, a[i].value, strlen(a[i].value), 1, 1)) ||
+		    (rc = cap_add(v, c, "\"", 1, 0, 0)))
 			return rc;
 	}
-	v->cap.open = 1;
+	c->open = 1;
 	return 0;
 }
 
-static int cap_close_tag(struct vo_votable *v, const char *name)
+static int cap_close_tag(struct vo_votable *v, struct capture *c,
+			 const char *name)
 {
-	struct vo_buf *t = &v->cap.text;
+	struct vo_buf *t = &c->text;
 	int rc;
 
-	if (v->cap.open && (!t->len || all_ws(t->p, t->len))) {
+	if (c->open && (!t->len || all_ws(t->p, t->len))) {
 		vo_buf_reset(t);
-		v->cap.open = 0;
-		return cap_add(v, "/>", 2, 0, 0);
+		c->open = 0;
+		return cap_add(v, c, "/>", 2, 0, 0);
 	}
-	if (v->cap.open && (rc = cap_add(v, ">", 1, 0, 0)))
+	if (c->open && (rc = cap_add(v, c, ">", 1, 0, 0)))
 		return rc;
-	v->cap.open = 0;
-	if ((rc = cap_flush_text(v)) ||
-	    (rc = cap_add(v, "</", 2, 0, 0)) ||
-	    (rc = cap_add(v, name, strlen(name), 0, 0)))
+	c->open = 0;
+	if ((rc = cap_flush_text(v, c)) ||
+	    (rc = cap_add(v, c, "</", 2, 0, 0)) ||
+	    (rc = cap_add(v, c, name, strlen(name), 0, 0)))
 		return rc;
-	return cap_add(v, ">", 1, 0, 0);
+	return cap_add(v, c, ">", 1, 0, 0);
+}
+
+static int cap_begin_in(struct vo_votable *v, struct capture *c,
+			struct vo_buf *out, const char *name,
+			const struct vo_xml_attr *a, size_t n)
+{
+	c->out = out;
+	c->depth = v->depth;
+	c->open = 0;
+	vo_buf_reset(&c->text);
+	return cap_open_tag(v, c, name, a, n);
 }
 
 static int cap_begin(struct vo_votable *v, struct vo_buf *out,
 		     const char *name, const struct vo_xml_attr *a, size_t n)
 {
-	v->cap.out = out;
-	v->cap.depth = v->depth;
-	v->cap.open = 0;
-	vo_buf_reset(&v->cap.text);
-	return cap_open_tag(v, name, a, n);
+	return cap_begin_in(v, &v->cap, out, name, a, n);
 }
 
 /* ------------------------------------------------------------ FIELD plan */
@@ -1423,12 +1446,12 @@ static int cap_start(struct vo_votable *v, const char *name,
 				return rc;
 		}
 	}
-	return cap_open_tag(v, name, a, n);
+	return cap_open_tag(v, &v->cap, name, a, n);
 }
 
 static int cap_end(struct vo_votable *v, const char *name, int d)
 {
-	int rc = cap_close_tag(v, name);
+	int rc = cap_close_tag(v, &v->cap, name);
 
 	if (rc)
 		return rc;
@@ -1532,11 +1555,30 @@ static int start_data_child(struct vo_votable *v, const char *name,
 	return 0;
 }
 
+/* Every RESOURCE type="meta", wherever it is, is kept whole as XML (see
+ * vo_votable_meta_resources); this runs before, and independently of, the
+ * rest of the reader, which goes on skipping what it skipped before. */
+static int meta_res_start(struct vo_votable *v, const char *name,
+			  const struct vo_xml_attr *a, size_t n)
+{
+	const char *type;
+
+	if (v->mcap.depth)
+		return cap_open_tag(v, &v->mcap, name, a, n);
+	if (strcmp(name, "RESOURCE"))
+		return 0;
+	type = vo_xml_attr(a, n, "type");
+	if (!type || strcmp(type, "meta"))
+		return 0;
+	return cap_begin_in(v, &v->mcap, &v->meta_res, name, a, n);
+}
+
 static int on_start(void *ud, const char *name, const struct vo_xml_attr *a,
 		    size_t n)
 {
 	struct vo_votable *v = ud;
 	int d = ++v->depth;
+	int rc;
 
 	if (d == 1) {
 		if (strcmp(name, "VOTABLE"))
@@ -1544,6 +1586,8 @@ static int on_start(void *ud, const char *name, const struct vo_xml_attr *a,
 					  "not a VOTable (root element <%.64s>)", name);
 		return 0;
 	}
+	if ((rc = meta_res_start(v, name, a, n)))
+		return rc;
 	if (v->skip_depth)
 		return 0;
 	if (v->cap.depth)
@@ -1606,7 +1650,14 @@ static int on_end(void *ud, const char *name)
 {
 	struct vo_votable *v = ud;
 	int d = v->depth--;
+	int rc;
 
+	if (v->mcap.depth) {
+		if ((rc = cap_close_tag(v, &v->mcap, name)))
+			return rc;
+		if (d == v->mcap.depth)
+			v->mcap.depth = 0;
+	}
 	if (v->skip_depth) {
 		if (d == v->skip_depth)
 			v->skip_depth = 0;
@@ -1660,6 +1711,12 @@ static int on_text(void *ud, const char *s, size_t n)
 	struct vo_votable *v = ud;
 	int rc;
 
+	if (v->mcap.depth) {
+		if ((rc = vo_buf_add(&v->mcap.text, s, n)))
+			return vo_err_set(v->err, -rc, "VOTable: out of memory");
+		if (v->mcap.text.len > MAX_META_RES)
+			return too_big(v, "RESOURCE type=\"meta\" elements larger than 1 MiB");
+	}
 	if (v->skip_depth)
 		return 0;
 	if (v->cap.depth) {
@@ -1767,6 +1824,8 @@ void vo_votable_free(struct vo_votable *v)
 	vo_buf_free(&v->res_xml);
 	vo_buf_free(&v->res_all);
 	vo_buf_free(&v->cap.text);
+	vo_buf_free(&v->mcap.text);
+	vo_buf_free(&v->meta_res);
 	vo_buf_free(&v->status_msg);
 	vo_buf_free(&v->td);
 	vo_buf_free(&v->tdbin);
@@ -1798,6 +1857,11 @@ size_t vo_votable_nrows(const struct vo_votable *v)
 size_t vo_votable_astral_row(const struct vo_votable *v)
 {
 	return v->astral_row;
+}
+
+const char *vo_votable_meta_resources(const struct vo_votable *v)
+{
+	return v->meta_res.p ? v->meta_res.p : "";
 }
 
 int vo_votable_has_table(const struct vo_votable *v)

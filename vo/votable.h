@@ -7,7 +7,9 @@
  *
  * Only the first TABLE of a RESOURCE whose type is "results" (the default
  * when type is absent) is read; TABLEs in RESOURCE type="meta" (DataLink
- * service descriptors) and any later TABLE are skipped.  Element names are
+ * service descriptors) and any later TABLE are skipped.  Every RESOURCE
+ * type="meta" is nevertheless kept, whole, as XML text: see
+ * vo_votable_meta_resources().  Element names are
  * matched without namespace, so VOTable 1.1 to 1.5 (and no namespace) read
  * alike.  TABLEDATA, BINARY and BINARY2 are decoded natively (base64 STREAM,
  * big-endian, per-field nulls, BINARY2 null bitmaps, variable-length arrays,
@@ -116,7 +118,8 @@ struct vo_votable *vo_votable_new(const struct vo_votable_cb *cb,
 /* 0, a callback's error, -EBADMSG (malformed XML, not a VOTable, bad
  * base64 or binary framing, bad FIELD datatype/arraysize, a TR with the
  * wrong number of TD), -EFBIG (a cell over VO_VOT_MAX_CELL, more than
- * VO_VOT_MAX_FIELDS FIELDs, metadata over 16 MiB), -ENOTSUP; err has the
+ * VO_VOT_MAX_FIELDS FIELDs, metadata over 16 MiB, RESOURCE type="meta"
+ * elements over 1 MiB), -ENOTSUP; err has the
  * detail.  Errors are sticky: later calls return the same value. */
 int vo_votable_feed(struct vo_votable *v, const char *buf, size_t len);
 /* End of input: -EBADMSG if the document or the binary stream is truncated
@@ -135,6 +138,16 @@ size_t vo_votable_nrows(const struct vo_votable *v);
  * prefixes for those in BINARY/BINARY2, so a framing error after such a
  * row is the server's; TABLEDATA from the same server is right. */
 size_t vo_votable_astral_row(const struct vo_votable *v);
+/* Every RESOURCE type="meta" of the document (before or after the TABLE,
+ * at any depth; DataLink service descriptors), each re-serialized whole
+ * (attributes, PARAM, GROUP, DESCRIPTION, nested elements, text; no
+ * namespace prefixes or declarations, whitespace-only text dropped) and
+ * concatenated in document order.  A meta RESOURCE nested in another is
+ * part of the outer one's text, not repeated.  Never NULL, "" when there
+ * is none; valid until vo_votable_free().  More than 1 MiB of them (kept
+ * apart from the 16 MiB metadata budget) makes the parse fail with
+ * -EFBIG. */
+const char *vo_votable_meta_resources(const struct vo_votable *v);
 /* whether a TABLE was found at all */
 int vo_votable_has_table(const struct vo_votable *v);
 
