@@ -1,20 +1,28 @@
 #!/bin/bash
 # Capture real DaCHS responses as fixtures for the C unit tests:
-#   tests/server/capture.sh [OUTDIR]      (default tests/unit/fixtures/dachs)
+#   tests/server/capture.sh [--only core|products] [OUTDIR]
+#                                          (default OUTDIR tests/unit/fixtures/dachs)
 # Needs the server from setup.sh.  For each fixture NAME it writes NAME (the
 # body) and NAME.headers (status line and headers), and MANIFEST.txt lists the
 # requests.  Job ids, dates and times differ from run to run.
+#   core      TAP, VOSI, UWS responses (vofstest.cat, vofstest.images)
+#   products  DataLink, SODA, product downloads and ObsCore rows of the
+#             plates (vofsplates) and light curves (vofslc)
+# Without --only both sets are captured and MANIFEST.txt is rewritten; with
+# --only, only that set's files and MANIFEST lines are replaced.
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ONLY=all
+if [ "${1:-}" = --only ]; then
+    ONLY=${2:-}; shift 2 || true
+    case $ONLY in core|products) ;; *) echo "capture.sh: --only core|products" >&2; exit 2;; esac
+fi
 OUT=${1:-$HERE/../unit/fixtures/dachs}
 B=${VOFS_TAP_BASE:-http://127.0.0.1:8080}
 mkdir -p "$OUT"
 MAN="$OUT/MANIFEST.txt"
-{
-    echo "# Responses of GAVO DaCHS 2.7 (Debian 12 gavodachs2-server) serving the"
-    echo "# vofs test archive (tests/server/q.rd, catgen.py), captured by capture.sh."
-    echo "# file | HTTP status | Content-Type | request"
-} > "$MAN"
+NEWMAN=$(mktemp)
+trap 'rm -f "$NEWMAN" "$NEWMAN.keep"' EXIT
 
 die() { echo "capture.sh: ERROR: $*" >&2; exit 1; }
 curl -sf -o /dev/null "$B/tap/capabilities" || die "no TAP service at $B (run setup.sh)"
@@ -27,8 +35,8 @@ fetch() {
     rm -f "$OUT/$name.headers.tmp"
     local st ct
     st=$(head -n 1 "$OUT/$name.headers" | awk '{print $2}')
-    ct=$(grep -i '^content-type:' "$OUT/$name.headers" | head -n 1 | cut -d' ' -f2-)
-    printf '%s | %s | %s | %s\n' "$name" "$st" "$ct" "$desc" >> "$MAN"
+    ct=$(grep -i '^content-type:' "$OUT/$name.headers" | head -n 1 | cut -d' ' -f2- || true)
+    printf '%s | %s | %s | %s\n' "$name" "$st" "$ct" "$desc" >> "$NEWMAN"
 }
 
 sync() {  # sync NAME QUERY [extra curl args]
@@ -37,6 +45,8 @@ sync() {  # sync NAME QUERY [extra curl args]
         -d LANG=ADQL --data-urlencode "QUERY=$q" "$@" "$B/tap/sync"
 }
 
+# ======================================================================= core
+capture_core() {
 ODD="SELECT TOP 30 * FROM vofstest.cat WHERE id <= 24 OR id IN (71, 83, 89, 97, 1009) ORDER BY id"
 sync sync_cat_binary.vot "$ODD"
 sync sync_cat_tabledata.vot "$ODD" -d RESPONSEFORMAT=votable/td
@@ -88,4 +98,75 @@ curl -s -o /dev/null -X DELETE "$JOB"
 rm -f "$OUT/.h"
 grep -q '<uws:phase>COMPLETED' "$OUT/uws_job_completed.xml" || die "job did not complete"
 grep -q '<uws:phase>ERROR' "$OUT/uws_job_error.xml" || die "error job not in ERROR"
-echo "capture.sh: wrote $(grep -vc '^#' "$MAN") fixtures to $OUT"
+}
+
+# =================================================================== products
+capture_products() {
+local DL=$B/vofstest/q/dl PFX='ivo://vofs.test/~?vofstest/data/plates/'
+local FFI=${PFX}ffi-0001.fits
+# DataLink documents of the DataLink/SODA service of vofstest.plates
+fetch datalink_ffi.vot "GET $DL/dlmeta?ID=$FFI" -G "$DL/dlmeta" --data-urlencode "ID=$FFI"
+fetch datalink_3ids.vot "GET $DL/dlmeta?ID=${PFX}ffi-0001.fits&ID=${PFX}plate-0001.fits&ID=${PFX}plate-0002.fits" \
+    -G "$DL/dlmeta" --data-urlencode "ID=$FFI" \
+    --data-urlencode "ID=${PFX}plate-0001.fits" --data-urlencode "ID=${PFX}plate-0002.fits"
+fetch datalink_3ids_post.vot "POST $DL/dlmeta ID=${PFX}ffi-0001.fits ID=${PFX}plate-0001.fits ID=${PFX}plate-0002.fits" \
+    "$DL/dlmeta" --data-urlencode "ID=$FFI" \
+    --data-urlencode "ID=${PFX}plate-0001.fits" --data-urlencode "ID=${PFX}plate-0002.fits"
+fetch datalink_unknown_id.vot "GET $DL/dlmeta?ID=${PFX}nosuch.fits" \
+    -G "$DL/dlmeta" --data-urlencode "ID=${PFX}nosuch.fits"
+fetch datalink_mixed_ids.vot "GET $DL/dlmeta?ID=${PFX}plate-0003.fits&ID=${PFX}nosuch.fits&ID=ivo://vofs.test/~?vofstest/data/lc/lc-0001.fits&ID=ivo://elsewhere/x" \
+    -G "$DL/dlmeta" --data-urlencode "ID=${PFX}plate-0003.fits" --data-urlencode "ID=${PFX}nosuch.fits" \
+    --data-urlencode "ID=ivo://vofs.test/~?vofstest/data/lc/lc-0001.fits" --data-urlencode "ID=ivo://elsewhere/x"
+# ObsCore's own DataLink service (the descriptor in TAP results on
+# ivoa.obscore): a plate ID is redirected (302) to the dl service above,
+# with the first plate ID only; light curves get a minimal document
+fetch obscore_dl_plate_redirect.txt "GET $B/__system__/obscore/dl/dlmeta?ID=${PFX}plate-0001.fits&ID=${PFX}plate-0002.fits" \
+    -G "$B/__system__/obscore/dl/dlmeta" --data-urlencode "ID=${PFX}plate-0001.fits" \
+    --data-urlencode "ID=${PFX}plate-0002.fits"
+fetch obscore_dl_lc.vot "GET $B/__system__/obscore/dl/dlmeta?ID=ivo://vofs.test/~?vofstest/data/lc/lc-0001.fits" \
+    -G "$B/__system__/obscore/dl/dlmeta" --data-urlencode "ID=ivo://vofs.test/~?vofstest/data/lc/lc-0001.fits"
+# ObsCore rows
+local PQ="SELECT TOP 3 * FROM ivoa.obscore WHERE obs_collection='vofsplates' ORDER BY obs_id"
+sync obscore_plates_binary.vot "$PQ"
+sync obscore_plates_tabledata.vot "$PQ" -d RESPONSEFORMAT=votable/td
+sync obscore_lc_binary.vot "SELECT TOP 3 * FROM ivoa.obscore WHERE obs_collection='vofslc' ORDER BY obs_id"
+sync obscore_lc_awkward_tabledata.vot "SELECT obs_id, obs_publisher_did, access_url, access_estsize FROM ivoa.obscore WHERE obs_publisher_did IN ('ivo://vofs.test/~?vofstest/data/lc/lc-0011.fits', 'ivo://vofs.test/~?vofstest/data/lc/lc-0012.fits', 'ivo://vofs.test/~?vofstest/data/lc/lc-0013.fits') ORDER BY obs_id" \
+    -d RESPONSEFORMAT=votable/td
+sync footprint_ffi.csv "SELECT s_region FROM ivoa.obscore WHERE obs_id='ffi-0001'" -d RESPONSEFORMAT=csv
+# products: a ranged GET of a light curve, a plate's access_url (301 to
+# dlmeta), a preview, a SODA cutout (the FITS itself is kept: 48960 bytes)
+fetch lc_range_0_0.bin "GET $B/getproduct/vofstest/data/lc/lc-0001.fits Range: bytes=0-0" \
+    -r 0-0 "$B/getproduct/vofstest/data/lc/lc-0001.fits"
+fetch plate_access_url_redirect.txt "GET $B/getproduct/vofstest/data/plates/ffi-0001.fits" \
+    "$B/getproduct/vofstest/data/plates/ffi-0001.fits"
+fetch preview_plate-0001.png "GET $B/getproduct/vofstest/data/plates/plate-0001.fits?preview=True" \
+    "$B/getproduct/vofstest/data/plates/plate-0001.fits?preview=True"
+fetch soda_cutout_ffi.fits "GET $DL/dlget?ID=$FFI&POS=CIRCLE 156.01 48.15 0.05" \
+    -G "$DL/dlget" --data-urlencode "ID=$FFI" --data-urlencode "POS=CIRCLE 156.01 48.15 0.05"
+fetch soda_no_overlap.txt "GET $DL/dlget?ID=$FFI&POS=CIRCLE 10 10 0.05" \
+    -G "$DL/dlget" --data-urlencode "ID=$FFI" --data-urlencode "POS=CIRCLE 10 10 0.05"
+grep -q '#proc' "$OUT/datalink_ffi.vot" || die "datalink_ffi.vot has no #proc row"
+[ "$(grep -o '<TR>' "$OUT/datalink_3ids.vot" | wc -l)" = 9 ] || die "datalink_3ids.vot: expected 9 rows"
+}
+
+case $ONLY in
+    all) capture_core; capture_products ;;
+    core) capture_core ;;
+    products) capture_products ;;
+esac
+
+# MANIFEST.txt: a full run rewrites it; --only replaces the lines of the
+# files just written and keeps the others (new ones go to the end)
+if [ "$ONLY" = all ] || [ ! -f "$MAN" ]; then
+    {
+        echo "# Responses of GAVO DaCHS 2.7 (Debian 12 gavodachs2-server) serving the"
+        echo "# vofs test archive (tests/server/q.rd, catgen.py, mkplates.py,"
+        echo "# mklightcurves.py), captured by capture.sh."
+        echo "# file | HTTP status | Content-Type | request"
+        cat "$NEWMAN"
+    } > "$MAN"
+else
+    awk -F' [|] ' 'NR==FNR {mine[$1]=1; next} /^#/ || !($1 in mine)' "$NEWMAN" "$MAN" > "$NEWMAN.keep"
+    cat "$NEWMAN.keep" "$NEWMAN" > "$MAN"
+fi
+echo "capture.sh: wrote $(wc -l < "$NEWMAN") fixtures to $OUT ($(grep -vc '^#' "$MAN") in MANIFEST.txt)"

@@ -83,6 +83,48 @@ check_product() {
 }
 check "product range request" check_product
 
+# ---- light curves (vofslc) and plates (vofsplates, DataLink + SODA)
+FFI_POLY="157.465738867, 46.990749109, 157.523658608, 48.989866016, 154.476341392, 48.989866016, 154.534261133, 46.990749109"
+FFI_DID='ivo%3A%2F%2Fvofs.test%2F~%3Fvofstest%2Fdata%2Fplates%2Fffi-0001.fits'
+check_collections() {
+    sync "SELECT obs_collection, COUNT(*) AS n FROM ivoa.obscore WHERE obs_collection IN ('vofslc', 'vofsplates') GROUP BY obs_collection ORDER BY obs_collection" \
+        -d RESPONSEFORMAT=csv && [ "$(tail -n +2 "$TMP/body" | tr -d '\r' | tr '\n' ' ')" = "vofslc,130 vofsplates,13 " ]
+}
+check "obscore has 130 vofslc and 13 vofsplates rows" check_collections
+check_footprint() {
+    sync "SELECT s_region FROM ivoa.obscore WHERE obs_id='ffi-0001'" -d RESPONSEFORMAT=csv \
+        && has "Polygon ICRS ${FFI_POLY//, / }" || return 1
+    sync "SELECT COUNT(*) AS n FROM ivoa.obscore WHERE obs_collection='vofslc' AND 1=CONTAINS(POINT('ICRS', s_ra, s_dec), POLYGON('ICRS', $FFI_POLY))" \
+        -d RESPONSEFORMAT=csv && [ "$(tail -n 1 "$TMP/body" | tr -d '\r')" = 120 ]
+}
+check "footprint of ffi-0001 holds 120 light curves" check_footprint
+check_lc_range() {
+    http 206 "$B/getproduct/vofstest/data/lc/lc-0001.fits" -r 0-0 && hdr '^Content-Range: bytes 0-0/2877120$' \
+        && hdr '^Last-Modified:'
+}
+check "light curve: ranged GET 206 with total size" check_lc_range
+check_plate_redirect() {
+    http 301 "$B/getproduct/vofstest/data/plates/ffi-0001.fits" \
+        && hdr "^Location: $B/vofstest/q/dl/dlmeta?ID=$FFI_DID"
+}
+check "plate access_url redirects to dlmeta" check_plate_redirect
+check_dlmeta() {
+    http 200 "$B/vofstest/q/dl/dlmeta?ID=$FFI_DID" && has '<TD>#this</TD><TD>image/fits</TD><TD>16784640</TD>' \
+        && has '<TD>#preview</TD><TD>image/png</TD>' && has '<TD>#proc</TD>' && has 'name="POS"' \
+        && has 'ivo://ivoa.net/std/SODA#sync-1.0'
+}
+check "DataLink document: #this, #preview, #proc with POS" check_dlmeta
+check_preview() {
+    http 200 "$B/getproduct/vofstest/data/plates/ffi-0001.fits?preview=True" && hdr '^Content-Type: image/png' \
+        && head -c 8 "$TMP/body" | grep -q PNG
+}
+check "plate preview is a PNG" check_preview
+check_soda() {
+    http 200 "$B/vofstest/q/dl/dlget?ID=$FFI_DID" -G --data-urlencode "POS=CIRCLE 156.01 48.15 0.05" \
+        && hdr '^Content-Type: image/fits' && has "SIMPLE  =" && has "CRVAL1"
+}
+check "SODA cutout of ffi-0001" check_soda
+
 uws_roundtrip() {  # uws_roundtrip BASE
     local base=$1 job
     http 303 "$base/tap/async" -d LANG=ADQL -d RESPONSEFORMAT=csv \

@@ -44,6 +44,8 @@ Faults:
   badxml                      forward, but cut the body inside an element tag in
                               its middle and append "<<<&&" (Content-Length fits)
   nonce=X                     no effect (makes a spec string unique)
+  noprobe                     the other faults spare requests for a single byte
+                              (Range: bytes=0-0, how clients learn a file's size)
 
 The first matching response fault wins; delay applies in addition.  Request
 bodies, Range headers, status codes (303 included: redirects are never
@@ -72,7 +74,7 @@ HOP_BY_HOP = {
 }
 RESPONSE_FAULTS = ("http500", "http503", "http404", "html", "entitybomb",
                    "hugeline", "stall", "reset", "truncate", "badxml")
-KNOWN_FAULTS = set(RESPONSE_FAULTS) | {"delay", "nonce"}
+KNOWN_FAULTS = set(RESPONSE_FAULTS) | {"delay", "nonce", "noprobe"}
 REWRITE_TYPES = ("text/", "application/xml", "application/x-votable+xml",
                  "application/json", "application/xhtml+xml")
 MAX_REWRITE_BUFFER = 4 << 20     # bodies up to this size with a Content-Length
@@ -341,13 +343,15 @@ class Handler(BaseHTTPRequestHandler):
                                            ("vofs faultproxy: bad fault spec: %s\n" % e).encode())
                 return
             active = []
+            probe = (self.headers.get("Range") or "").replace(" ", "") == "bytes=0-0"
+            spare = probe and any(f.name == "noprobe" for f in faults)
             for i, f in enumerate(faults):
-                if not f.matches(target):
+                if spare or not f.matches(target):
                     continue
                 if f.count is not None and not self.server.counters.take(spec, i, f.count):
                     continue
                 active.append(f)
-            labels = [f.raw for f in active if f.name != "nonce"]
+            labels = [f.raw for f in active if f.name not in ("nonce", "noprobe")]
             fault_label = "+".join(labels) if labels else None
             for f in active:
                 if f.name == "delay":

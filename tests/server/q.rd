@@ -82,10 +82,9 @@
   </data>
 
   <!-- ============================================================ images
-       Products table published to ivoa.obscore.  To add DataLink later,
-       define a datalinkCore service "dl" here and bind path and mime of the
-       //products#define rowfilter below to \dlMetaURI{dl} and
-       'application/x-votable+xml;content=datalink'. -->
+       Products table published to ivoa.obscore; access_url is the plain
+       /getproduct/ URL of the file.  (The plates below show the DataLink
+       variant.) -->
   <table id="images" onDisk="True" adql="True" mixin="//products#table">
     <meta name="description">
       Small synthetic 64x64 FITS images (one per row) with a celestial WCS;
@@ -167,6 +166,232 @@
         <map key="s_dec">float(@CRVAL2)</map>
         <map key="s_fov">float(@FOVDIAG)</map>
         <map key="s_pixel_scale">abs(float(@CDELT2))*3600</map>
+        <map key="s_region">pgsphere.SPoly([
+          pgsphere.SPoint.fromDegrees(float(@FPRA1), float(@FPDE1)),
+          pgsphere.SPoint.fromDegrees(float(@FPRA2), float(@FPDE2)),
+          pgsphere.SPoint.fromDegrees(float(@FPRA3), float(@FPDE3)),
+          pgsphere.SPoint.fromDegrees(float(@FPRA4), float(@FPDE4))])</map>
+        <map key="t_min">float(@MJD_OBS)</map>
+        <map key="t_max">float(@MJD_OBS)+float(@EXPTIME)/86400.</map>
+        <map key="t_exptime">float(@EXPTIME)</map>
+        <map key="em_min">float(@WAVEMIN)</map>
+        <map key="em_max">float(@WAVEMAX)</map>
+        <map key="filter">@FILTER</map>
+        <map key="naxis1">int(@NAXIS1)</map>
+        <map key="naxis2">int(@NAXIS2)</map>
+      </rowmaker>
+    </make>
+  </data>
+
+  <!-- ============================================================ light curves
+       FITS BINTABLE light curves (mklightcurves.py), published to
+       ivoa.obscore with obs_collection 'vofslc'; access_url is the plain
+       /getproduct/ URL of the file (no DataLink).  The primary header
+       carries the metadata (OBS_ID may be a long string with CONTINUE
+       cards, which astropy joins). -->
+  <table id="lightcurves" onDisk="True" adql="True" mixin="//products#table">
+    <meta name="description">
+      Synthetic light curves (FITS binary tables, columns TIME, FLUX,
+      FLUX_ERR, QUALITY), 1.5 to 3 MB each; 120 of the 130 lie inside the
+      footprint of the full-frame plate ffi-0001 (vofstest.plates).  Also
+      published in ivoa.obscore (obs_collection 'vofslc').
+    </meta>
+    <mixin
+      productType="'timeseries'"
+      collectionName="'vofslc'"
+      calibLevel="2"
+      obsId="obs_id"
+      title="obs_title"
+      ra="s_ra"
+      dec="s_dec"
+      tMin="t_min"
+      tMax="t_max"
+      expTime="t_exptime"
+      emMin="em_min"
+      emMax="em_max"
+      targetName="target_name"
+      facilityName="'vofs test facility'"
+      instrumentName="'photcam'"
+      oUCD="'phot.flux'"
+      tXel="t_xel"
+      tResolution="t_resolution"
+      preview="NULL"
+    >//obscore#publish</mixin>
+
+    <column name="obs_id" type="text" ucd="meta.id"
+      description="Observation identifier (lc-NNNN, and three awkward
+      ones: with a slash, with a leading dot, 300 characters long)."
+      required="True"/>
+    <column name="obs_title" type="text" ucd="meta.title"
+      description="Human-readable title."/>
+    <column name="target_name" type="text" ucd="meta.id;src"
+      description="Target name."/>
+    <column name="s_ra" type="double precision" unit="deg"
+      ucd="pos.eq.ra;meta.main" description="RA of the target."/>
+    <column name="s_dec" type="double precision" unit="deg"
+      ucd="pos.eq.dec;meta.main" description="Dec of the target."/>
+    <column name="t_min" type="double precision" unit="d"
+      ucd="time.start;obs.exposure" description="First sample (MJD)."/>
+    <column name="t_max" type="double precision" unit="d"
+      ucd="time.end;obs.exposure" description="End of the last sample (MJD)."/>
+    <column name="t_exptime" type="real" unit="s"
+      ucd="time.duration;obs.exposure" description="Total exposure time."/>
+    <column name="t_resolution" type="real" unit="s"
+      ucd="time.resolution" description="Sampling interval."/>
+    <column name="t_xel" type="integer" ucd="meta.number" required="True"
+      description="Number of samples (rows of the light curve)."/>
+    <column name="em_min" type="double precision" unit="m"
+      ucd="em.wl;stat.min" description="Band lower limit."/>
+    <column name="em_max" type="double precision" unit="m"
+      ucd="em.wl;stat.max" description="Band upper limit."/>
+  </table>
+
+  <data id="import_lightcurves">
+    <sources pattern="data/lc/lc-*.fits"/>
+    <fitsProdGrammar>
+      <rowfilter procDef="//products#define">
+        <bind key="table">"\schema.lightcurves"</bind>
+        <bind key="mime">"application/fits"</bind>
+        <bind key="preview">None</bind>
+      </rowfilter>
+    </fitsProdGrammar>
+    <make table="lightcurves">
+      <rowmaker>
+        <map key="obs_id">@OBS_ID</map>
+        <map key="obs_title">"light curve of "+@OBJECT</map>
+        <map key="target_name">@OBJECT</map>
+        <map key="s_ra">float(@RA_OBJ)</map>
+        <map key="s_dec">float(@DEC_OBJ)</map>
+        <map key="t_min">float(@TSTART)</map>
+        <map key="t_max">float(@TSTOP)</map>
+        <map key="t_exptime">float(@EXPOSURE)</map>
+        <map key="t_resolution">float(@CADENCE)</map>
+        <map key="t_xel">int(@NROWS)</map>
+        <map key="em_min">float(@WAVEMIN)</map>
+        <map key="em_max">float(@WAVEMAX)</map>
+      </rowmaker>
+    </make>
+  </data>
+
+  <!-- ============================================================ plates
+       FITS images (mkplates.py) whose product is a DataLink document:
+       products#define binds path to the dlmeta URL of the service dl and
+       mime to the DataLink media type, so ivoa.obscore's access_url
+       (/getproduct/vofstest/data/plates/X.fits) redirects to
+       dl/dlmeta?ID=<pubDID>.  dl adds #this (via dlget), #preview and a
+       #proc SODA descriptor (POS, CIRCLE, POLYGON, PIXEL_n, RA/DEC...).
+       Previews are the precomputed PNGs in data/previews: DaCHS's AUTO
+       previews need a product with mime image/fits. -->
+  <table id="plates" onDisk="True" adql="True" mixin="//products#table">
+    <meta name="description">
+      Synthetic FITS images with a celestial WCS served through DataLink
+      and SODA: one 2048x2048 full-frame plate (ffi-0001, 2 deg square
+      around RA 156, Dec 48) and 12 smaller plates.  Also published in
+      ivoa.obscore (obs_collection 'vofsplates').
+    </meta>
+    <meta name="_associatedDatalinkService">
+      <meta name="serviceId">dl</meta>
+      <meta name="idColumn">pub_did</meta>
+    </meta>
+    <mixin
+      productType="'image'"
+      collectionName="'vofsplates'"
+      calibLevel="2"
+      obsId="obs_id"
+      title="obs_title"
+      ra="s_ra"
+      dec="s_dec"
+      fov="s_fov"
+      coverage="s_region"
+      tMin="t_min"
+      tMax="t_max"
+      expTime="t_exptime"
+      emMin="em_min"
+      emMax="em_max"
+      targetName="target_name"
+      facilityName="'vofs test facility'"
+      instrumentName="'platecam'"
+      oUCD="'phot.count'"
+      sXel1="naxis1"
+      sXel2="naxis2"
+      sPixelScale="s_pixel_scale"
+    >//obscore#publish</mixin>
+
+    <column name="pub_did" type="text" ucd="meta.ref.ivoid"
+      description="Publisher dataset identifier (the DataLink ID)."
+      required="True"/>
+    <column name="obs_id" type="text" ucd="meta.id"
+      description="Observation identifier (ffi-0001, plate-NNNN)."
+      required="True"/>
+    <column name="obs_title" type="text" ucd="meta.title"
+      description="Human-readable title."/>
+    <column name="target_name" type="text" ucd="meta.id;src"
+      description="Target (field) name."/>
+    <column name="s_ra" type="double precision" unit="deg"
+      ucd="pos.eq.ra;meta.main" description="RA of image centre."/>
+    <column name="s_dec" type="double precision" unit="deg"
+      ucd="pos.eq.dec;meta.main" description="Dec of image centre."/>
+    <column name="s_fov" type="real" unit="deg"
+      ucd="phys.angSize;instr.fov" description="Field of view (diagonal)."/>
+    <column name="s_region" type="spoly" unit="deg"
+      ucd="pos.outline;obs.field" description="Footprint (corners)."/>
+    <column name="s_pixel_scale" type="real" unit="arcsec"
+      ucd="instr.scale" description="Pixel scale."/>
+    <column name="t_min" type="double precision" unit="d"
+      ucd="time.start;obs.exposure" description="Exposure start (MJD)."/>
+    <column name="t_max" type="double precision" unit="d"
+      ucd="time.end;obs.exposure" description="Exposure end (MJD)."/>
+    <column name="t_exptime" type="real" unit="s"
+      ucd="time.duration;obs.exposure" description="Exposure time."/>
+    <column name="em_min" type="double precision" unit="m"
+      ucd="em.wl;stat.min" description="Band lower limit."/>
+    <column name="em_max" type="double precision" unit="m"
+      ucd="em.wl;stat.max" description="Band upper limit."/>
+    <column name="filter" type="text" ucd="instr.filter"
+      description="Filter name."/>
+    <column name="naxis1" type="integer" ucd="meta.number" required="True"
+      description="Pixels along axis 1."/>
+    <column name="naxis2" type="integer" ucd="meta.number" required="True"
+      description="Pixels along axis 2."/>
+  </table>
+
+  <!-- must come before import_plates: \dlMetaURI{dl} resolves it -->
+  <service id="dl" allowed="dlget,dlmeta">
+    <meta name="title">vofs plates: DataLink and SODA cutouts</meta>
+    <meta name="description">DataLink documents and SODA cutouts for
+      the plates of the vofs test archive (vofstest.plates).</meta>
+    <datalinkCore>
+      <descriptorGenerator procDef="//soda#fits_genDesc" name="genFITSDesc">
+        <bind key="accrefPrefix">"vofstest/data/plates/"</bind>
+        <bind key="descClass">DLFITSProductDescriptor</bind>
+      </descriptorGenerator>
+      <FEED source="//soda#fits_standardDLFuncs"/>
+    </datalinkCore>
+  </service>
+
+  <data id="import_plates">
+    <sources pattern="data/plates/*.fits"/>
+    <fitsProdGrammar>
+      <rowfilter procDef="//products#define">
+        <bind key="table">"\schema.plates"</bind>
+        <bind key="path">\dlMetaURI{dl}</bind>
+        <bind key="mime">"application/x-votable+xml;content=datalink"</bind>
+        <!-- inputs-relative path of the precomputed preview -->
+        <bind key="preview">accref.replace("/plates/", "/previews/"
+          ).replace(".fits", ".png")</bind>
+        <bind key="preview_mime">"image/png"</bind>
+      </rowfilter>
+    </fitsProdGrammar>
+    <make table="plates">
+      <rowmaker>
+        <map key="pub_did">\standardPubDID</map>
+        <map key="obs_id">@OBS_ID</map>
+        <map key="obs_title">@OBJECT+" "+@FILTER+" "+@OBS_ID</map>
+        <map key="target_name">@OBJECT</map>
+        <map key="s_ra">float(@CRVAL1)</map>
+        <map key="s_dec">float(@CRVAL2)</map>
+        <map key="s_fov">float(@FOVDIAG)</map>
+        <map key="s_pixel_scale">float(@PIXSCALE)</map>
         <map key="s_region">pgsphere.SPoly([
           pgsphere.SPoint.fromDegrees(float(@FPRA1), float(@FPDE1)),
           pgsphere.SPoint.fromDegrees(float(@FPRA2), float(@FPDE2)),

@@ -206,16 +206,28 @@ if [ "$(psql_gavo "SELECT to_regclass('ivoa._obscoresources') IS NOT NULL")" != 
     timing "obscore imported"
 fi
 
-SRC_FILES=(q.rd catgen.py mkimages.py)
+SRC_FILES=(q.rd catgen.py mkimages.py mkplates.py mklightcurves.py)
 HASH=$(cd "$HERE" && cat "${SRC_FILES[@]}" | sha256sum | cut -c1-64)
-N_EXPECTED=$(cd "$HERE" && /usr/bin/python3 -c 'import catgen; print(catgen.N)')
-NIMG_EXPECTED=$(cd "$HERE" && /usr/bin/python3 -c 'import mkimages; print(len(mkimages.centres()))')
+read -r N_EXPECTED NIMG_EXPECTED NPLATE_EXPECTED NLC_EXPECTED < <(cd "$HERE" && /usr/bin/python3 -c '
+import catgen, mkimages, mkplates, mklightcurves
+print(catgen.N, len(mkimages.centres()), len(mkplates.PLATES), mklightcurves.N)') \
+    || die "cannot read the archive sizes from the generator scripts"
 
+nfiles() { find "$RDDIR/data/$1" -maxdepth 1 -name "$2" -type f 2>/dev/null | wc -l; }
 archive_ok() {
     [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$HASH" ] || return 1
+    [ "$(nfiles . 'img-*.fits')" = "$NIMG_EXPECTED" ] || return 1
+    [ "$(nfiles plates '*.fits')" = "$NPLATE_EXPECTED" ] || return 1
+    [ "$(nfiles previews '*.png')" = "$NPLATE_EXPECTED" ] || return 1
+    [ "$(nfiles lc 'lc-*.fits')" = "$NLC_EXPECTED" ] || return 1
     [ "$(psql_gavo "SELECT count(*) FROM vofstest.cat")" = "$N_EXPECTED" ] || return 1
     [ "$(psql_gavo "SELECT count(*) FROM vofstest.images")" = "$NIMG_EXPECTED" ] || return 1
-    [ "$(psql_gavo "SELECT count(*) FROM ivoa.obscore WHERE obs_collection='vofstest'")" = "$NIMG_EXPECTED" ] || return 1
+    [ "$(psql_gavo "SELECT count(*) FROM vofstest.plates")" = "$NPLATE_EXPECTED" ] || return 1
+    [ "$(psql_gavo "SELECT count(*) FROM vofstest.lightcurves")" = "$NLC_EXPECTED" ] || return 1
+    [ "$(psql_gavo "SELECT obs_collection || '=' || count(*) FROM ivoa.obscore
+        WHERE obs_collection IN ('vofstest', 'vofsplates', 'vofslc')
+        GROUP BY obs_collection ORDER BY obs_collection" | tr '\n' ' ')" \
+        = "vofslc=$NLC_EXPECTED vofsplates=$NPLATE_EXPECTED vofstest=$NIMG_EXPECTED " ] || return 1
     cmp -s "$HERE/q.rd" "$RDDIR/q.rd"
 }
 
@@ -225,9 +237,15 @@ if [ "${VOFS_FORCE_IMPORT:-0}" != 1 ] && archive_ok; then
 else
     log "building archive in $RDDIR"
     rm -f "$STAMP"
-    /usr/bin/python3 "$HERE/mkimages.py" "$TMPD/data" || die "mkimages.py failed"
-    rm -rf "$RDDIR/data"
-    mv "$TMPD/data" "$RDDIR/data"
+    # The products (about 300 MB) are written to data.new on the same file
+    # system (not /tmp: it may be a small tmpfs), then renamed.  The old ones
+    # go first, so the disk never holds two copies.
+    NEWDATA="$RDDIR/data.new"
+    rm -rf "$NEWDATA" "$RDDIR/data"
+    /usr/bin/python3 "$HERE/mkimages.py" "$NEWDATA" || die "mkimages.py failed"
+    /usr/bin/python3 "$HERE/mkplates.py" "$NEWDATA" || die "mkplates.py failed"
+    /usr/bin/python3 "$HERE/mklightcurves.py" "$NEWDATA" || die "mklightcurves.py failed"
+    mv "$NEWDATA" "$RDDIR/data"
     install -m 664 "$HERE/q.rd" "$HERE/catgen.py" "$RDDIR/"
     chown -R dachsroot:gavo "$RDDIR"
     timing "products generated"
