@@ -28,6 +28,7 @@ struct config {
 	char *cache_dir;
 	double meta_ttl;         /* seconds before metadata is fetched again */
 	int builtin;             /* the built-in service list is in use */
+	int offline;             /* -o offline: no network at all */
 };
 
 /* Service names become directory names: [A-Za-z0-9_.-], not starting

@@ -62,6 +62,25 @@ static const char *const schema[] = {
 	" vot_off INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY(qid, page))",
 	"CREATE INDEX IF NOT EXISTS result_pages_csv ON result_pages(qid, csv_off)",
 	"CREATE INDEX IF NOT EXISTS result_pages_vot ON result_pages(qid, vot_off)",
+	/* products of a result (fs/products.c) and the links of DataLink rows */
+	"CREATE TABLE IF NOT EXISTS products(qid INTEGER NOT NULL, seq INTEGER NOT NULL,"
+	" name TEXT NOT NULL, kind INTEGER NOT NULL, url TEXT, dl_base TEXT, dl_id TEXT,"
+	" obs_id TEXT, ctype TEXT, state INTEGER NOT NULL DEFAULT 0, error TEXT,"
+	" soda_url TEXT, links_csv BLOB, PRIMARY KEY(qid, seq), UNIQUE(qid, name))",
+	"CREATE TABLE IF NOT EXISTS links(qid INTEGER NOT NULL, pseq INTEGER NOT NULL,"
+	" name TEXT NOT NULL, url TEXT NOT NULL, semantics TEXT, ctype TEXT,"
+	" description TEXT, PRIMARY KEY(qid, pseq, name))",
+	/* the block cache (fs/cache.c): one object per URL; a block row is
+	 * written whole in one transaction, so present means complete */
+	"CREATE TABLE IF NOT EXISTS objects(oid INTEGER PRIMARY KEY, url TEXT UNIQUE NOT NULL,"
+	" size INTEGER NOT NULL DEFAULT -1, mtime REAL, ctype TEXT,"
+	" ranges INTEGER NOT NULL DEFAULT -1)",
+	"CREATE TABLE IF NOT EXISTS blocks(oid INTEGER NOT NULL, idx INTEGER NOT NULL,"
+	" data BLOB NOT NULL, PRIMARY KEY(oid, idx))",
+	/* access times apart from the blobs: updating one never rewrites a block */
+	"CREATE TABLE IF NOT EXISTS block_use(oid INTEGER NOT NULL, idx INTEGER NOT NULL,"
+	" atime INTEGER NOT NULL, size INTEGER NOT NULL, PRIMARY KEY(oid, idx)) WITHOUT ROWID",
+	"CREATE INDEX IF NOT EXISTS block_use_atime ON block_use(atime)",
 };
 
 static int db_fail(sqlite3 *db, const char *what)
@@ -89,6 +108,9 @@ static struct conn *conn_get(void)
 		return NULL;
 	}
 	sqlite3_busy_timeout(c->db, 30000);
+	/* 64 KiB pages suit the blobs (result pages, cache blocks); it only
+	 * takes effect in a new database, before WAL is switched on */
+	sqlite3_exec(c->db, "PRAGMA page_size=65536;", NULL, NULL, NULL);
 	sqlite3_exec(c->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
 		     " PRAGMA foreign_keys=ON; PRAGMA cache_size=-16384;"
 		     " PRAGMA mmap_size=268435456;", NULL, NULL, NULL);
@@ -199,6 +221,34 @@ static int step_blob(sqlite3_stmt *st, struct vo_buf *out, const char *what)
 	return rc;
 }
 
+/* Step a one-row, one-integer query: -ENOENT without a row. */
+static int step_int64(sqlite3_stmt *st, int64_t *out, const char *what)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_ROW) {
+		*out = sqlite3_column_int64(st, 0);
+		rc = 0;
+	} else {
+		rc = rc == SQLITE_DONE ? -ENOENT : db_fail(cur_db(), what);
+	}
+	done(st);
+	return rc;
+}
+
+/* Step a one-row look-up: 0 with the row current (the caller reads it,
+ * then calls done), -ENOENT without a row (done already called). */
+static int step_row(sqlite3_stmt *st, const char *what)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_ROW)
+		return 0;
+	rc = rc == SQLITE_DONE ? -ENOENT : db_fail(cur_db(), what);
+	done(st);
+	return rc;
+}
+
 /* Step a one-column list of names into cb (non-zero from cb stops). */
 static int step_names(sqlite3_stmt *st, int (*cb)(void *ud, const char *name),
 		      void *ud, const char *what)
@@ -231,6 +281,9 @@ int db_open(const char *path)
 	for (size_t i = 0; i < sizeof schema / sizeof schema[0]; i++)
 		if (sqlite3_exec(c->db, schema[i], NULL, NULL, NULL) != SQLITE_OK)
 			return db_fail(c->db, schema[i]);
+	/* columns added after the first release of the schema (fails harmlessly
+	 * when the column is there) */
+	sqlite3_exec(c->db, "ALTER TABLE queries ADD COLUMN cutout TEXT", NULL, NULL, NULL);
 	{
 		char sql[128];
 		snprintf(sql, sizeof sql, "INSERT OR IGNORE INTO meta VALUES('schema', %d)",
@@ -396,19 +449,14 @@ int db_table_list(const char *svc, int (*cb)(void *ud, const char *name), void *
 int db_table_count(const char *svc, long long *n)
 {
 	sqlite3_stmt *st = stmt("SELECT count(*) FROM tables WHERE service=?1");
+	int64_t v = 0;
 	int rc;
 
 	if (!st)
 		return -EIO;
 	bind_text(st, 1, svc);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*n = sqlite3_column_int64(st, 0);
-		rc = 0;
-	} else {
-		rc = db_fail(cur_db(), "table count");
-	}
-	done(st);
+	rc = step_int64(st, &v, "table count");
+	*n = rc ? 0 : v;
 	return rc;
 }
 
@@ -515,7 +563,7 @@ int db_example_get(const char *svc, const char *name, struct vo_buf *out)
 void db_query_clear(struct db_query *q)
 {
 	free(q->service); free(q->name); free(q->adql); free(q->maxrec);
-	free(q->phase); free(q->job_url); free(q->error);
+	free(q->phase); free(q->job_url); free(q->error); free(q->cutout);
 	memset(q, 0, sizeof *q);
 }
 
@@ -523,7 +571,7 @@ int db_query_load_all(int (*cb)(void *ud, struct db_query *q), void *ud)
 {
 	sqlite3_stmt *st = stmt(
 		"SELECT id, service, name, adql, maxrec, phase, job_url, error, nrows,"
-		" csv_size, vot_size, gen, overflow, created, started, finished"
+		" csv_size, vot_size, gen, overflow, created, started, finished, cutout"
 		" FROM queries ORDER BY id");
 	int rc;
 
@@ -543,6 +591,7 @@ int db_query_load_all(int (*cb)(void *ud, struct db_query *q), void *ud)
 			.created = sqlite3_column_double(st, 13),
 			.started = sqlite3_column_double(st, 14),
 			.finished = sqlite3_column_double(st, 15),
+			.cutout = col_dup(st, 16),
 		};
 		int r = cb(ud, &q);   /* cb takes ownership of the strings */
 		if (r) {
@@ -586,7 +635,7 @@ int db_query_save(const struct db_query *q)
 	sqlite3_stmt *st = stmt(
 		"UPDATE queries SET adql=?2, maxrec=?3, phase=?4, job_url=?5, error=?6,"
 		" nrows=?7, csv_size=?8, vot_size=?9, gen=?10, overflow=?11, created=?12,"
-		" started=?13, finished=?14, name=?15 WHERE id=?1");
+		" started=?13, finished=?14, name=?15, cutout=?16 WHERE id=?1");
 
 	if (!st)
 		return -EIO;
@@ -605,6 +654,7 @@ int db_query_save(const struct db_query *q)
 	sqlite3_bind_double(st, 13, q->started);
 	sqlite3_bind_double(st, 14, q->finished);
 	bind_text(st, 15, q->name);
+	bind_text(st, 16, q->cutout);
 	return step_done(st, "query save");
 }
 
@@ -631,15 +681,25 @@ int db_query_delete(int64_t id)
 
 /* --- results -------------------------------------------------------------------- */
 
-int db_result_drop(int64_t qid)
+static int exec_qid(const char *sql, int64_t qid, const char *what)
 {
-	sqlite3_stmt *st = stmt("DELETE FROM result_pages WHERE qid=?1");
-	int rc;
+	sqlite3_stmt *st = stmt(sql);
 
 	if (!st)
 		return -EIO;
 	sqlite3_bind_int64(st, 1, qid);
-	rc = step_done(st, "result drop");
+	return step_done(st, what);
+}
+
+int db_result_drop(int64_t qid)
+{
+	sqlite3_stmt *st;
+	int rc = exec_qid("DELETE FROM result_pages WHERE qid=?1", qid, "result drop");
+
+	if (!rc)
+		rc = exec_qid("DELETE FROM products WHERE qid=?1", qid, "products drop");
+	if (!rc)
+		rc = exec_qid("DELETE FROM links WHERE qid=?1", qid, "links drop");
 	if (rc)
 		return rc;
 	st = stmt("UPDATE queries SET result_meta=NULL WHERE id=?1");
@@ -747,4 +807,478 @@ int db_result_get_page(int64_t qid, int64_t page, struct db_page *p, struct vo_b
 	sqlite3_bind_int64(st, 1, qid);
 	sqlite3_bind_int64(st, 2, page);
 	return page_row(st, p, data);
+}
+
+/* --- products ------------------------------------------------------------------- */
+
+void db_product_clear(struct db_product *p)
+{
+	free(p->name);
+	free(p->url);
+	free(p->dl_base);
+	free(p->dl_id);
+	free(p->obs_id);
+	free(p->ctype);
+	free(p->error);
+	free(p->soda_url);
+	memset(p, 0, sizeof *p);
+}
+
+void db_link_clear(struct db_link *l)
+{
+	free(l->name);
+	free(l->url);
+	free(l->semantics);
+	free(l->ctype);
+	free(l->description);
+	memset(l, 0, sizeof *l);
+}
+
+int db_product_add(const struct db_product *p)
+{
+	sqlite3_stmt *st = stmt("INSERT INTO products(qid, seq, name, kind, url, dl_base,"
+				" dl_id, obs_id, ctype) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9)");
+
+	if (!st)
+		return -EIO;
+	sqlite3_bind_int64(st, 1, p->qid);
+	sqlite3_bind_int64(st, 2, p->seq);
+	bind_text(st, 3, p->name);
+	sqlite3_bind_int(st, 4, p->kind);
+	bind_text(st, 5, p->url);
+	bind_text(st, 6, p->dl_base);
+	bind_text(st, 7, p->dl_id);
+	bind_text(st, 8, p->obs_id);
+	bind_text(st, 9, p->ctype);
+	return step_done(st, "product add");
+}
+
+#define PRODUCT_COLS "qid, seq, name, kind, url, dl_base, dl_id, obs_id, ctype, state," \
+	" error, soda_url"
+
+static void product_from_row(sqlite3_stmt *st, struct db_product *p)
+{
+	p->qid = sqlite3_column_int64(st, 0);
+	p->seq = sqlite3_column_int64(st, 1);
+	p->name = col_dup(st, 2);
+	p->kind = sqlite3_column_int(st, 3);
+	p->url = col_dup(st, 4);
+	p->dl_base = col_dup(st, 5);
+	p->dl_id = col_dup(st, 6);
+	p->obs_id = col_dup(st, 7);
+	p->ctype = col_dup(st, 8);
+	p->state = sqlite3_column_int(st, 9);
+	p->error = col_dup(st, 10);
+	p->soda_url = col_dup(st, 11);
+}
+
+static int step_products(sqlite3_stmt *st, int (*cb)(void *ud, struct db_product *p),
+			 void *ud, const char *what)
+{
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct db_product p = {0};
+		product_from_row(st, &p);
+		int r = cb(ud, &p);
+		db_product_clear(&p);
+		if (r) {
+			done(st);
+			return r < 0 ? r : 0;
+		}
+	}
+	rc = rc == SQLITE_DONE ? 0 : db_fail(cur_db(), what);
+	done(st);
+	return rc;
+}
+
+int db_product_get(int64_t qid, const char *name, struct db_product *p)
+{
+	sqlite3_stmt *st = stmt("SELECT " PRODUCT_COLS " FROM products WHERE qid=?1 AND name=?2");
+	int rc;
+
+	if (!st)
+		return -EIO;
+	sqlite3_bind_int64(st, 1, qid);
+	bind_text(st, 2, name);
+	if ((rc = step_row(st, "product get")))
+		return rc;
+	product_from_row(st, p);
+	done(st);
+	return 0;
+}
+
+int db_product_list(int64_t qid, int (*cb)(void *ud, struct db_product *p), void *ud)
+{
+	sqlite3_stmt *st = stmt("SELECT " PRODUCT_COLS " FROM products WHERE qid=?1 ORDER BY seq");
+
+	if (!st)
+		return -EIO;
+	sqlite3_bind_int64(st, 1, qid);
+	return step_products(st, cb, ud, "product list");
+}
+
+int db_product_list_unresolved(int64_t qid, int (*cb)(void *ud, struct db_product *p),
+			       void *ud)
+{
+	sqlite3_stmt *st = stmt("SELECT " PRODUCT_COLS " FROM products WHERE qid=?1"
+				" AND kind=1 AND state=0 ORDER BY seq");
+
+	if (!st)
+		return -EIO;
+	sqlite3_bind_int64(st, 1, qid);
+	return step_products(st, cb, ud, "product list unresolved");
+}
+
+int db_product_count(int64_t qid, int64_t *n)
+{
+	sqlite3_stmt *st = stmt("SELECT count(*) FROM products WHERE qid=?1");
+
+	if (!st)
+		return -EIO;
+	sqlite3_bind_int64(st, 1, qid);
+	return step_int64(st, n, "product count");
+}
+
+int db_product_next_urls(int64_t qid, const char *name, int n,
+			 int (*cb)(void *ud, const char *url), void *ud)
+{
+	sqlite3_stmt *st = stmt("SELECT url FROM products WHERE qid=?1 AND name>?2 AND kind=0"
+				" ORDER BY name LIMIT ?3");
+
+	if (!st)
+		return -EIO;
+	sqlite3_bind_int64(st, 1, qid);
+	bind_text(st, 2, name);
+	sqlite3_bind_int(st, 3, n);
+	return step_names(st, cb, ud, "product next");
+}
+
+int db_link_next_urls(int64_t qid, int64_t pseq, const char *name, int n,
+		      int (*cb)(void *ud, const char *url), void *ud)
+{
+	sqlite3_stmt *st = stmt("SELECT url FROM links WHERE qid=?1 AND pseq=?2 AND name>?3"
+				" ORDER BY name LIMIT ?4");
+
+	if (!st)
+		return -EIO;
+	sqlite3_bind_int64(st, 1, qid);
+	sqlite3_bind_int64(st, 2, pseq);
+	bind_text(st, 3, name);
+	sqlite3_bind_int(st, 4, n);
+	return step_names(st, cb, ud, "link next");
+}
+
+int db_product_resolved(int64_t qid, int64_t seq, int state, const char *error,
+			const char *soda_url, const void *links_csv, size_t csv_len)
+{
+	sqlite3_stmt *st = stmt("UPDATE products SET state=?3, error=?4, soda_url=?5,"
+				" links_csv=?6 WHERE qid=?1 AND seq=?2");
+
+	if (!st)
+		return -EIO;
+	sqlite3_bind_int64(st, 1, qid);
+	sqlite3_bind_int64(st, 2, seq);
+	sqlite3_bind_int(st, 3, state);
+	bind_text(st, 4, error);
+	bind_text(st, 5, soda_url);
+	if (links_csv)
+		sqlite3_bind_blob64(st, 6, links_csv, csv_len, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(st, 6);
+	return step_done(st, "product resolved");
+}
+
+int db_product_links_csv(int64_t qid, int64_t seq, struct vo_buf *out)
+{
+	sqlite3_stmt *st = stmt("SELECT links_csv FROM products WHERE qid=?1 AND seq=?2");
+
+	if (!st)
+		return -EIO;
+	sqlite3_bind_int64(st, 1, qid);
+	sqlite3_bind_int64(st, 2, seq);
+	return step_blob(st, out, "links csv");
+}
+
+int db_link_add(int64_t qid, int64_t pseq, const struct db_link *l)
+{
+	sqlite3_stmt *st = stmt("INSERT OR REPLACE INTO links VALUES(?1,?2,?3,?4,?5,?6,?7)");
+
+	if (!st)
+		return -EIO;
+	sqlite3_bind_int64(st, 1, qid);
+	sqlite3_bind_int64(st, 2, pseq);
+	bind_text(st, 3, l->name);
+	bind_text(st, 4, l->url);
+	bind_text(st, 5, l->semantics);
+	bind_text(st, 6, l->ctype);
+	bind_text(st, 7, l->description);
+	return step_done(st, "link add");
+}
+
+static void link_from_row(sqlite3_stmt *st, struct db_link *l)
+{
+	l->name = col_dup(st, 0);
+	l->url = col_dup(st, 1);
+	l->semantics = col_dup(st, 2);
+	l->ctype = col_dup(st, 3);
+	l->description = col_dup(st, 4);
+}
+
+int db_link_get(int64_t qid, int64_t pseq, const char *name, struct db_link *l)
+{
+	sqlite3_stmt *st = stmt("SELECT name, url, semantics, ctype, description FROM links"
+				" WHERE qid=?1 AND pseq=?2 AND name=?3");
+	int rc;
+
+	if (!st)
+		return -EIO;
+	sqlite3_bind_int64(st, 1, qid);
+	sqlite3_bind_int64(st, 2, pseq);
+	bind_text(st, 3, name);
+	if ((rc = step_row(st, "link get")))
+		return rc;
+	link_from_row(st, l);
+	done(st);
+	return 0;
+}
+
+int db_link_list(int64_t qid, int64_t pseq, int (*cb)(void *ud, struct db_link *l), void *ud)
+{
+	sqlite3_stmt *st = stmt("SELECT name, url, semantics, ctype, description FROM links"
+				" WHERE qid=?1 AND pseq=?2 ORDER BY rowid");
+	int rc;
+
+	if (!st)
+		return -EIO;
+	sqlite3_bind_int64(st, 1, qid);
+	sqlite3_bind_int64(st, 2, pseq);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct db_link l = {0};
+		link_from_row(st, &l);
+		int r = cb(ud, &l);
+		db_link_clear(&l);
+		if (r) {
+			done(st);
+			return r < 0 ? r : 0;
+		}
+	}
+	rc = rc == SQLITE_DONE ? 0 : db_fail(cur_db(), "link list");
+	done(st);
+	return rc;
+}
+
+/* a statement with a block's oid and idx bound as ?1 and ?2 */
+static sqlite3_stmt *stmt_block(const char *sql, int64_t oid, int64_t idx)
+{
+	sqlite3_stmt *st = stmt(sql);
+
+	if (st) {
+		sqlite3_bind_int64(st, 1, oid);
+		sqlite3_bind_int64(st, 2, idx);
+	}
+	return st;
+}
+
+/* --- block cache ---------------------------------------------------------------- */
+
+static void obj_from_row(sqlite3_stmt *st, struct db_obj *o)
+{
+	const unsigned char *ct;
+
+	o->oid = sqlite3_column_int64(st, 0);
+	o->size = sqlite3_column_int64(st, 1);
+	o->mtime = sqlite3_column_type(st, 2) == SQLITE_NULL ? 0 : sqlite3_column_double(st, 2);
+	ct = sqlite3_column_text(st, 3);
+	snprintf(o->ctype, sizeof o->ctype, "%s", ct ? (const char *)ct : "");
+	o->ranges = sqlite3_column_int(st, 4);
+}
+
+int db_obj_get(const char *url, struct db_obj *o)
+{
+	sqlite3_stmt *st = stmt("SELECT oid, size, mtime, ctype, ranges FROM objects WHERE url=?1");
+	int rc;
+
+	if (!st)
+		return -EIO;
+	bind_text(st, 1, url);
+	if ((rc = step_row(st, "object get")))
+		return rc;
+	obj_from_row(st, o);
+	done(st);
+	return 0;
+}
+
+int db_obj_ensure(const char *url, struct db_obj *o)
+{
+	sqlite3_stmt *st;
+	int rc = db_obj_get(url, o);
+
+	if (rc != -ENOENT)
+		return rc;
+	st = stmt("INSERT OR IGNORE INTO objects(url) VALUES(?1)");
+	if (!st)
+		return -EIO;
+	bind_text(st, 1, url);
+	rc = step_done(st, "object add");
+	return rc ? rc : db_obj_get(url, o);
+}
+
+int db_obj_update(const struct db_obj *o)
+{
+	sqlite3_stmt *st = stmt("UPDATE objects SET size=?2, mtime=?3, ctype=?4, ranges=?5"
+				" WHERE oid=?1");
+
+	if (!st)
+		return -EIO;
+	sqlite3_bind_int64(st, 1, o->oid);
+	sqlite3_bind_int64(st, 2, o->size);
+	if (o->mtime > 0)
+		sqlite3_bind_double(st, 3, o->mtime);
+	else
+		sqlite3_bind_null(st, 3);
+	bind_text(st, 4, o->ctype[0] ? o->ctype : NULL);
+	sqlite3_bind_int(st, 5, o->ranges);
+	return step_done(st, "object update");
+}
+
+int db_block_put(int64_t oid, int64_t idx, const void *data, size_t len, int64_t atime)
+{
+	sqlite3_stmt *st = stmt_block("INSERT OR REPLACE INTO blocks VALUES(?1,?2,?3)", oid, idx);
+	int rc;
+
+	if (!st)
+		return -EIO;
+	sqlite3_bind_blob64(st, 3, data, len, SQLITE_STATIC);
+	rc = step_done(st, "block put");
+	if (rc)
+		return rc;
+	st = stmt_block("INSERT OR REPLACE INTO block_use VALUES(?1,?2,?3,?4)", oid, idx);
+	if (!st)
+		return -EIO;
+	sqlite3_bind_int64(st, 3, atime);
+	sqlite3_bind_int64(st, 4, (int64_t)len);
+	return step_done(st, "block use");
+}
+
+int db_block_touch(int64_t oid, int64_t idx, int64_t atime)
+{
+	sqlite3_stmt *st = stmt_block("UPDATE block_use SET atime=?3 WHERE oid=?1 AND idx=?2",
+				      oid, idx);
+
+	if (!st)
+		return -EIO;
+	sqlite3_bind_int64(st, 3, atime);
+	return step_done(st, "block touch");
+}
+
+ssize_t db_block_read(int64_t oid, int64_t idx, size_t off, void *buf, size_t n,
+		      int64_t *atime)
+{
+	sqlite3_stmt *st = stmt_block("SELECT b.rowid, u.atime FROM blocks b JOIN block_use u"
+				      " USING(oid, idx) WHERE oid=?1 AND idx=?2", oid, idx);
+	sqlite3_blob *blob = NULL;
+	sqlite3_int64 rowid;
+	ssize_t ret;
+	int rc, len;
+
+	if (!st)
+		return -EIO;
+	if ((rc = step_row(st, "block find")))
+		return rc;
+	rowid = sqlite3_column_int64(st, 0);
+	if (atime)
+		*atime = sqlite3_column_int64(st, 1);
+	done(st);
+	/* a blob handle reads only the pages it needs; it is closed at once so
+	 * no read transaction stays open (that would hold back checkpoints) */
+	if (sqlite3_blob_open(cur_db(), "main", "blocks", "data", rowid, 0, &blob) != SQLITE_OK) {
+		sqlite3_blob_close(blob);
+		/* evicted between the two statements */
+		return sqlite3_extended_errcode(cur_db()) == SQLITE_ERROR ? -ENOENT
+			: db_fail(cur_db(), "block open");
+	}
+	len = sqlite3_blob_bytes(blob);
+	if (off >= (size_t)len) {
+		ret = 0;
+	} else {
+		if (n > (size_t)len - off)
+			n = (size_t)len - off;
+		ret = sqlite3_blob_read(blob, buf, (int)n, (int)off) == SQLITE_OK ? (ssize_t)n
+			: db_fail(cur_db(), "block read");
+	}
+	sqlite3_blob_close(blob);
+	return ret;
+}
+
+int db_block_exists(int64_t oid, int64_t idx)
+{
+	sqlite3_stmt *st = stmt_block("SELECT 1 FROM block_use WHERE oid=?1 AND idx=?2", oid, idx);
+	int rc;
+
+	if (!st)
+		return -EIO;
+	rc = sqlite3_step(st);
+	rc = rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : db_fail(cur_db(), "block exists");
+	done(st);
+	return rc;
+}
+
+int db_blocks_total(int64_t *bytes)
+{
+	sqlite3_stmt *st = stmt("SELECT coalesce(sum(size), 0) FROM block_use");
+
+	if (!st)
+		return -EIO;
+	return step_int64(st, bytes, "blocks total");
+}
+
+int db_block_oldest(int limit, int (*cb)(void *ud, int64_t oid, int64_t idx, int64_t size),
+		    void *ud)
+{
+	sqlite3_stmt *st = stmt("SELECT oid, idx, size FROM block_use ORDER BY atime LIMIT ?1");
+	int rc;
+
+	if (!st)
+		return -EIO;
+	sqlite3_bind_int(st, 1, limit);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int r = cb(ud, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
+			   sqlite3_column_int64(st, 2));
+		if (r) {
+			done(st);
+			return r < 0 ? r : 0;
+		}
+	}
+	rc = rc == SQLITE_DONE ? 0 : db_fail(cur_db(), "blocks oldest");
+	done(st);
+	return rc;
+}
+
+int db_block_delete(int64_t oid, int64_t idx)
+{
+	sqlite3_stmt *st = stmt_block("DELETE FROM blocks WHERE oid=?1 AND idx=?2", oid, idx);
+	int rc;
+
+	if (!st)
+		return -EIO;
+	if ((rc = step_done(st, "block delete")))
+		return rc;
+	st = stmt_block("DELETE FROM block_use WHERE oid=?1 AND idx=?2", oid, idx);
+	return st ? step_done(st, "block use delete") : -EIO;
+}
+
+int db_obj_drop_blocks(int64_t oid, int64_t *freed)
+{
+	sqlite3_stmt *st = stmt("SELECT coalesce(sum(size), 0) FROM block_use WHERE oid=?1");
+	int rc;
+
+	if (!st)
+		return -EIO;
+	sqlite3_bind_int64(st, 1, oid);
+	if ((rc = step_int64(st, freed, "object blocks size")))
+		return rc;
+	if ((rc = exec_qid("DELETE FROM blocks WHERE oid=?1", oid, "object blocks drop")))
+		return rc;
+	return exec_qid("DELETE FROM block_use WHERE oid=?1", oid, "object use drop");
 }

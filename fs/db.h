@@ -17,6 +17,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "buf.h"
 
@@ -61,6 +62,7 @@ int db_example_get(const char *svc, const char *name, struct vo_buf *out);
 struct db_query {
 	int64_t id;
 	char *service, *name, *adql, *maxrec, *phase, *job_url, *error;
+	char *cutout;        /* SODA POS for the products' cutout.fits, or NULL */
 	int64_t nrows, csv_size, vot_size, gen;
 	int overflow;
 	double created, started, finished;
@@ -90,6 +92,70 @@ int db_result_find_page(int64_t qid, int kind, int64_t off, struct db_page *p,
 /* Pages in order, for rows (products in a later step). */
 int db_result_get_page(int64_t qid, int64_t page, struct db_page *p,
 		       struct vo_buf *data);
+/* Products of a result (fs/products.c).  kind: 0 a file (url is the
+ * product), 1 a DataLink directory (url the DataLink document, or dl_base
+ * + dl_id an endpoint and ID to batch).  state of a directory: 0 links not
+ * fetched yet, 1 fetched, 2 failed (error says why). */
+struct db_product {
+	int64_t qid, seq;
+	char *name;
+	int kind;
+	char *url, *dl_base, *dl_id, *obs_id, *ctype;
+	int state;
+	char *error;
+	char *soda_url;   /* SODA sync URL without POS, or NULL */
+};
+struct db_link {
+	char *name, *url, *semantics, *ctype, *description;
+};
+void db_product_clear(struct db_product *p);
+void db_link_clear(struct db_link *l);
+int db_product_add(const struct db_product *p);
+int db_product_get(int64_t qid, const char *name, struct db_product *p);
+/* cb gets a borrowed row (cleared after the call); non-zero stops */
+int db_product_list(int64_t qid, int (*cb)(void *ud, struct db_product *p), void *ud);
+int db_product_list_unresolved(int64_t qid, int (*cb)(void *ud, struct db_product *p),
+			       void *ud);
+int db_product_count(int64_t qid, int64_t *n);
+/* URLs of up to n file products named after name, in name order. */
+int db_product_next_urls(int64_t qid, const char *name, int n,
+			 int (*cb)(void *ud, const char *url), void *ud);
+int db_link_next_urls(int64_t qid, int64_t pseq, const char *name, int n,
+		      int (*cb)(void *ud, const char *url), void *ud);
+int db_product_resolved(int64_t qid, int64_t seq, int state, const char *error,
+			const char *soda_url, const void *links_csv, size_t csv_len);
+int db_product_links_csv(int64_t qid, int64_t seq, struct vo_buf *out);
+int db_link_add(int64_t qid, int64_t pseq, const struct db_link *l);
+int db_link_get(int64_t qid, int64_t pseq, const char *name, struct db_link *l);
+int db_link_list(int64_t qid, int64_t pseq, int (*cb)(void *ud, struct db_link *l), void *ud);
+
+/* Block cache (fs/cache.c).  An object is a URL; size -1 while unknown;
+ * ranges 1 when the server honours Range, 0 when it does not, -1 unknown.
+ * A block row is written whole inside one transaction with its use row,
+ * so a block that exists is complete. */
+struct db_obj {
+	int64_t oid, size;
+	double mtime;
+	char ctype[128];
+	int ranges;
+};
+int db_obj_get(const char *url, struct db_obj *o);          /* -ENOENT */
+int db_obj_ensure(const char *url, struct db_obj *o);       /* creates */
+int db_obj_update(const struct db_obj *o);
+int db_block_put(int64_t oid, int64_t idx, const void *data, size_t len, int64_t atime);
+int db_block_touch(int64_t oid, int64_t idx, int64_t atime);
+/* Copy bytes [off, off+n) of a block into buf: bytes copied (short at the
+ * block's end), -ENOENT when the block is absent.  atime: its last use. */
+ssize_t db_block_read(int64_t oid, int64_t idx, size_t off, void *buf, size_t n,
+		      int64_t *atime);
+int db_block_exists(int64_t oid, int64_t idx);              /* 1, 0 or -errno */
+int db_blocks_total(int64_t *bytes);
+/* Least recently used blocks first. */
+int db_block_oldest(int limit, int (*cb)(void *ud, int64_t oid, int64_t idx, int64_t size),
+		    void *ud);
+int db_block_delete(int64_t oid, int64_t idx);
+int db_obj_drop_blocks(int64_t oid, int64_t *freed);
+
 /* Transactions around bulk writes from one thread. */
 int db_begin(void);
 int db_commit(void);

@@ -21,6 +21,9 @@ struct vofs_opts {
 	double meta_ttl;
 	double entry_timeout;
 	double attr_timeout;
+	char *cache_size;
+	double io_timeout;
+	int offline;
 	int debug;
 	int foreground;
 	int show_help;
@@ -39,6 +42,9 @@ static const struct fuse_opt vofs_opt_spec[] = {
 	OPT("meta_ttl=%lf", meta_ttl),
 	OPT("entry_timeout=%lf", entry_timeout),
 	OPT("attr_timeout=%lf", attr_timeout),
+	OPT("cache_size=%s", cache_size),
+	OPT("io_timeout=%lf", io_timeout),
+	OPT("offline", offline),
 	FUSE_OPT_KEY("service=", KEY_SERVICE),
 	FUSE_OPT_KEY("debug", KEY_DEBUG),
 	FUSE_OPT_KEY("max_threads=", KEY_MAXTHREADS),
@@ -111,10 +117,36 @@ static void usage(const char *prog)
 	       "    -o meta_ttl=SECONDS    refetch service metadata after this long (default 86400)\n"
 	       "    -o entry_timeout=S     kernel name cache timeout (default 1)\n"
 	       "    -o attr_timeout=S      kernel attribute cache timeout (default 1)\n"
+	       "    -o cache_size=SIZE     product block cache limit, bytes or with K/M/G/T\n"
+	       "                           (default 4G; least recently used blocks go first)\n"
+	       "    -o offline             never use the network: serve what is cached\n"
+	       "    -o io_timeout=SECONDS  abort a product transfer that stalls this long\n"
+	       "                           (default 60)\n"
 	       "    -o debug               log every HTTP request\n"
 	       "    -V, --version          print the version\n"
 	       "    -h, --help             print this help\n"
 	       "\n", prog);
+}
+
+/* "4G", "512M", "1000000": bytes; -1 when malformed */
+static long long parse_size(const char *s)
+{
+	char *end;
+	double v = strtod(s, &end);
+	double mult = 1;
+
+	if (end == s || v < 0)
+		return -1;
+	switch (*end) {
+	case 'k': case 'K': mult = 1024.0; end++; break;
+	case 'm': case 'M': mult = 1024.0 * 1024; end++; break;
+	case 'g': case 'G': mult = 1024.0 * 1024 * 1024; end++; break;
+	case 't': case 'T': mult = 1024.0 * 1024 * 1024 * 1024; end++; break;
+	default: break;
+	}
+	if (*end == 'i' || *end == 'B')
+		end += *end == 'i' && end[1] == 'B' ? 2 : 1;
+	return *end ? -1 : (long long)(v * mult);
 }
 
 static char *xdg_path(const char *env, const char *fallback, const char *leaf)
@@ -157,8 +189,9 @@ static int mkdir_p(const char *dir)
 int main(int argc, char *argv[])
 {
 	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
-	struct vofs_opts o = {.meta_ttl = 86400, .entry_timeout = 1, .attr_timeout = 1};
-	struct ops_settings s;
+	struct vofs_opts o = {.meta_ttl = 86400, .entry_timeout = 1, .attr_timeout = 1,
+			      .io_timeout = 60};
+	struct ops_settings s = {0};
 	struct vo_err err = {0};
 	char *dbpath = NULL;
 	int rc;
@@ -209,6 +242,7 @@ int main(int argc, char *argv[])
 		}
 	}
 	cfg.meta_ttl = o.meta_ttl;
+	cfg.offline = o.offline;
 
 	/* cache */
 	cfg.cache_dir = o.cache_dir ? strdup(o.cache_dir)
@@ -252,6 +286,18 @@ int main(int argc, char *argv[])
 		fuse_opt_add_arg(&args, "-omax_idle_threads=10");
 	s.entry_timeout = o.entry_timeout;
 	s.attr_timeout = o.attr_timeout;
+	s.offline = o.offline;
+	s.io_timeout = o.io_timeout;
+	s.cache_size = o.cache_size ? parse_size(o.cache_size) : 4LL << 30;
+	if (s.cache_size < 0) {
+		fprintf(stderr, "vofs: cache_size=%s: not a size (bytes, or a number with K, M, G"
+			" or T)\n", o.cache_size);
+		return 1;
+	}
+	if (o.io_timeout <= 0) {
+		fprintf(stderr, "vofs: io_timeout must be positive\n");
+		return 1;
+	}
 	ops_prepare(&cfg, dbpath, &s);
 	vo_info("vofs %s: %zu services from %s", VOFS_VERSION, cfg.nsvcs,
 		cfg.config_file ? cfg.config_file : cfg.builtin ? "the built-in list" : "the command line");
@@ -265,5 +311,6 @@ int main(int argc, char *argv[])
 	free(dbpath);
 	free(o.config);
 	free(o.cache_dir);
+	free(o.cache_size);
 	return rc;
 }

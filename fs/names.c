@@ -2,6 +2,7 @@
 #include "names.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 static int must_escape(unsigned char ch, size_t pos)
@@ -65,4 +66,54 @@ int name_unescape(const char *in, char *out, size_t outlen)
 	}
 	out[o] = '\0';
 	return (int)o;
+}
+
+/* FNV-1a, for the tail that keeps shortened names apart */
+static unsigned long hash32(const char *s)
+{
+	unsigned long h = 2166136261ul;
+
+	for (; *s; s++)
+		h = ((h ^ (unsigned char)*s) * 16777619ul) & 0xfffffffful;
+	return h;
+}
+
+int name_product(const char *id, const char *ext, char *out, size_t outlen)
+{
+	char esc[NAME_PRODUCT_MAX * 3 + 1];
+	size_t extlen = ext && *ext ? strlen(ext) + 1 : 0;
+	size_t n = 0, room;
+
+	if (outlen < 32 || extlen > 16)
+		return -ENAMETOOLONG;
+	/* escape as much as fits, never cutting an escape or a UTF-8 sequence */
+	for (size_t i = 0; id[i] && n + 4 < sizeof esc; i++) {
+		unsigned char ch = (unsigned char)id[i];
+		if (must_escape(ch, i)) {
+			static const char hex[] = "0123456789ABCDEF";
+			esc[n++] = '%';
+			esc[n++] = hex[ch >> 4];
+			esc[n++] = hex[ch & 15];
+		} else {
+			esc[n++] = (char)ch;
+		}
+	}
+	esc[n] = '\0';
+	if (n == 0) {
+		strcpy(esc, "product");
+		n = 7;
+	}
+	room = (outlen - 1 < NAME_PRODUCT_MAX ? outlen - 1 : NAME_PRODUCT_MAX) - extlen;
+	if (n > room || strlen(id) * 3 + 4 >= sizeof esc) {
+		/* too long: a prefix, '~' and a hash of the whole id */
+		size_t cut = room - 9;
+		while (cut > 0 && (((unsigned char)esc[cut] & 0xC0) == 0x80 ||
+				   (cut >= 1 && esc[cut - 1] == '%') ||
+				   (cut >= 2 && esc[cut - 2] == '%')))
+			cut--;
+		snprintf(esc + cut, sizeof esc - cut, "~%08lx", hash32(id));
+		n = strlen(esc);
+	}
+	snprintf(out, outlen, "%s%s%s", esc, extlen ? "." : "", extlen ? ext : "");
+	return (int)strlen(out);
 }

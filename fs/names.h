@@ -18,4 +18,12 @@ int name_escape(const char *in, char *out, size_t outlen);
 /* -EINVAL when in is not a valid escaped name. */
 int name_unescape(const char *in, char *out, size_t outlen);
 
+/* The file name of a product: id escaped as above, shortened to at most
+ * NAME_PRODUCT_MAX bytes (a prefix, '~' and a hash of the whole id, so
+ * distinct long ids stay distinct), then "." ext unless ext is NULL/"".
+ * Deterministic: the same id always gives the same name.  Returns the
+ * length, -ENAMETOOLONG when outlen < 32 or ext is absurd. */
+#define NAME_PRODUCT_MAX 200
+int name_product(const char *id, const char *ext, char *out, size_t outlen);
+
 #endif

@@ -9,19 +9,24 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "cache.h"
+#include "datalink.h"
 #include "db.h"
 #include "http.h"
 #include "log.h"
 #include "names.h"
 #include "path.h"
+#include "products.h"
 #include "query.h"
 #include "result.h"
 #include "service.h"
 
 #define WRITE_MAX ((size_t)1 << 20)
+#define PREFETCH_FILES 4   /* files fetched ahead of a tree copy */
 
 static struct config *cfg;
 static char *dbfile;
@@ -38,6 +43,11 @@ static const char readme_text[] =
 	"  <service>/tables/<table>/      columns.csv, description.txt, sample.csv\n"
 	"  <service>/queries/<name>/      mkdir a query; write ADQL to query.adql;\n"
 	"                                 read status, error, result.csv, result.vot\n"
+	"  <service>/queries/<name>/products/   the DataLink products of the result,\n"
+	"                                 fetched block by block when read\n"
+	"  <service>/queries/<name>/cutout      a SODA POS (\"CIRCLE ra dec r\"):\n"
+	"                                 products/<id>/cutout.fits\n"
+	"  .vofs/stats                    cache and transfer counters\n"
 	"\n"
 	"Table names with '/' or '%' are percent-escaped (%2F, %25).\n"
 	"See vofs(1) and docs/ for everything else.\n";
@@ -96,13 +106,14 @@ static void notify_changed(const char *path)
 
 /* --- open files ---------------------------------------------------------------------- */
 
-enum fh_kind { FH_BUF, FH_RESULT, FH_WRITE, FH_FAIL };
+enum fh_kind { FH_BUF, FH_RESULT, FH_WRITE, FH_FAIL, FH_PRODUCT };
 
 struct fh {
 	enum fh_kind kind;
 	struct node node;
 	struct vo_buf buf;           /* FH_BUF contents, FH_WRITE pending text */
 	struct result_reader *rr;
+	struct cache_file *cf;       /* FH_PRODUCT */
 	int err;                     /* FH_FAIL: what reads return */
 	int dirty;
 	int refused;                 /* FH_WRITE: invalid text was written */
@@ -128,6 +139,7 @@ static void fh_free(struct fh *f)
 		return;
 	vo_buf_free(&f->buf);
 	result_reader_free(f->rr);
+	cache_close(f->cf);
 	pthread_mutex_destroy(&f->lock);
 	free(f);
 }
@@ -147,6 +159,53 @@ static int interrupted(void)
 static int parse(const char *path, struct node *n)
 {
 	return path_parse(cfg, path, n);
+}
+
+static int stats_text(struct vo_buf *out)
+{
+	struct cache_counters c;
+
+	cache_counters(&c);
+	return vo_buf_addf(out,
+		"cache_used_bytes %lld\n"
+		"cache_limit_bytes %lld\n"
+		"block_hits %lld\n"
+		"block_misses %lld\n"
+		"bytes_fetched %lld\n"
+		"requests %lld\n"
+		"size_probes %lld\n"
+		"retries %lld\n"
+		"errors %lld\n"
+		"blocks_evicted %lld\n"
+		"offline %d\n",
+		(long long)c.used, (long long)c.limit, (long long)c.hits, (long long)c.misses,
+		(long long)c.bytes_fetched, (long long)c.requests, (long long)c.probes,
+		(long long)c.retries, (long long)c.errors, (long long)c.evicted,
+		settings.offline);
+}
+
+/* The query's cutout POS without its newline ("" for none). */
+static void cutout_of(const struct node *n, char *out, size_t len)
+{
+	struct vo_buf b = VO_BUF_INIT;
+
+	out[0] = '\0';
+	if (!query_get_cutout(n->svc->name, n->name, &b) && b.len) {
+		snprintf(out, len, "%s", b.p);
+		out[strcspn(out, "\n")] = '\0';
+	}
+	vo_buf_free(&b);
+}
+
+/* A products node: the query must be complete with products. */
+static int products_of(const struct node *n, const struct query_info *qi)
+{
+	int rc;
+
+	if (!qi->completed)
+		return -ENOENT;
+	rc = products_available(qi->id, qi->gen);
+	return rc < 0 ? rc : rc == 1 ? 0 : -ENOENT;
 }
 
 /* Fill out with the current text of a small read-only file. */
@@ -177,6 +236,10 @@ static int file_text(const struct node *n, int fetch, struct vo_buf *out)
 		return query_status_text(n->svc->name, n->name, out);
 	case N_Q_ERROR:
 		return query_error_text(n->svc->name, n->name, out);
+	case N_Q_CUTOUT:
+		return query_get_cutout(n->svc->name, n->name, out);
+	case N_STATS:
+		return stats_text(out);
 	default:
 		return -EISDIR;
 	}
@@ -200,8 +263,12 @@ static int node_exists(const struct node *n)
 	case N_TABLE: case N_T_COLUMNS: case N_T_DESC: case N_T_SAMPLE:
 		return table_exists(n);
 	case N_QUERY: case N_QUERY_ALIAS: case N_Q_ADQL: case N_Q_MAXREC:
-	case N_Q_STATUS: case N_Q_ERROR: case N_Q_CSV: case N_Q_VOT:
+	case N_Q_STATUS: case N_Q_ERROR: case N_Q_CSV: case N_Q_VOT: case N_Q_CUTOUT:
 		return query_info(n->svc->name, n->name, &qi);
+	case N_Q_PRODUCTS: case N_P_ENTRY: case N_P_FILE: {
+		int rc = query_info(n->svc->name, n->name, &qi);
+		return rc ? rc : products_of(n, &qi);
+	}
 	case N_EXAMPLE: {
 		struct vo_buf b = VO_BUF_INIT;
 		int rc;
@@ -240,13 +307,37 @@ static int op_getattr(const char *path, struct stat *st, struct fuse_file_info *
 	if ((rc = parse(path, &n)))
 		return rc;
 	/* a query's files need its state anyway: one look-up is the check */
-	if (n.type >= N_QUERY && n.type <= N_Q_VOT)
+	if (node_in_query(n.type)) {
 		rc = query_info(n.svc->name, n.name, &qi);
-	else
+		if (!rc && n.type >= N_Q_PRODUCTS)
+			rc = products_of(&n, &qi);
+	} else {
 		rc = node_exists(&n);
+	}
 	if (rc)
 		return rc;
 	switch (n.type) {
+	case N_Q_PRODUCTS:
+		fill_stat(st, 1, 0555, 0, (time_t)qi.mtime);
+		return 0;
+	case N_P_ENTRY: case N_P_FILE: {
+		struct prod_entry e;
+		char pos[4200];
+		if (n.type == N_P_ENTRY) {
+			rc = products_stat(qi.id, n.pname, &e);
+		} else {
+			cutout_of(&n, pos, sizeof pos);
+			rc = products_dir_stat(qi.id, n.pname, n.fname, pos, &e);
+		}
+		if (rc)
+			return rc == -ENOTDIR ? -ENOENT : rc;
+		fill_stat(st, e.is_dir, e.is_dir ? 0555 : 0444, e.size > 0 ? e.size : 0,
+			  e.mtime > 0 ? (time_t)e.mtime : (time_t)qi.mtime);
+		return 0;
+	}
+	case N_Q_CUTOUT:
+		fill_stat(st, 0, 0644, qi.cutout_len ? qi.cutout_len + 1 : 0, (time_t)qi.mtime);
+		return 0;
 	case N_QUERIES:
 		fill_stat(st, 1, 0755, 0, mount_time);
 		return 0;
@@ -322,6 +413,43 @@ static int add_entry(void *ud, const char *name)
 	return d->fill(d->buf, esc, NULL, 0, 0);
 }
 
+struct pdir_ctx {
+	void *buf;
+	fuse_fill_dir_t fill;
+	time_t mtime;
+	int plus;
+};
+
+static int add_product(void *ud, const struct prod_entry *e)
+{
+	struct pdir_ctx *d = ud;
+	struct stat st;
+
+	fill_stat(&st, e->is_dir, e->is_dir ? 0555 : 0444, e->size > 0 ? e->size : 0,
+		  e->mtime > 0 ? (time_t)e->mtime : d->mtime);
+	return d->fill(d->buf, e->name, &st, 0, d->plus ? FUSE_FILL_DIR_PLUS : 0);
+}
+
+static int readdir_products(const struct node *n, void *buf, fuse_fill_dir_t fill,
+			    enum fuse_readdir_flags flags)
+{
+	struct pdir_ctx d = {.buf = buf, .fill = fill, .plus = (flags & FUSE_READDIR_PLUS) != 0};
+	struct query_info qi;
+	char pos[4200];
+	int rc;
+
+	if ((rc = query_info(n->svc->name, n->name, &qi)) || (rc = products_of(n, &qi)))
+		return rc;
+	d.mtime = (time_t)qi.mtime;
+	fill(buf, ".", NULL, 0, 0);
+	fill(buf, "..", NULL, 0, 0);
+	if (n->type == N_Q_PRODUCTS)
+		return products_list(qi.id, add_product, &d);
+	cutout_of(n, pos, sizeof pos);
+	rc = products_dir_list(qi.id, n->pname, pos, add_product, &d);
+	return rc == -ENOTDIR ? -ENOTDIR : rc;
+}
+
 static int op_readdir(const char *path, void *buf, fuse_fill_dir_t fill, off_t off,
 		      struct fuse_file_info *fi, enum fuse_readdir_flags flags)
 {
@@ -331,6 +459,8 @@ static int op_readdir(const char *path, void *buf, fuse_fill_dir_t fill, off_t o
 
 	if ((rc = parse(path, &n)))
 		return rc;
+	if (n.type == N_Q_PRODUCTS || n.type == N_P_ENTRY)
+		return readdir_products(&n, buf, fill, flags);
 	if (!node_is_dir(n.type))
 		return -ENOTDIR;
 	if ((rc = node_exists(&n)))
@@ -340,6 +470,7 @@ static int op_readdir(const char *path, void *buf, fuse_fill_dir_t fill, off_t o
 	switch (n.type) {
 	case N_ROOT:
 		fill(buf, "README", NULL, 0, 0);
+		fill(buf, ".vofs", NULL, 0, 0);
 		for (size_t i = 0; i < cfg->nsvcs; i++)
 			fill(buf, cfg->svcs[i].name, NULL, 0, 0);
 		return 0;
@@ -376,6 +507,15 @@ static int op_readdir(const char *path, void *buf, fuse_fill_dir_t fill, off_t o
 		fill(buf, "error", NULL, 0, 0);
 		fill(buf, "result.csv", NULL, 0, 0);
 		fill(buf, "result.vot", NULL, 0, 0);
+		fill(buf, "cutout", NULL, 0, 0);
+		{
+			struct query_info qi;
+			if (!query_info(n.svc->name, n.name, &qi) && !products_of(&n, &qi))
+				fill(buf, "products", NULL, 0, 0);
+		}
+		return 0;
+	case N_VOFS:
+		fill(buf, "stats", NULL, 0, 0);
 		return 0;
 	default:
 		return -ENOTDIR;
@@ -386,7 +526,7 @@ static int op_readdir(const char *path, void *buf, fuse_fill_dir_t fill, off_t o
 
 static int writable(enum node_type t)
 {
-	return t == N_Q_ADQL || t == N_Q_MAXREC || t == N_QUERY_ALIAS;
+	return t == N_Q_ADQL || t == N_Q_MAXREC || t == N_QUERY_ALIAS || t == N_Q_CUTOUT;
 }
 
 static int open_result(const struct node *n, struct fuse_file_info *fi)
@@ -422,6 +562,53 @@ static int open_result(const struct node *n, struct fuse_file_info *fi)
 	return 0;
 }
 
+static int open_product(const struct node *n, struct fuse_file_info *fi)
+{
+	struct query_info qi;
+	struct prod_entry e;
+	const char *dir = n->type == N_P_FILE ? n->pname : NULL;
+	const char *file = n->type == N_P_FILE ? n->fname : n->pname;
+	char pos[4200], *url = NULL;
+	int vol = 0, rc;
+	struct fh *f;
+
+	if ((rc = query_info(n->svc->name, n->name, &qi)) || (rc = products_of(n, &qi)))
+		return rc;
+	cutout_of(n, pos, sizeof pos);
+	f = fh_new(FH_BUF, n);
+	if (!f)
+		return -ENOMEM;
+	if (dir && strcmp(file, PROD_LINKS_CSV) == 0) {
+		rc = products_links_csv(qi.id, dir, &f->buf);
+		if (rc) {
+			fh_free(f);
+			return rc;
+		}
+		fi->keep_cache = 1;
+		fi->fh = (uintptr_t)f;
+		return 0;
+	}
+	rc = products_url(qi.id, dir, file, pos, &url, &vol);
+	if (!rc)
+		rc = dir ? products_dir_stat(qi.id, dir, file, pos, &e) : products_stat(qi.id, file, &e);
+	if (!rc)
+		rc = cache_open(url, vol, &f->cf);
+	free(url);
+	if (rc) {
+		fh_free(f);
+		return rc == -EISDIR ? -EISDIR : rc;
+	}
+	f->kind = FH_PRODUCT;
+	/* products do not change: the page cache may keep them, unless their
+	 * size is not known yet (generated on the fly) */
+	if (vol || e.size < 0)
+		fi->direct_io = 1;
+	else
+		fi->keep_cache = 1;
+	fi->fh = (uintptr_t)f;
+	return 0;
+}
+
 static int op_open(const char *path, struct fuse_file_info *fi)
 {
 	int acc = fi->flags & O_ACCMODE;
@@ -453,6 +640,8 @@ static int op_open(const char *path, struct fuse_file_info *fi)
 	}
 	if (n.type == N_Q_CSV || n.type == N_Q_VOT)
 		return open_result(&n, fi);
+	if (n.type == N_P_ENTRY || n.type == N_P_FILE)
+		return open_product(&n, fi);
 	f = fh_new(FH_BUF, &n);
 	if (!f)
 		return -ENOMEM;
@@ -478,6 +667,22 @@ static int op_read(const char *path, char *buf, size_t size, off_t off,
 	switch (f->kind) {
 	case FH_RESULT:
 		return (int)result_read(f->rr, buf, size, off);
+	case FH_PRODUCT: {
+		ssize_t r = cache_read(f->cf, buf, size, off, interrupted);
+		if (r < 0 && r != -EINTR)
+			vo_error("%s: read at %lld: %s", path, (long long)off, strerror((int)-r));
+		/* a whole file was just copied: cp -r, rsync and tar go on with
+		 * the next names; have them on the way */
+		if (r > 0 && cache_file_copied(f->cf)) {
+			struct query_info qi;
+			const struct node *nd = &f->node;
+			if (!query_info(nd->svc->name, nd->name, &qi))
+				products_prefetch_next(qi.id, nd->type == N_P_FILE ? nd->pname : NULL,
+						       nd->type == N_P_FILE ? nd->fname : nd->pname,
+						       PREFETCH_FILES);
+		}
+		return (int)r;
+	}
 	case FH_FAIL:
 		return -f->err;
 	case FH_BUF:
@@ -538,6 +743,22 @@ static int op_write(const char *path, const char *data, size_t size, off_t off,
 			}
 		}
 	}
+	/* and a bad cutout region, once the text looks complete */
+	if (!rc && f->node.type == N_Q_CUTOUT && f->buf.len && f->buf.p[f->buf.len - 1] == '\n') {
+		struct vo_err err = {0};
+		char *t = strndup(f->buf.p, f->buf.len);
+		if (t) {
+			t[strcspn(t, "\r\n")] = '\0';
+			if (t[0] && vo_soda_check_pos(t, &err)) {
+				f->refused = 1;
+				vo_warn("%s: %s", path, err.msg);
+				free(t);
+				pthread_mutex_unlock(&f->lock);
+				return -EINVAL;
+			}
+			free(t);
+		}
+	}
 	pthread_mutex_unlock(&f->lock);
 	return rc ? -EFBIG : (int)size;
 }
@@ -550,6 +771,14 @@ static int commit_write(struct fh *f)
 	if (!f->dirty || f->refused)
 		return f->refused ? -EINVAL : 0;
 	f->dirty = 0;
+	if (n->type == N_Q_CUTOUT) {
+		struct vo_err err = {0};
+		rc = query_set_cutout(n->svc->name, n->name, f->buf.p ? f->buf.p : "", f->buf.len,
+				      &err);
+		if (rc == -EINVAL)
+			vo_warn("%s/queries/%s/cutout: %s", n->svc->name, n->name, err.msg);
+		return rc;
+	}
 	if (n->type == N_Q_MAXREC) {
 		rc = query_set_maxrec(n->svc->name, n->name, f->buf.p ? f->buf.p : "", f->buf.len);
 		if (rc == -EINVAL)
@@ -719,6 +948,67 @@ static int op_statfs(const char *path, struct statvfs *sv)
 	return 0;
 }
 
+/* --- extended attributes ----------------------------------------------------------------- */
+
+static int xattr_node(const char *path, struct node *n, struct query_info *qi)
+{
+	int rc = parse(path, n);
+
+	if (rc)
+		return rc;
+	if (n->type != N_P_ENTRY && n->type != N_P_FILE)
+		return node_exists(n) ? -ENOENT : 1;   /* exists, no attributes */
+	if ((rc = query_info(n->svc->name, n->name, qi)) || (rc = products_of(n, qi)))
+		return rc;
+	return 0;
+}
+
+static int copy_out(const struct vo_buf *b, char *value, size_t size)
+{
+	if (!size)
+		return (int)b->len;
+	if (b->len > size)
+		return -ERANGE;
+	memcpy(value, b->p ? b->p : "", b->len);
+	return (int)b->len;
+}
+
+static int op_getxattr(const char *path, const char *name, char *value, size_t size)
+{
+	struct vo_buf b = VO_BUF_INIT;
+	struct query_info qi;
+	struct node n;
+	char pos[4200];
+	int rc = xattr_node(path, &n, &qi);
+
+	if (rc)
+		return rc > 0 ? -ENODATA : rc;
+	cutout_of(&n, pos, sizeof pos);
+	rc = n.type == N_P_FILE ? products_xattr(qi.id, n.pname, n.fname, pos, name, &b)
+		: products_xattr(qi.id, NULL, n.pname, pos, name, &b);
+	if (!rc)
+		rc = copy_out(&b, value, size);
+	vo_buf_free(&b);
+	return rc == -ENOENT ? -ENODATA : rc;
+}
+
+static int op_listxattr(const char *path, char *list, size_t size)
+{
+	struct vo_buf b = VO_BUF_INIT;
+	struct query_info qi;
+	struct node n;
+	int rc = xattr_node(path, &n, &qi);
+
+	if (rc)
+		return rc > 0 ? 0 : rc;
+	rc = n.type == N_P_FILE ? products_xattr_list(qi.id, n.pname, n.fname, &b)
+		: products_xattr_list(qi.id, NULL, n.pname, &b);
+	if (!rc)
+		rc = copy_out(&b, list, size);
+	vo_buf_free(&b);
+	return rc;
+}
+
 /* --- init / destroy ------------------------------------------------------------------------- */
 
 static void *op_init(struct fuse_conn_info *conn, struct fuse_config *c)
@@ -745,6 +1035,9 @@ static void *op_init(struct fuse_conn_info *conn, struct fuse_config *c)
 	if (pthread_create(&inval_thread, NULL, inval_main, NULL) == 0)
 		inval_started = 1;
 	svc_init(cfg);
+	rc = cache_init(settings.cache_size, settings.offline, settings.io_timeout);
+	if (rc)
+		vo_error("cannot start the block cache: %s", strerror(-rc));
 	rc = query_init(cfg, notify_changed);
 	if (rc)
 		vo_error("cannot load the saved queries: %s", strerror(-rc));
@@ -762,6 +1055,7 @@ static void op_destroy(void *ud)
 	if (inval_started)
 		pthread_join(inval_thread, NULL);
 	the_fuse = NULL;
+	cache_shutdown();
 	svc_shutdown();
 	db_close();
 	vo_info("unmounted");
@@ -785,6 +1079,8 @@ static const struct fuse_operations ops = {
 	.rename = op_rename,
 	.utimens = op_utimens,
 	.statfs = op_statfs,
+	.getxattr = op_getxattr,
+	.listxattr = op_listxattr,
 };
 
 const struct fuse_operations *ops_get(void)

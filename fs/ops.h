@@ -10,6 +10,9 @@
 struct ops_settings {
 	double entry_timeout;   /* seconds the kernel may keep names and attributes */
 	double attr_timeout;
+	long long cache_size;   /* bytes of product blocks to keep (0: no limit) */
+	int offline;            /* serve only what is cached */
+	double io_timeout;      /* seconds a product transfer may stall */
 };
 
 const struct fuse_operations *ops_get(void);

@@ -31,16 +31,22 @@ int node_is_dir(enum node_type t)
 {
 	switch (t) {
 	case N_ROOT: case N_SVC: case N_EXAMPLES: case N_TABLES: case N_TABLE:
-	case N_QUERIES: case N_QUERY:
+	case N_QUERIES: case N_QUERY: case N_Q_PRODUCTS: case N_VOFS:
 		return 1;
 	default:
 		return 0;
 	}
 }
 
+int node_in_query(enum node_type t)
+{
+	return t >= N_QUERY && t <= N_P_FILE;
+}
+
 static const struct { const char *name; enum node_type t; } query_files[] = {
 	{"query.adql", N_Q_ADQL}, {"maxrec", N_Q_MAXREC}, {"status", N_Q_STATUS},
 	{"error", N_Q_ERROR}, {"result.csv", N_Q_CSV}, {"result.vot", N_Q_VOT},
+	{"cutout", N_Q_CUTOUT},
 };
 
 static const struct { const char *name; enum node_type t; } table_files[] = {
@@ -50,21 +56,32 @@ static const struct { const char *name; enum node_type t; } table_files[] = {
 
 int path_parse(const struct config *cfg, const char *path, struct node *n)
 {
-	char c[4][1024];
+	char c[6][1024];
 	const char *p = path;
-	int depth = 0, r;
+	int depth = 0, r = 0;
 
 	memset(n, 0, sizeof *n);
-	while (depth < 4 && (r = next(&p, c[depth], sizeof c[0])) == 1)
+	while (depth < 6 && (r = next(&p, c[depth], sizeof c[0])) == 1)
 		depth++;
 	if (r < 0)
 		return r;
-	if (depth == 4 && next(&p, c[0], sizeof c[0]) != 0)
+	if (depth == 6 && next(&p, c[0], sizeof c[0]) != 0)
 		return -ENOENT;   /* deeper than any node */
 	if (depth == 0) {
 		n->type = N_ROOT;
 		return 0;
 	}
+	if (strcmp(c[0], ".vofs") == 0) {
+		if (depth == 1)
+			n->type = N_VOFS;
+		else if (depth == 2 && strcmp(c[1], "stats") == 0)
+			n->type = N_STATS;
+		else
+			return -ENOENT;
+		return 0;
+	}
+	if (depth > 4 && !(strcmp(c[1], "queries") == 0 && strcmp(c[3], "products") == 0))
+		return -ENOENT;
 	if (depth == 1 && strcmp(c[0], "README") == 0) {
 		n->type = N_README;
 		return 0;
@@ -133,6 +150,25 @@ int path_parse(const struct config *cfg, const char *path, struct node *n)
 			n->type = N_QUERY;
 			return 0;
 		}
+		if (strcmp(c[3], "products") == 0) {
+			if (depth == 4) {
+				n->type = N_Q_PRODUCTS;
+				return 0;
+			}
+			if (strlen(c[4]) >= sizeof n->pname ||
+			    (depth == 6 && strlen(c[5]) >= sizeof n->fname))
+				return -ENOENT;
+			snprintf(n->pname, sizeof n->pname, "%s", c[4]);
+			if (depth == 5) {
+				n->type = N_P_ENTRY;
+				return 0;
+			}
+			snprintf(n->fname, sizeof n->fname, "%s", c[5]);
+			n->type = N_P_FILE;
+			return 0;
+		}
+		if (depth != 4)
+			return -ENOENT;
 		for (size_t i = 0; i < sizeof query_files / sizeof query_files[0]; i++)
 			if (strcmp(c[3], query_files[i].name) == 0) {
 				n->type = query_files[i].t;

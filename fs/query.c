@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "datalink.h"
 #include "db.h"
 #include "http.h"
 #include "log.h"
@@ -89,6 +90,7 @@ static int persist(struct query *q)
 	pthread_mutex_lock(&qlock);
 	c = q->d;
 	c.service = c.name = c.adql = c.maxrec = c.phase = c.job_url = c.error = NULL;
+	c.cutout = NULL;
 	rc = set_str(&c.service, q->d.service);
 	if (!rc) rc = set_str(&c.name, q->d.name);
 	if (!rc) rc = set_str(&c.adql, q->d.adql);
@@ -96,6 +98,7 @@ static int persist(struct query *q)
 	if (!rc) rc = set_str(&c.phase, q->d.phase);
 	if (!rc) rc = set_str(&c.job_url, q->d.job_url);
 	if (!rc) rc = set_str(&c.error, q->d.error);
+	if (!rc) rc = set_str(&c.cutout, q->d.cutout);
 	pthread_mutex_unlock(&qlock);
 	if (!rc)
 		rc = db_query_save(&c);
@@ -265,6 +268,8 @@ static void *worker(void *arg)
 		rc_ctx.w = result_writer_new(q->d.id);
 		if (!sc) {
 			rc = vo_err_set(&err, ENOENT, "service %s is not configured any more", svc);
+		} else if (qcfg->offline) {
+			rc = vo_err_set(&err, ENETDOWN, "mounted offline: the query was not sent");
 		} else if (!rc_ctx.w || !adql || !svc || !name) {
 			rc = vo_err_set(&err, ENOMEM, "out of memory");
 		} else {
@@ -277,11 +282,15 @@ static void *worker(void *arg)
 			vo_info("query %s/%s: %s", svc, name, job ? "resuming job" : "starting");
 			rc = job ? vo_tap_resume(job, &h, &out, &err) : vo_tap_run(&tq, &h, &out, &err);
 			if (!rc)
+				rc = result_writer_services(rc_ctx.w, out.services);
+			if (!rc)
 				rc = result_writer_finish(rc_ctx.w, out.overflow, &nrows, &csv, &vot);
 			if (!rc)
 				rc = result_writer_commit(rc_ctx.w);
 		}
 		result_writer_free(rc_ctx.w);   /* rolls back what is not committed */
+		free(out.services);
+		out.services = NULL;
 
 		pthread_mutex_lock(&qlock);
 		stale = q->rerun || q->deleted || shutting_down;
@@ -402,6 +411,11 @@ int query_init(const struct config *cfg, void (*notify)(const char *path))
 			continue;
 		if (!vo_uws_phase_final(vo_uws_phase_parse(q->d.phase)) &&
 		    strcmp(q->d.phase, "ERROR") != 0) {
+			if (cfg->offline) {
+				vo_info("query %s/%s was %s at unmount: left for an online mount",
+					q->d.service, q->d.name, q->d.phase);
+				continue;
+			}
 			vo_info("query %s/%s was %s at unmount: resuming", q->d.service,
 				q->d.name, q->d.phase);
 			start_worker(q);
@@ -605,6 +619,7 @@ static void fill_info(const struct query *q, struct query_info *o)
 	o->vot_size = o->completed ? q->d.vot_size : 0;
 	o->adql_len = q->d.adql ? (int64_t)strlen(q->d.adql) : 0;
 	o->maxrec_len = q->d.maxrec ? (int64_t)strlen(q->d.maxrec) : 0;
+	o->cutout_len = q->d.cutout ? (int64_t)strlen(q->d.cutout) : 0;
 	o->created = q->d.created;
 	o->mtime = q->d.finished > 0 ? q->d.finished : q->d.created;
 }
@@ -701,19 +716,72 @@ int query_set_adql(const char *svc, const char *name, const char *adql, size_t l
 	return rc;
 }
 
+static int is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* [*b, *e): text without leading and trailing blanks */
+static void trim_blanks(const char *text, size_t len, size_t *b, size_t *e)
+{
+	*b = 0;
+	*e = len;
+	while (*b < *e && is_blank(text[*b]))
+		(*b)++;
+	while (*e > *b && is_blank(text[*e - 1]))
+		(*e)--;
+}
+
+int query_get_cutout(const char *svc, const char *name, struct vo_buf *out)
+{
+	int rc = get_field(svc, name, offsetof(struct db_query, cutout), out);
+
+	if (!rc && out->len)
+		rc = vo_buf_addc(out, '\n');
+	return rc;
+}
+
+int query_set_cutout(const char *svc, const char *name, const char *text, size_t len,
+		     struct vo_err *err)
+{
+	struct query *q;
+	char *pos;
+	size_t b, e;
+	int rc;
+
+	trim_blanks(text, len, &b, &e);
+	if (e - b > 4096)
+		return vo_err_set(err, EINVAL, "cutout: longer than 4096 bytes");
+	if (!(pos = strndup(text + b, e - b)))
+		return -ENOMEM;
+	if (pos[0] && (rc = vo_soda_check_pos(pos, err))) {
+		free(pos);
+		return rc;
+	}
+	pthread_mutex_lock(&qlock);
+	q = find(svc, name);
+	if (!q) {
+		pthread_mutex_unlock(&qlock);
+		free(pos);
+		return -ENOENT;
+	}
+	rc = set_str(&q->d.cutout, pos[0] ? pos : NULL);
+	pthread_mutex_unlock(&qlock);
+	free(pos);
+	if (!rc)
+		rc = persist(q);
+	return rc;
+}
+
 int query_set_maxrec(const char *svc, const char *name, const char *text, size_t len)
 {
 	char buf[32];
 	struct query *q;
-	size_t b = 0, e = len;
+	size_t b, e;
 	char *end;
 	int rc;
 
-	while (b < e && (text[b] == ' ' || text[b] == '\t' || text[b] == '\n' || text[b] == '\r'))
-		b++;
-	while (e > b && (text[e - 1] == ' ' || text[e - 1] == '\t' || text[e - 1] == '\n' ||
-			 text[e - 1] == '\r'))
-		e--;
+	trim_blanks(text, len, &b, &e);
 	if (e - b >= sizeof buf)
 		return -EINVAL;
 	memcpy(buf, text + b, e - b);

@@ -14,6 +14,7 @@
 
 #include "buf.h"
 #include "config.h"
+#include "err.h"
 
 #define QUERY_ADQL_MAX (1u << 20)
 
@@ -24,7 +25,7 @@ struct query_info {
 	int has_adql;
 	int failed;            /* final phase ERROR or ABORTED */
 	int completed;         /* final phase COMPLETED: result files valid */
-	int64_t csv_size, vot_size, adql_len, maxrec_len;
+	int64_t csv_size, vot_size, adql_len, maxrec_len, cutout_len;
 	double created, mtime;
 };
 
@@ -49,6 +50,12 @@ int query_set_adql(const char *svc, const char *name, const char *adql, size_t l
 int query_get_maxrec(const char *svc, const char *name, struct vo_buf *out);
 /* "" clears; anything but a non-negative integer is -EINVAL. */
 int query_set_maxrec(const char *svc, const char *name, const char *text, size_t len);
+/* The SODA POS of the query's cutouts ("" for none; a newline is added
+ * when set).  Set: blanks trimmed, "" clears, anything that is not a valid
+ * POS is -EINVAL with err saying why. */
+int query_get_cutout(const char *svc, const char *name, struct vo_buf *out);
+int query_set_cutout(const char *svc, const char *name, const char *text, size_t len,
+		     struct vo_err *err);
 int query_status_text(const char *svc, const char *name, struct vo_buf *out);
 int query_error_text(const char *svc, const char *name, struct vo_buf *out);
 

@@ -106,7 +106,8 @@ static int get_str(const unsigned char **p, const unsigned char *end,
 }
 
 /* meta blob: nfields, csv head, vot head, vot tail, then per field: name,
- * datatype, arraysize, ucd, utype, xtype, unit (kept for products) */
+ * datatype, arraysize, ucd, utype, xtype, unit, ID, then the service
+ * descriptors of the result (kept for products) */
 struct stored_meta {
 	size_t nfields;
 	const char *csv_head, *vot_head, *vot_tail;
@@ -144,6 +145,7 @@ struct result_writer {
 	struct vo_buf csv_head;
 	struct vo_buf fields_blob;    /* per-field strings for the meta blob */
 	struct vo_buf table_xml, resource_xml;
+	struct vo_buf services;
 	char **field_xml;
 };
 
@@ -181,6 +183,7 @@ void result_writer_free(struct result_writer *w)
 	vo_buf_free(&w->fields_blob);
 	vo_buf_free(&w->table_xml);
 	vo_buf_free(&w->resource_xml);
+	vo_buf_free(&w->services);
 	free_field_xml(w);
 	free(w);
 }
@@ -203,6 +206,7 @@ int result_writer_begin(struct result_writer *w)
 	vo_buf_reset(&w->fields_blob);
 	vo_buf_reset(&w->table_xml);
 	vo_buf_reset(&w->resource_xml);
+	vo_buf_reset(&w->services);
 	free_field_xml(w);
 	memset(&w->cur, 0, sizeof w->cur);
 	w->csv_body = w->vot_body = w->rows = 0;
@@ -231,7 +235,7 @@ int result_writer_meta(struct result_writer *w, const struct vo_table_meta *m)
 	for (size_t i = 0; i < m->nfields; i++) {
 		const struct vo_field *f = &m->fields[i];
 		const char *v[] = {f->name, f->datatype, f->arraysize, f->ucd, f->utype,
-				   f->xtype, f->unit};
+				   f->xtype, f->unit, f->id};
 		w->field_xml[i] = strdup(f->xml ? f->xml : "");
 		if (!w->field_xml[i])
 			return -ENOMEM;
@@ -321,6 +325,12 @@ static int render_head_tail(struct result_writer *w, int overflow,
 	return rc;
 }
 
+int result_writer_services(struct result_writer *w, const char *xml)
+{
+	vo_buf_reset(&w->services);
+	return xml ? vo_buf_adds(&w->services, xml) : 0;
+}
+
 int result_writer_finish(struct result_writer *w, int overflow,
 			 int64_t *nrows, int64_t *csv_size, int64_t *vot_size)
 {
@@ -340,6 +350,7 @@ int result_writer_finish(struct result_writer *w, int overflow,
 	if (!rc) rc = put_str(&meta, head.p, head.len);
 	if (!rc) rc = put_str(&meta, tail.p, tail.len);
 	if (!rc) rc = vo_buf_add(&meta, w->fields_blob.p ? w->fields_blob.p : "", w->fields_blob.len);
+	if (!rc) rc = put_str(&meta, w->services.p ? w->services.p : "", w->services.len);
 	if (!rc) rc = db_result_set_meta(w->qid, meta.p, meta.len);
 	if (rc)
 		goto out;
@@ -538,4 +549,123 @@ int csv_sink_row(void *ud, const struct vo_cell *c, size_t n)
 	struct csv_sink *s = ud;
 	s->nrows++;
 	return vo_csv_row(&s->out, c, n);
+}
+
+/* --- fields and rows, for products ---------------------------------------------- */
+
+void result_fields_free(struct result_fields *rf)
+{
+	if (!rf)
+		return;
+	for (size_t i = 0; rf->f && i < rf->n; i++) {
+		free(rf->f[i].name);
+		free(rf->f[i].ucd);
+		free(rf->f[i].id);
+	}
+	free(rf->f);
+	free(rf->services);
+	memset(rf, 0, sizeof *rf);
+}
+
+static char *dup_n(const char *s, size_t n)
+{
+	char *d = malloc(n + 1);
+
+	if (d) {
+		memcpy(d, s, n);
+		d[n] = '\0';
+	}
+	return d;
+}
+
+int result_fields_load(int64_t qid, struct result_fields *rf)
+{
+	struct vo_buf blob = VO_BUF_INIT;
+	struct stored_meta m;
+	const unsigned char *p, *end;
+	int rc;
+
+	memset(rf, 0, sizeof *rf);
+	if ((rc = db_result_get_meta(qid, &blob)))
+		goto out;
+	if ((rc = parse_meta(&blob, &m)))
+		goto out;
+	p = (const unsigned char *)m.vot_tail + m.vot_tail_len;
+	end = (const unsigned char *)blob.p + blob.len;
+	rf->n = m.nfields;
+	rf->f = calloc(m.nfields ? m.nfields : 1, sizeof *rf->f);
+	if (!rf->f) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < m.nfields; i++) {
+		const char *v[8];
+		size_t len[8];
+		for (int k = 0; k < 8; k++)
+			if (get_str(&p, end, &v[k], &len[k])) {
+				rc = -EIO;
+				goto out;
+			}
+		rf->f[i].name = dup_n(v[0], len[0]);
+		rf->f[i].ucd = dup_n(v[3], len[3]);
+		rf->f[i].id = dup_n(v[7], len[7]);
+		if (!rf->f[i].name || !rf->f[i].ucd || !rf->f[i].id) {
+			rc = -ENOMEM;
+			goto out;
+		}
+	}
+	{
+		const char *sv;
+		size_t svl;
+		if (get_str(&p, end, &sv, &svl)) {
+			rc = -EIO;
+			goto out;
+		}
+		rf->services = dup_n(sv, svl);
+		if (!rf->services)
+			rc = -ENOMEM;
+	}
+out:
+	if (rc == -EIO)
+		vo_error("result of query %lld: stored metadata is damaged", (long long)qid);
+	if (rc)
+		result_fields_free(rf);
+	vo_buf_free(&blob);
+	return rc;
+}
+
+int result_scan(int64_t qid, size_t nfields,
+		int (*row)(void *ud, int64_t rowno, const struct vo_cell *c, size_t n), void *ud)
+{
+	struct vo_buf data = VO_BUF_INIT;
+	struct vo_cell *cells = calloc(nfields ? nfields : 1, sizeof *cells);
+	struct db_page pg;
+	int rc = 0;
+
+	if (!cells)
+		return -ENOMEM;
+	for (int64_t page = 0; !rc; page++) {
+		const unsigned char *p, *end;
+		rc = db_result_get_page(qid, page, &pg, &data);
+		if (rc == -ENOENT) {
+			rc = 0;
+			break;
+		}
+		if (rc)
+			break;
+		p = (const unsigned char *)data.p;
+		end = p + data.len;
+		for (int64_t r = 0; r < pg.nrows && !rc; r++) {
+			if (decode_row(&p, end, cells, nfields)) {
+				vo_error("result of query %lld: page %lld is damaged", (long long)qid,
+					 (long long)page);
+				rc = -EIO;
+				break;
+			}
+			rc = row(ud, pg.first_row + r, cells, nfields);
+		}
+	}
+	free(cells);
+	vo_buf_free(&data);
+	return rc;
 }

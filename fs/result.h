@@ -29,6 +29,9 @@ void result_writer_free(struct result_writer *w);
 int result_writer_begin(struct result_writer *w);
 int result_writer_meta(struct result_writer *w, const struct vo_table_meta *m);
 int result_writer_row(struct result_writer *w, const struct vo_cell *c, size_t n);
+/* The result's service descriptors (RESOURCE type="meta" XML), kept for
+ * its products; call before finish. */
+int result_writer_services(struct result_writer *w, const char *xml);
 /* Store the last page and the rendered head and tail; report the totals. */
 int result_writer_finish(struct result_writer *w, int overflow,
 			 int64_t *nrows, int64_t *csv_size, int64_t *vot_size);
@@ -45,6 +48,20 @@ void result_reader_free(struct result_reader *r);
 /* Bytes read, or a negative errno (-EIO with a log line when the stored
  * data is inconsistent). */
 ssize_t result_read(struct result_reader *r, char *buf, size_t size, off_t off);
+
+/* The stored result's fields and service descriptors (all owned). */
+struct result_fields {
+	size_t n;
+	struct { char *name, *ucd, *id; } *f;
+	char *services;   /* "" when none */
+};
+int result_fields_load(int64_t qid, struct result_fields *rf);
+void result_fields_free(struct result_fields *rf);
+/* Every stored row in order; cells are borrowed for the call; non-zero from
+ * row() stops and is returned. */
+int result_scan(int64_t qid, size_t nfields,
+		int (*row)(void *ud, int64_t rowno, const struct vo_cell *c, size_t n),
+		void *ud);
 
 /* Render a whole small result (samples): meta + rows -> CSV in memory. */
 struct csv_sink {

@@ -123,6 +123,8 @@ static int due(double t, double last_fail)
 {
 	double now = now_wall();
 
+	if (cfg->offline)
+		return 0;   /* what is stored is all there is */
 	if (last_fail > 0 && now - last_fail < SVC_RETRY_S)
 		return 0;
 	return t <= 0 || now - t > cfg->meta_ttl;
@@ -295,9 +297,11 @@ static int tables_from_tap_schema(const struct service_conf *s, struct list_ctx 
 				 .timeout_s = 600,
 				 .adql = "SELECT table_name, description, table_type FROM TAP_SCHEMA.tables"};
 	struct vo_tap_hooks h = {.ud = ctx, .rows = {.meta = schema_meta, .row = schema_row}};
-	struct vo_tap_outcome out;
+	struct vo_tap_outcome out = {0};
+	int rc = vo_tap_run(&q, &h, &out, err);
 
-	return vo_tap_run(&q, &h, &out, err);
+	free(out.services);
+	return rc;
 }
 
 static int fetch_tables(const struct service_conf *s)
@@ -390,7 +394,7 @@ static int columns_from_tap_schema(const struct service_conf *s, const char *tab
 	struct csv_sink sink = {.out = VO_BUF_INIT};
 	struct vo_tap_query q = {.base_url = s->url, .maxrec = -1, .sync = 1, .timeout_s = 300};
 	struct vo_tap_hooks h = {.ud = &sink, .rows = {.meta = csv_sink_meta, .row = csv_sink_row}};
-	struct vo_tap_outcome res;
+	struct vo_tap_outcome res = {0};
 	int rc;
 
 	vo_buf_adds(&adql, "SELECT column_name AS name, datatype, arraysize, unit, ucd, utype,"
@@ -400,6 +404,7 @@ static int columns_from_tap_schema(const struct service_conf *s, const char *tab
 	vo_buf_adds(&adql, "'");
 	q.adql = adql.p;
 	rc = vo_tap_run(&q, &h, &res, err);
+	free(res.services);
 	if (!rc && sink.nrows == 0)
 		rc = vo_err_set(err, ENOENT, "TAP_SCHEMA.columns has no columns for %s", table);
 	if (!rc) {
@@ -429,6 +434,10 @@ int svc_table_columns(const struct service_conf *s, const char *table, struct vo
 		return 0;
 	}
 	vo_buf_reset(out);
+	if (cfg->offline) {
+		pthread_mutex_unlock(&state(s)->table_lock);
+		return -ENODATA;
+	}
 	rc = vo_vosi_fetch_table(url, table, one_table_seen, &o, &err);
 	if (!rc && !o.found)
 		rc = vo_err_set(&err, ENOENT, "GET %s/%s: no table in the answer", url, table);
@@ -466,14 +475,14 @@ int svc_table_sample(const struct service_conf *s, const char *table, int fetch,
 	struct csv_sink sink = {.out = VO_BUF_INIT};
 	struct vo_tap_query q = {.base_url = s->url, .maxrec = 100, .sync = 1, .timeout_s = 600};
 	struct vo_tap_hooks h = {.ud = &sink, .rows = {.meta = csv_sink_meta, .row = csv_sink_row}};
-	struct vo_tap_outcome res;
+	struct vo_tap_outcome res = {0};
 	struct vo_err err = {0};
 	int rc;
 
 	vo_buf_reset(out);
 	if (db_table_get(s->name, table, "sample_csv", out) == 0)
 		return 0;
-	if (!fetch)
+	if (!fetch || cfg->offline)
 		return -ENODATA;
 	pthread_mutex_lock(&state(s)->table_lock);
 	if (db_table_get(s->name, table, "sample_csv", out) == 0) {
@@ -484,6 +493,7 @@ int svc_table_sample(const struct service_conf *s, const char *table, int fetch,
 	vo_buf_addf(&adql, "SELECT TOP 100 * FROM %s", table);
 	q.adql = adql.p;
 	rc = vo_tap_run(&q, &h, &res, &err);
+	free(res.services);
 	if (rc) {
 		vo_error("service %s: sample of %s: %s", s->name, table, err.msg);
 		goto out;

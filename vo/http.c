@@ -39,6 +39,7 @@ struct xfer {
 	int sink_rc;       /* error returned by the sink, if any */
 	int cancelled;
 	int overflow;
+	int started;
 };
 
 int vo_http_global_init(void)
@@ -86,6 +87,42 @@ int vo_http_status_errno(long status)
 	case 429: case 503: return EAGAIN;
 	default: return EIO;
 	}
+}
+
+int vo_http_parse_range(const char *cr, long long *first, long long *last,
+			long long *total)
+{
+	char *end;
+
+	while (*cr == ' ')
+		cr++;
+	if (strncasecmp(cr, "bytes", 5) != 0)
+		return -EPROTO;
+	cr += 5;
+	while (*cr == ' ' || *cr == '=')
+		cr++;
+	if (!isdigit((unsigned char)*cr))
+		return -EPROTO;
+	*first = strtoll(cr, &end, 10);
+	if (*end != '-' || !isdigit((unsigned char)end[1]))
+		return -EPROTO;
+	*last = strtoll(end + 1, &end, 10);
+	if (*end != '/' || *last < *first)
+		return -EPROTO;
+	end++;
+	if (*end == '*') {
+		*total = -1;
+		end++;
+	} else {
+		if (!isdigit((unsigned char)*end))
+			return -EPROTO;
+		*total = strtoll(end, &end, 10);
+		if (*total <= *last)
+			return -EPROTO;
+	}
+	while (*end == ' ' || *end == '\r' || *end == '\n')
+		end++;
+	return *end ? -EPROTO : 0;
 }
 
 int vo_http_urlencode(struct vo_buf *b, const char *s)
@@ -180,6 +217,20 @@ static size_t on_body(char *p, size_t size, size_t nmemb, void *ud)
 			vo_buf_add(&x->resp->errbody, p, n < room ? n : room);
 		return n;
 	}
+	if (!x->started) {
+		x->started = 1;
+		if (x->req->start) {
+			curl_off_t cl = -1;
+			x->resp->status = status;
+			curl_easy_getinfo(x->c, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl);
+			x->resp->content_length = cl;
+			int rc = x->req->start(x->req->ud, x->resp);
+			if (rc) {
+				x->sink_rc = rc;
+				return 0;
+			}
+		}
+	}
 	if (x->req->sink) {
 		int rc = x->req->sink(x->req->ud, p, n);
 		if (rc) {
@@ -271,7 +322,9 @@ int vo_http_do(const struct vo_http_req *req, struct vo_http_resp *resp,
 
 	resp->status = 0;
 	resp->location[0] = resp->content_type[0] = resp->content_range[0] = '\0';
+	resp->effective_url[0] = '\0';
 	resp->content_length = -1;
+	resp->last_modified = -1;
 	vo_buf_reset(&resp->body);
 	vo_buf_reset(&resp->errbody);
 	resp->body.cap = req->max_body;
@@ -310,7 +363,9 @@ int vo_http_do(const struct vo_http_req *req, struct vo_http_resp *resp,
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, req->timeout_s > 0 ? req->timeout_s : 0L);
 	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
 	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, req->stall_s > 0 ? req->stall_s : 120L);
-	curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
+	if (!req->identity)
+		curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
+	curl_easy_setopt(c, CURLOPT_FILETIME, 1L);
 	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(c, CURLOPT_HEADERDATA, &x);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
@@ -337,12 +392,18 @@ int vo_http_do(const struct vo_http_req *req, struct vo_http_resp *resp,
 		curl_off_t cl = -1;
 		double secs = 0;
 		char *loc = NULL;
+		curl_off_t ft = -1;
 		curl_easy_getinfo(c, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl);
 		resp->content_length = cl;
+		if (curl_easy_getinfo(c, CURLINFO_FILETIME_T, &ft) == CURLE_OK)
+			resp->last_modified = ft;
 		curl_easy_getinfo(c, CURLINFO_TOTAL_TIME, &secs);
 		resp->seconds = secs;
 		if (curl_easy_getinfo(c, CURLINFO_REDIRECT_URL, &loc) == CURLE_OK && loc)
 			snprintf(resp->location, sizeof resp->location, "%s", loc);
+		loc = NULL;
+		if (curl_easy_getinfo(c, CURLINFO_EFFECTIVE_URL, &loc) == CURLE_OK && loc)
+			snprintf(resp->effective_url, sizeof resp->effective_url, "%s", loc);
 	}
 	vo_debug("%s %s -> %ld (%.3f s, curl %d)", method, req->url, resp->status,
 		 resp->seconds, (int)cc);

@@ -30,6 +30,8 @@ struct vo_http_param {
 	const char *value;
 };
 
+struct vo_http_resp;
+
 struct vo_http_req {
 	const char *method;   /* "GET" (default when NULL), "POST", "DELETE" */
 	const char *url;
@@ -46,14 +48,20 @@ struct vo_http_req {
 	size_t max_body;      /* cap for resp->body (0: VO_BUF_DEFAULT_CAP) */
 	/* polled during the transfer; non-zero aborts with -ECANCELED */
 	int (*cancel)(void *ud);
+	/* called once before the first body byte of a final 2xx response,
+	 * with status and headers filled in; non-zero aborts (that error) */
+	int (*start)(void *ud, const struct vo_http_resp *resp);
+	int identity;         /* no Content-Encoding (byte ranges must be raw) */
 };
 
 struct vo_http_resp {
 	long status;
 	char location[2048];      /* Location header, resolved to absolute */
+	char effective_url[2048]; /* the URL that answered (after redirects) */
 	char content_type[256];
 	long long content_length; /* -1 when unknown */
 	char content_range[128];
+	long long last_modified;  /* Last-Modified as Unix time, -1 when absent */
 	struct vo_buf body;       /* when req->sink == NULL (2xx only) */
 	struct vo_buf errbody;    /* status >= 400: the start of the body */
 	double seconds;
@@ -80,6 +88,11 @@ int vo_http_status_errno(long status);
 /* A short readable excerpt of an error body (tags stripped, whitespace
  * folded, at most n-1 chars) for messages. */
 void vo_http_excerpt(const struct vo_buf *body, char *out, size_t n);
+
+/* Parse "bytes FIRST-LAST/TOTAL" (TOTAL may be "*": -1); -EPROTO when
+ * malformed. */
+int vo_http_parse_range(const char *content_range, long long *first,
+			long long *last, long long *total);
 
 /* Percent-encode s into b (RFC 3986 unreserved kept). */
 int vo_http_urlencode(struct vo_buf *b, const char *s);

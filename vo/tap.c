@@ -340,6 +340,11 @@ static int fetch_result_once(struct run *r, const char *method, const char *url,
 	}
 	r->out->overflow = st && strcmp(st, "OVERFLOW") == 0;
 	r->out->nrows = vo_votable_nrows(r->vot);
+	free(r->out->services);
+	r->out->services = NULL;
+	if (vo_votable_meta_resources(r->vot)[0] &&
+	    !(r->out->services = strdup(vo_votable_meta_resources(r->vot))))
+		rc = vo_err_set(err, ENOMEM, "out of memory");
 out:
 	pipe_drain(&q);
 	vo_http_resp_free(resp);

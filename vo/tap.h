@@ -52,6 +52,9 @@ struct vo_tap_outcome {
 	int overflow;
 	size_t nrows;
 	char job_url[2048];
+	/* the result's RESOURCE type="meta" elements (DataLink service
+	 * descriptors), malloc'd, NULL when none: free() it */
+	char *services;
 };
 
 int vo_tap_run(const struct vo_tap_query *q, const struct vo_tap_hooks *h,

@@ -1,0 +1,86 @@
+#!/bin/bash
+# Product transfers through the fault-injecting proxy: 5xx bursts, resets
+# mid-body, stalls and bodies shorter than Content-Length.  Every read
+# either returns the server's bytes or fails with EIO (and a log line that
+# names the URL); it never returns wrong bytes.
+#
+# The product URLs are built in ADQL ('http://proxy/f/<faults>/getproduct/'
+# || obs_id || '.fits'), so each query gets its own faults.  "noprobe"
+# spares the one-byte requests that learn sizes: the faults hit the data.
+. "$(dirname "$0")/../lib.sh"
+
+Q=$MNT/local/queries
+DIRECT=$WORK/direct
+mkdir -p "$DIRECT"
+NONCE=$(basename "$WORK")   # fresh fault counters in a long-running proxy
+stat_val() { awk -v k="$1" '$1 == k {print $2}' "$MNT/.vofs/stats"; }
+for i in 1 2 3 4 5 6 7 8 9; do
+	curl -sf -o "$DIRECT/lc-000$i.fits" "http://127.0.0.1:8080/getproduct/vofstest/data/lc/lc-000$i.fits"
+done
+
+check "mount (io_timeout=2)" vofs_mount -o io_timeout=2
+
+# faulty NAME SPEC: a query whose 9 products go through the proxy with SPEC
+faulty() {
+	run_query "$Q/$1" "SELECT obs_id,
+ '$PROXY/f/$2,nonce=$NONCE/getproduct/vofstest/data/lc/' || obs_id || '.fits' AS access_url,
+ 'application/fits' AS access_format
+ FROM ivoa.obscore WHERE obs_collection='vofslc' AND obs_id LIKE 'lc-000_' ORDER BY obs_id"
+	wait_final "$Q/$1" > /dev/null
+}
+
+# all_equal NAME: every product read whole equals the direct download
+all_equal() {
+	local bad=0 f
+	for f in "$Q/$1/products/"*.fits; do
+		cmp -s "$f" "$DIRECT/$(basename "$f")" || { bad=$((bad + 1)); echo "    # differs: $f"; }
+	done
+	[ "$bad" = 0 ] && [ "$(ls "$Q/$1/products" | wc -l)" = 9 ]
+}
+
+# fails_cleanly NAME FILE: the read fails with EIO and what came before the
+# error is a prefix of the right bytes
+fails_cleanly() {
+	local f="$Q/$1/products/$2" out="$WORK/$1.out" err
+	err=$(cat "$f" 2>&1 >"$out") && { echo "    # read succeeded"; return 1; }
+	grep -q "Input/output error" <<<"$err" || { echo "    # error was: $err"; return 1; }
+	cmp -s -n "$(stat -c %s "$out")" "$out" "$DIRECT/$2" || { echo "    # wrong bytes before the error"; return 1; }
+	echo "    # $2: EIO after $(stat -c %s "$out") correct bytes"
+}
+
+r0=$(stat_val retries)
+faulty burst "noprobe,http503*2"
+check "a burst of two 503s: all 9 products read right" all_equal burst
+check "the 503s were retried ($(( $(stat_val retries) - r0 )) retries)" test $(( $(stat_val retries) - r0 )) -ge 2
+
+faulty once_reset "noprobe,reset*1"
+check "one reset mid-body: the transfer resumes, all 9 right" all_equal once_reset
+faulty once_trunc "noprobe,truncate*1"
+check "one body shorter than Content-Length: retried, all 9 right" all_equal once_trunc
+faulty once_stall "noprobe,stall=20*1"
+check "one stalled transfer (io_timeout 2 s): retried, all 9 right" all_equal once_stall
+faulty delay "noprobe,delay=0.3*3"
+check "slow answers: all 9 right" all_equal delay
+
+e0=$(stat_val errors)
+faulty reset "noprobe,reset"
+check "resets on every attempt: EIO, never wrong bytes" fails_cleanly reset lc-0001.fits
+faulty trunc "noprobe,truncate"
+check "short bodies on every attempt: EIO, never wrong bytes" fails_cleanly trunc lc-0002.fits
+faulty h500 "noprobe,http500"
+check "HTTP 500 on every attempt: EIO" fails_cleanly h500 lc-0003.fits
+check "the log names the URL and HTTP 500" grep -q "f/noprobe,http500,nonce=$NONCE/getproduct/vofstest/data/lc/lc-0003.fits: HTTP 500" "$LOG"
+check "the log names the reset" grep -qi "lc-0001.fits.*reset" "$LOG"
+faulty stall "noprobe,stall=30"
+t0=$(date +%s)
+check "a transfer that always stalls: EIO" fails_cleanly stall lc-0004.fits
+echo "    # gave up after $(( $(date +%s) - t0 )) s (io_timeout 2 s, 4 attempts)"
+check "errors were counted ($(( $(stat_val errors) - e0 )))" test $(( $(stat_val errors) - e0 )) -ge 4
+check "a failed file reads right once the server is fine (same query, clean URL)" bash -c "
+	cmp '$MNT/local/queries/burst/products/lc-0001.fits' '$DIRECT/lc-0001.fits'"
+
+rss=$(awk '/VmHWM/ {print $2}' /proc/$VOFS_PID/status)
+check "daemon peak RSS under 200 MiB (${rss} kB)" test "$rss" -lt 204800
+check "unmount" vofs_umount
+check_log_clean
+finish
