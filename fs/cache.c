@@ -30,6 +30,10 @@
 #define SMALL_FILE ((int64_t)4 << 20)   /* read whole on a first read at 0 */
 #define TOUCH_US (10 * 1000000LL)       /* atime updates at most this often */
 #define SEQ_MIN ((int64_t)1 << 20)      /* sequential bytes before read-ahead */
+#define STREAM_MAX ((int64_t)256 << 20) /* larger files go by windows */
+#define STREAM_IDLE_US (20 * 1000000LL) /* a stream nobody follows ends */
+#define DEMAND_MIN 4                    /* blocks a stream runs ahead at first */
+#define DEMAND_MAX 256                  /* and at most (64 MiB) */
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cond = PTHREAD_COND_INITIALIZER;    /* block states */
@@ -102,6 +106,8 @@ static void remember_failure(int64_t oid)
 struct opened {
 	int64_t oid;
 	int n;
+	/* readers' demand: a stream may run up to this block (exclusive) */
+	int64_t until;
 	struct opened *next;
 };
 static struct opened *opened;
@@ -111,6 +117,9 @@ struct job {
 	char *url;
 	int64_t first, count;     /* blocks; first = WHOLE for a whole object */
 	int volatile_obj;
+	/* a stream follows its readers: it stores no block beyond their
+	 * demand (opened.until) and stops when they have all gone */
+	int stream;
 	struct infl **ents;       /* one per block (or one for WHOLE) */
 	struct job *next;
 };
@@ -534,6 +543,44 @@ static int store_block(struct fetch *f, const char *p, size_t n, int last)
 	return 0;
 }
 
+/* A stream waits (holding the connection: TCP makes the server wait too)
+ * while the block it fills is beyond what its readers asked for; it ends
+ * when no file of the object is open, or nobody advanced for a while. */
+static int stream_wait(struct fetch *f)
+{
+	struct job *j = f->job;
+	int64_t waited = 0;
+	int rc = 0;
+
+	pthread_mutex_lock(&lock);
+	for (;;) {
+		struct opened *op;
+		for (op = opened; op && op->oid != j->oid; op = op->next)
+			;
+		if (!op) {
+			rc = vo_err_set(f->err, ECANCELED, "%s: no reader left", j->url);
+			break;
+		}
+		if (f->idx < op->until || stopping)
+			break;
+		if (waited > STREAM_IDLE_US) {
+			rc = vo_err_set(f->err, ECANCELED, "%s: readers paused", j->url);
+			break;
+		}
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 100000000;
+		if (ts.tv_nsec >= 1000000000) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000;
+		}
+		pthread_cond_timedwait(&cond, &lock, &ts);
+		waited += 100000;
+	}
+	pthread_mutex_unlock(&lock);
+	return rc;
+}
+
 static int on_start(void *ud, const struct vo_http_resp *r)
 {
 	struct fetch *f = ud;
@@ -578,9 +625,15 @@ static int on_body(void *ud, const char *p, size_t n)
 	int64_t size = j->size >= 0 ? j->size : f->total;
 
 	f->got += (int64_t)n;
+	__atomic_add_fetch(&ctr.bytes_fetched, (int64_t)n, __ATOMIC_RELAXED);
 	if (size >= 0 && f->idx * (int64_t)CACHE_BLOCK + (int64_t)f->blk.len + (int64_t)n > size)
 		return vo_err_set(f->err, EPROTO, "%s: more bytes than the size %" PRId64,
 				  j->url, size);
+	if (j->stream && !f->whole_stream) {
+		int rc = stream_wait(f);
+		if (rc)
+			return rc;
+	}
 	while (n) {
 		size_t want = size >= 0 ? (size_t)block_len(size, f->idx) : CACHE_BLOCK;
 		size_t take = want - f->blk.len < n ? want - f->blk.len : n;
@@ -659,9 +712,6 @@ static int run_attempt(struct job *j, struct fetch *f)
 	ctr.requests++;
 	pthread_mutex_unlock(&lock);
 	rc = vo_http_do(&req, &resp, f->err);
-	pthread_mutex_lock(&lock);
-	ctr.bytes_fetched += f->got;
-	pthread_mutex_unlock(&lock);
 	if (!rc && resp.status >= 400) {
 		char ex[200];
 		vo_http_excerpt(&resp.errbody, ex, sizeof ex);
@@ -778,12 +828,13 @@ static void run_job(struct job *j)
 			usleep((useconds_t)(250000u << (2 * attempt)));   /* 0.25, 1, 4 s */
 		}
 	}
-	if (rc) {
+	if (rc == -ECANCELED) {
+		vo_debug("%s", err.msg);   /* a stream nobody follows any more */
+	} else if (rc) {
 		vo_error("%s", err.msg);
 		pthread_mutex_lock(&lock);
 		ctr.errors++;
-		if (rc != -ECANCELED)
-			remember_failure(j->oid);
+		remember_failure(j->oid);
 		pthread_mutex_unlock(&lock);
 	}
 	pthread_mutex_lock(&lock);
@@ -837,7 +888,7 @@ static void *worker(void *arg)
 /* under lock: queue a job for blocks [first, first+count) that are all
  * neither stored nor in flight, or for the whole object (first WHOLE). */
 static struct job *job_queue(int64_t oid, const char *url, int64_t size, int64_t first,
-			     int64_t count, int volatile_obj)
+			     int64_t count, int volatile_obj, int stream)
 {
 	struct job *j = calloc(1, sizeof *j);
 	int64_t n = first == WHOLE ? 1 : count;
@@ -855,6 +906,7 @@ static struct job *job_queue(int64_t oid, const char *url, int64_t size, int64_t
 	j->first = first;
 	j->count = count;
 	j->volatile_obj = volatile_obj;
+	j->stream = stream;
 	for (int64_t k = 0; k < n; k++) {
 		j->ents[k] = infl_add(oid, first == WHOLE ? WHOLE : first + k);
 		if (!j->ents[k]) {
@@ -897,7 +949,7 @@ static void request_blocks(int64_t oid, const char *url, int64_t size, int64_t f
 		while (k < to && missing[k - from] && !infl_find(oid, k) && !pool_find(oid, k))
 			k++;
 		if (k > i) {
-			job_queue(oid, url, size, i, k - i, 0);
+			job_queue(oid, url, size, i, k - i, 0, 0);
 			i = k;
 		} else {
 			i++;
@@ -1058,25 +1110,41 @@ void cache_stat_many(const char *const *urls, const int64_t *known, size_t n)
 {
 	struct many m = {.urls = urls, .known = known, .n = n};
 	pthread_t th[CACHE_PROBE_THREADS];
-	size_t nt = 0, need = 0;
+	size_t nt = 0, need = 0, first = n;
+	int64_t t0, us;
+	int want;
 
-	/* only the unknown ones need a thread at all */
+	/* only the unknown ones need the network at all */
 	for (size_t i = 0; i < n; i++) {
 		struct db_obj o;
 		if ((known && known[i] >= 0) || (!db_obj_get(urls[i], &o) && o.size >= 0 && o.mtime > 0))
 			continue;
+		if (first == n)
+			first = i;
 		need++;
 	}
-	if (!need || offline_mode) {
+	if (need <= 1 || offline_mode) {
 		for (size_t i = 0; i < n; i++) {
 			struct cache_stat st;
 			struct vo_err err = {0};
-			cache_stat(urls[i], known ? known[i] : -1, 0, &st, &err);
+			cache_stat(urls[i], known ? known[i] : -1, !offline_mode, &st, &err);
 		}
 		return;
 	}
+	/* How many at once: a server that answers in a millisecond or two is
+	 * busy, not far, and only slows down with more connections (DaCHS
+	 * does); a distant one is waited for, and parallel requests hide the
+	 * round trips.  The first probe's time tells which. */
+	{
+		struct cache_stat st;
+		struct vo_err err = {0};
+		t0 = now_us();
+		cache_stat(urls[first], known ? known[first] : -1, 1, &st, &err);
+		us = now_us() - t0;
+	}
+	want = us < 5000 ? 2 : us < 20000 ? 4 : CACHE_PROBE_THREADS;
 	pthread_mutex_init(&m.mu, NULL);
-	while (nt < CACHE_PROBE_THREADS && nt < need &&
+	while ((int)nt < want && nt < need &&
 	       pthread_create(&th[nt], NULL, probe_thread, &m) == 0)
 		nt++;
 	if (!nt)
@@ -1191,7 +1259,7 @@ static int ensure_whole(struct cache_file *f, struct db_obj *o, int (*interrupte
 		return -EIO;
 	}
 	if (!e) {
-		struct job *j = job_queue(f->oid, f->url, o->size, WHOLE, 0, f->volatile_obj);
+		struct job *j = job_queue(f->oid, f->url, o->size, WHOLE, 0, f->volatile_obj, 0);
 		if (!j) {
 			pthread_mutex_unlock(&lock);
 			return -ENOMEM;
@@ -1283,7 +1351,25 @@ ssize_t cache_read(struct cache_file *f, char *buf, size_t size, off_t off,
 	cont = f->seq_bytes > (int64_t)size;   /* this read continues a run */
 	/* read ahead once a run is long enough not to be a header read */
 	seq = f->seq_bytes >= SEQ_MIN;
-	pthread_mutex_unlock(&f->mu);
+	{
+		/* how far a stream may run ahead: further the longer the run */
+		int64_t ahead = f->seq_bytes / (int64_t)CACHE_BLOCK * 2;
+		if (ahead < DEMAND_MIN)
+			ahead = DEMAND_MIN;
+		if (ahead > DEMAND_MAX)
+			ahead = DEMAND_MAX;
+		pthread_mutex_unlock(&f->mu);
+		pthread_mutex_lock(&lock);
+		for (struct opened *op = opened; op; op = op->next)
+			if (op->oid == f->oid) {
+				if (op->until < last_b + 1 + ahead) {
+					op->until = last_b + 1 + ahead;
+					pthread_cond_broadcast(&cond);
+				}
+				break;
+			}
+		pthread_mutex_unlock(&lock);
+	}
 
 	for (int64_t b = first_b; b <= last_b;) {
 		size_t boff = b == first_b ? (size_t)(off - b * (off_t)CACHE_BLOCK) : 0;
@@ -1346,11 +1432,16 @@ ssize_t cache_read(struct cache_file *f, char *buf, size_t size, off_t off,
 			}
 			if (!e) {
 				int64_t count = 1;
+				int stream = 0;
 				struct job *j;
-				if (b == 0 && o.size <= SMALL_FILE)
-					count = nblocks;   /* a small file is read whole */
-				else if (cont)
+				if (b == 0 && o.size <= STREAM_MAX) {
+					/* from the start: one request to the end, that
+					 * runs only as far ahead as the reader follows */
+					count = nblocks;
+					stream = 1;
+				} else if (cont) {
 					count = f->window;
+				}
 				/* stop before a block already there or in flight */
 				for (int64_t k = 1; k < count; k++)
 					if (b + k >= nblocks || infl_find(f->oid, b + k) ||
@@ -1358,7 +1449,7 @@ ssize_t cache_read(struct cache_file *f, char *buf, size_t size, off_t off,
 						count = k;
 						break;
 					}
-				j = job_queue(f->oid, f->url, o.size, b, count, 0);
+				j = job_queue(f->oid, f->url, o.size, b, count, 0, stream);
 				if (!j) {
 					pthread_mutex_unlock(&lock);
 					return -ENOMEM;
@@ -1428,6 +1519,7 @@ void cache_counters(struct cache_counters *c)
 {
 	pthread_mutex_lock(&lock);
 	*c = ctr;
+	c->bytes_fetched = __atomic_load_n(&ctr.bytes_fetched, __ATOMIC_RELAXED);
 	c->limit = limit_bytes;
 	pthread_mutex_unlock(&lock);
 }

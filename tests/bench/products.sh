@@ -14,6 +14,8 @@
 #      write today (run_sync, then one requests.get per access_url), vs a
 #      plain curl loop.  Both with the query included, and downloads only.
 #                                                      target <= 0.7x pyvo
+#      And again with 50 ms added to every product request (the fault
+#      proxy's delay; both sides get the same URLs): a WAN round trip.
 #   4. ls -l, cold, of a products directory of 508 entries     target < 2 s
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -135,6 +137,47 @@ for i in $(seq "$RUNS"); do
 done | best > "$W/t.curlloop"
 cmp <(cd "$W/rs" && cat lc-0001.fits lc-0050.fits) <(cd "$W/cu" && cat lc-0001.fits lc-0050.fits)
 
+# --- 3b. the same with a 50 ms round trip per request (a WAN, as from Europe
+# to MAST): product URLs through the fault proxy's delay, for both sides ----------------
+bash "$ROOT/tests/server/proxy.sh" start > /dev/null
+LCQW="SELECT obs_id, 'http://127.0.0.1:8090/f/delay=0.05/getproduct/' || access_url AS access_url,
+ access_format FROM ivoa.obscore WHERE obs_collection='vofslc'
+ AND 1=CONTAINS(POINT('ICRS', s_ra, s_dec), POLYGON('ICRS', $POLY))"
+for i in $(seq "$RUNS"); do
+	rm -rf "$W/rsw"
+	mount_fresh
+	t0=$(now)
+	mkdir "$Q/lcw"; echo "$LCQW" > "$Q/lcw/query.adql"; wait_done "$Q/lcw"
+	rsync -a "$Q/lcw/products/" "$W/rsw/"
+	echo "$(now) - $t0" | bc >> "$W/t.rsyncw.all"
+	[ "$(ls "$W/rsw" | wc -l)" = 120 ] || { echo "rsync (WAN) copied too few"; exit 1; }
+	umount_it
+done
+best < "$W/t.rsyncw.all" > "$W/t.rsyncw"
+for i in $(seq "$RUNS"); do
+	rm -rf "$W/pyw"; mkdir "$W/pyw"
+	/usr/bin/python3 - "$TAP" "$LCQW" "$W/pyw" <<'PY' >> "$W/t.pyvow.all"
+import os, sys, time, warnings
+warnings.simplefilter("ignore")
+t0 = time.time()
+import pyvo, requests
+tap, adql, out = sys.argv[1:]
+rows = pyvo.dal.TAPService(tap).run_sync(adql)
+s = requests.Session()
+for r in rows:
+    url = r["access_url"]
+    with s.get(url, stream=True) as resp:
+        resp.raise_for_status()
+        with open(os.path.join(out, url.rsplit("/", 1)[1]), "wb") as f:
+            for chunk in resp.iter_content(1 << 20):
+                f.write(chunk)
+assert len(os.listdir(out)) == 120
+print(time.time() - t0)
+PY
+done
+best < "$W/t.pyvow.all" > "$W/t.pyvow"
+cmp "$W/rsw/lc-0007.fits" "$W/py/lc-0007.fits"
+
 # --- 4. ls -l of 508 products, cold -----------------------------------------------------------
 for i in $(seq "$RUNS"); do
 	mount_fresh
@@ -162,4 +205,7 @@ printf '%-58s %8.3f s  (downloads %.3f s)\n' "pyvo run_sync + requests loop (que
 printf '%-58s %8.3f s  (rsync %.3f s)  %sx pyvo (target <= 0.7), downloads %sx pyvo, %sx curl loop\n' \
 	"mount: query + rsync -a products/ (sync mode)" "$rs_all" "$rs_dl" "$(ratio "$rs_all" "$py_all")" \
 	"$(ratio "$rs_dl" "$py_dl")" "$(ratio "$rs_dl" "$cl")"
+rw=$(cat "$W/t.rsyncw"); pw=$(cat "$W/t.pyvow")
+printf '%-58s %8.3f s\n' "pyvo + requests, 50 ms per request (query + downloads)" "$pw"
+printf '%-58s %8.3f s  %sx pyvo (target <= 0.7)\n' "mount: query + rsync -a, 50 ms per request" "$rw" "$(ratio "$rw" "$pw")"
 printf '%-58s %8.3f s  (target < 2)\n' "ls -l cold of 508 products (sizes probed)" "$ls"
