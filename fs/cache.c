@@ -11,10 +11,13 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
@@ -150,6 +153,13 @@ static size_t unstored_bytes, hot_bytes;
 static pthread_cond_t wcond = PTHREAD_COND_INITIALIZER;   /* writer queue, flushes */
 static pthread_t writer_thread;
 static int writer_started, writer_stop;
+static int flush_wanted;           /* writer_flush() callers waiting */
+static int64_t last_add_us;        /* when a block last came in */
+/* The writer lets blocks gather while a download is running (storing
+ * competes for the CPU with the download and its readers, who are served
+ * from the pool anyway), unless this much waits or all is quiet. */
+#define WRITER_LAZY ((size_t)24 << 20)
+#define WRITER_QUIET_US 30000
 
 struct cache_file {
 	int64_t oid;
@@ -338,7 +348,9 @@ static int pool_add(int64_t oid, int64_t idx, char *data, size_t len, const stru
 		wq_head = m;
 	wq_tail = m;
 	unstored_bytes += len;
-	pthread_cond_broadcast(&wcond);
+	last_add_us = now_us();
+	if (unstored_bytes >= WRITER_LAZY)
+		pthread_cond_broadcast(&wcond);
 	pthread_mutex_unlock(&lock);
 	return 0;
 }
@@ -347,8 +359,11 @@ static int pool_add(int64_t oid, int64_t idx, char *data, size_t len, const stru
 static void writer_flush(void)
 {
 	pthread_mutex_lock(&lock);
+	flush_wanted++;
+	pthread_cond_broadcast(&wcond);
 	while ((wq_head || unstored_bytes) && writer_started && !writer_stop)
 		pthread_cond_wait(&wcond, &lock);
+	flush_wanted--;
 	pthread_mutex_unlock(&lock);
 }
 
@@ -357,6 +372,8 @@ static void evict_if_needed(int64_t incoming);
 static void *writer_main(void *arg)
 {
 	(void)arg;
+	/* storing is background work: let downloads and readers go first */
+	setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 10);
 	pthread_mutex_lock(&lock);
 	for (;;) {
 		struct mblock *batch[WRITER_BATCH];
@@ -367,6 +384,18 @@ static void *writer_main(void *arg)
 			pthread_cond_wait(&wcond, &lock);
 		if (!wq_head)
 			break;
+		if (!writer_stop && !flush_wanted && unstored_bytes < WRITER_LAZY &&
+		    now_us() - last_add_us < WRITER_QUIET_US) {
+			struct timespec ts;
+			clock_gettime(CLOCK_REALTIME, &ts);
+			ts.tv_nsec += WRITER_QUIET_US * 1000L;
+			if (ts.tv_nsec >= 1000000000) {
+				ts.tv_sec++;
+				ts.tv_nsec -= 1000000000;
+			}
+			pthread_cond_timedwait(&wcond, &lock, &ts);
+			continue;
+		}
 		while (wq_head && n < WRITER_BATCH) {
 			batch[n++] = wq_head;
 			wq_head = wq_head->wnext;
@@ -524,12 +553,19 @@ static int store_block(struct fetch *f, const char *p, size_t n, int last)
 	struct job *j = f->job;
 	struct db_obj fin = {.oid = j->oid, .size = f->idx * (int64_t)CACHE_BLOCK + (int64_t)n,
 			     .mtime = f->mtime, .ranges = f->ranges};
-	char *copy = malloc(n ? n : 1);
+	char *copy;
 	int rc;
 
+	/* the fetch buffer itself goes to the pool; a fresh one takes its place */
+	if (p == f->blk.p && n == f->blk.len && n) {
+		copy = vo_buf_take(&f->blk);
+		f->blk.cap = CACHE_BLOCK + 1;
+		vo_buf_reserve(&f->blk, CACHE_BLOCK);
+	} else if ((copy = malloc(n ? n : 1))) {
+		memcpy(copy, p, n);
+	}
 	if (!copy)
 		return vo_err_set(f->err, ENOMEM, "%s: out of memory", j->url);
-	memcpy(copy, p, n);
 	snprintf(fin.ctype, sizeof fin.ctype, "%s", f->ctype);
 	if ((rc = pool_add(j->oid, f->idx, copy, n, last ? &fin : NULL)))
 		return vo_err_set(f->err, -rc, "%s: out of memory", j->url);
@@ -647,9 +683,9 @@ static int on_body(void *ud, const char *p, size_t n)
 			if (!f->whole_stream && f->idx >= f->end_idx)
 				return vo_err_set(f->err, EPROTO, "%s: more bytes than asked for",
 						  j->url);
+			f->stored += (int64_t)want;
 			if ((rc = store_block(f, f->blk.p, f->blk.len, last && f->whole_stream)))
 				return rc;
-			f->stored += (int64_t)f->blk.len;
 			f->idx++;
 			vo_buf_reset(&f->blk);
 		}
@@ -682,6 +718,7 @@ static int run_attempt(struct job *j, struct fetch *f)
 	struct vo_http_req req = {
 		.url = j->url, .follow = 1, .stall_s = stall_s, .identity = 1,
 		.start = on_start, .sink = on_body, .ud = f, .cancel = job_cancelled,
+		.buffer_size = 256 << 10,   /* fewer, larger sink calls */
 	};
 	struct vo_http_resp resp = {0};
 	int rc;
@@ -1531,6 +1568,9 @@ int cache_init(int64_t limit, int offline, double timeout_s)
 
 	limit_bytes = limit;
 	offline_mode = offline;
+	/* blocks are 256 KiB: keep them on the heap, not each in an mmap()
+	 * of its own (zeroed pages and a page fault per 4 KiB, every time) */
+	mallopt(M_MMAP_THRESHOLD, 4 << 20);
 	if (timeout_s > 0)
 		stall_s = (long)timeout_s;
 	stopping = 0;

@@ -376,6 +376,8 @@ int vo_http_do(const struct vo_http_req *req, struct vo_http_resp *resp,
 	curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
 	if (req->range)
 		curl_easy_setopt(c, CURLOPT_RANGE, req->range);
+	if (req->buffer_size > 0)
+		curl_easy_setopt(c, CURLOPT_BUFFERSIZE, req->buffer_size);
 	if (post) {
 		curl_easy_setopt(c, CURLOPT_POST, 1L);
 		curl_easy_setopt(c, CURLOPT_POSTFIELDS, form.p ? form.p : "");

@@ -52,6 +52,7 @@ struct vo_http_req {
 	 * with status and headers filled in; non-zero aborts (that error) */
 	int (*start)(void *ud, const struct vo_http_resp *resp);
 	int identity;         /* no Content-Encoding (byte ranges must be raw) */
+	long buffer_size;     /* curl's receive buffer (bytes per sink call); 0: 16 KiB */
 };
 
 struct vo_http_resp {
