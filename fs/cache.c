@@ -1071,6 +1071,30 @@ static int probe(const char *url, struct db_obj *o, struct vo_err *err)
 	return rc;
 }
 
+static int wait_entry(struct infl *e, int (*interrupted)(void));
+
+/* Download a whole object of unknown length and wait for it. */
+static int fetch_whole_now(int64_t oid, const char *url, struct vo_err *err)
+{
+	struct infl *e;
+	int rc;
+
+	pthread_mutex_lock(&lock);
+	e = infl_find(oid, WHOLE);
+	if (!e) {
+		struct job *j = job_queue(oid, url, -1, WHOLE, 0, 0, 0);
+		if (!j) {
+			pthread_mutex_unlock(&lock);
+			return vo_err_set(err, ENOMEM, "%s: out of memory", url);
+		}
+		e = j->ents[0];
+	}
+	rc = wait_entry(e, NULL);
+	pthread_mutex_unlock(&lock);
+	return rc ? vo_err_set(err, EIO, "%s: could not be read whole to learn its size", url)
+		  : 0;
+}
+
 int cache_stat(const char *url, int64_t known_size, int do_probe, struct cache_stat *st,
 	       struct vo_err *err)
 {
@@ -1109,6 +1133,15 @@ int cache_stat(const char *url, int64_t known_size, int do_probe, struct cache_s
 		if (o.mtime <= 0)
 			o.mtime = first_seen;
 		if ((rc = db_obj_update(&o)))
+			return vo_err_set(err, -rc, "%s: cache store error", url);
+	}
+	if (o.size < 0 && do_probe && !offline_mode) {
+		/* neither Range nor Content-Length: the length is known only by
+		 * reading it all, and a size of 0 would be a lie (rsync copies
+		 * st_size bytes, cmp -s compares sizes first): fetch it now */
+		if ((rc = fetch_whole_now(o.oid, url, err)))
+			return rc;
+		if ((rc = db_obj_get(url, &o)))
 			return vo_err_set(err, -rc, "%s: cache store error", url);
 	}
 	st->size = o.size;

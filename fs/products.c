@@ -686,7 +686,7 @@ static void plist_sizes(struct plist *l)
 	if (!urls)
 		return;
 	for (size_t i = 0; i < l->n; i++)
-		if (l->urls[i] && !l->v[i].volatile_obj)
+		if (l->urls[i])
 			urls[k++] = l->urls[i];
 	cache_stat_many(urls, NULL, k);
 	free(urls);
@@ -756,7 +756,7 @@ static char *cutout_url(const char *soda, const char *pos)
 }
 
 static int add_extras(struct plist *l, int64_t qid, const struct db_product *p,
-		      const char *cutout)
+		      const char *cutout, int probe)
 {
 	struct vo_buf csv = VO_BUF_INIT;
 	int rc = db_product_links_csv(qid, p->seq, &csv);
@@ -779,7 +779,9 @@ static int add_extras(struct plist *l, int64_t qid, const struct db_product *p,
 			struct vo_err err = {0};
 			struct prod_entry *e = &l->v[l->n - 1];
 			e->volatile_obj = 1;
-			if (!cache_stat(l->urls[l->n - 1], -1, 0, &st, &err)) {
+			/* its size too is learnt before it is shown (a ranged GET
+			 * of byte 0, or the whole cutout) */
+			if (!cache_stat(l->urls[l->n - 1], -1, probe, &st, &err)) {
 				e->size = st.size;
 				e->mtime = st.mtime;
 			}
@@ -799,9 +801,9 @@ int products_dir_list(int64_t qid, const char *dir, const char *cutout,
 		return rc;
 	rc = db_link_list(qid, p.seq, collect_link, &l);
 	if (!rc)
-		plist_sizes(&l);
+		rc = add_extras(&l, qid, &p, cutout, 1);
 	if (!rc)
-		rc = add_extras(&l, qid, &p, cutout);
+		plist_sizes(&l);
 	for (size_t i = 0; i < l.n && !rc; i++)
 		rc = cb(ud, &l.v[i]);
 	plist_free(&l);
@@ -822,7 +824,7 @@ int products_dir_stat(int64_t qid, const char *dir, const char *file, const char
 	snprintf(e->name, sizeof e->name, "%s", file);
 	if (strcmp(file, PROD_LINKS_CSV) == 0 || strcmp(file, PROD_CUTOUT) == 0) {
 		struct plist x = {0};
-		rc = add_extras(&x, qid, &p, cutout);
+		rc = add_extras(&x, qid, &p, cutout, 1);
 		rc = rc ? rc : -ENOENT;
 		for (size_t i = 0; i < x.n; i++)
 			if (strcmp(x.v[i].name, file) == 0) {

@@ -46,6 +46,11 @@ Faults:
   nonce=X                     no effect (makes a spec string unique)
   noprobe                     the other faults spare requests for a single byte
                               (Range: bytes=0-0, how clients learn a file's size)
+  norange                     a server without Range support: the request's Range
+                              header is dropped (the answer is 200, whole) and
+                              Accept-Ranges is not passed on
+  nolength                    the answer has no Content-Length (chunked), as for
+                              a product generated on the fly
 
 The first matching response fault wins; delay applies in addition.  Request
 bodies, Range headers, status codes (303 included: redirects are never
@@ -74,7 +79,8 @@ HOP_BY_HOP = {
 }
 RESPONSE_FAULTS = ("http500", "http503", "http404", "html", "entitybomb",
                    "hugeline", "stall", "reset", "truncate", "badxml")
-KNOWN_FAULTS = set(RESPONSE_FAULTS) | {"delay", "nonce", "noprobe"}
+MODIFIERS = ("norange", "nolength")
+KNOWN_FAULTS = set(RESPONSE_FAULTS) | {"delay", "nonce", "noprobe"} | set(MODIFIERS)
 REWRITE_TYPES = ("text/", "application/xml", "application/x-votable+xml",
                  "application/json", "application/xhtml+xml")
 MAX_REWRITE_BUFFER = 4 << 20     # bodies up to this size with a Content-Length
@@ -326,6 +332,7 @@ class Handler(BaseHTTPRequestHandler):
     do_POST = do_PUT = do_DELETE = do_HEAD = do_OPTIONS = do_PATCH = do_GET
 
     def _handle(self):
+        self.modifiers = set()
         fault_label = None
         status = "-"
         self.sent_status = "-"
@@ -352,6 +359,7 @@ class Handler(BaseHTTPRequestHandler):
                     continue
                 active.append(f)
             labels = [f.raw for f in active if f.name not in ("nonce", "noprobe")]
+            self.modifiers = {f.name for f in active if f.name in MODIFIERS}
             fault_label = "+".join(labels) if labels else None
             for f in active:
                 if f.name == "delay":
@@ -432,6 +440,8 @@ class Handler(BaseHTTPRequestHandler):
                 if k.lower() in HOP_BY_HOP or k.lower() in ("host", "content-length",
                                                             "accept-encoding", "expect"):
                     continue
+                if k.lower() == "range" and "norange" in self.modifiers:
+                    continue
                 headers[k] = v
             headers["Host"] = up.netloc
             headers["Accept-Encoding"] = "identity"
@@ -462,7 +472,9 @@ class Handler(BaseHTTPRequestHandler):
             if lk in HOP_BY_HOP:
                 continue
             if lk == "content-length":
-                clen = int(v)
+                clen = None if "nolength" in self.modifiers else int(v)
+                continue
+            if lk == "accept-ranges" and "norange" in self.modifiers:
                 continue
             if lk == "content-type":
                 ctype = v.lower()

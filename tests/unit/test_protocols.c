@@ -1255,6 +1255,71 @@ static void check_unesc_bad(const char *in)
 	}
 }
 
+/* name_product: the file names of products */
+static void test_product_names(void)
+{
+	char a[256], b[256], id[1200];
+	int n;
+
+	CHECK_INT(name_product("lc-0001", "fits", a, sizeof a), 12);
+	CHECK_STR(a, "lc-0001.fits");
+	CHECK_INT(name_product("tic 1234/b", "fits", a, sizeof a), 17);
+	CHECK_STR(a, "tic 1234%2Fb.fits");
+	name_product(".hidden", "fits", a, sizeof a);
+	CHECK_STR(a, "%2Ehidden.fits");
+	name_product("a\nb\tc", NULL, a, sizeof a);
+	CHECK_STR(a, "a%0Ab%09c");
+	name_product("", "fits", a, sizeof a);
+	CHECK_STR(a, "product.fits");
+	name_product("x", "", a, sizeof a);
+	CHECK_STR(a, "x");
+	/* the same id always gives the same name */
+	name_product("ivo://x/y?z", "fits", a, sizeof a);
+	name_product("ivo://x/y?z", "fits", b, sizeof b);
+	CHECK_STR(a, b);
+	/* long ids: at most NAME_PRODUCT_MAX bytes, a '~' and a hash, and two
+	 * that differ only at the end stay apart */
+	memset(id, 'q', 300);
+	strcpy(id + 300, "-1");
+	n = name_product(id, "fits", a, sizeof a);
+	CHECK(n > 0 && n <= NAME_PRODUCT_MAX);
+	CHECK(strstr(a, "~") != NULL && strcmp(a + n - 5, ".fits") == 0);
+	id[301] = '2';
+	name_product(id, "fits", b, sizeof b);
+	CHECK(strcmp(a, b) != 0);
+	CHECK_INT((int)strspn(a, "q"), (int)(strchr(a, '~') - a));
+	/* a cut never splits an escape or a UTF-8 character */
+	for (int k = 0; k < 1100; k += 3)
+		memcpy(id + k, k % 2 ? "/ab" : "\xc3\xa9/", 3);
+	id[1100] = '\0';
+	n = name_product(id, "fits", a, sizeof a);
+	CHECK(n > 0 && n <= NAME_PRODUCT_MAX);
+	{
+		const char *t = strchr(a, '~');
+		int ok = t != NULL;
+		/* before the '~': whole %XX escapes, whole 2-byte characters */
+		for (const char *p = a; ok && p < t; p++) {
+			if (*p == '%')
+				ok = p + 2 < t, p += 2;
+			else if ((unsigned char)*p == 0xc3)
+				ok = p + 1 < t && (unsigned char)p[1] == 0xa9, p++;
+		}
+		CHECK(ok);
+	}
+	/* a huge id (longer than the escape buffer) still gets a distinct name */
+	{
+		static char big[5000];
+		memset(big, '/', sizeof big - 2);
+		big[sizeof big - 2] = 'x';
+		n = name_product(big, NULL, a, sizeof a);
+		big[sizeof big - 2] = 'y';
+		name_product(big, NULL, b, sizeof b);
+		CHECK(n > 0 && n <= NAME_PRODUCT_MAX && strcmp(a, b) != 0);
+	}
+	CHECK_INT(name_product("x", "fits", a, 16), -ENAMETOOLONG);
+	CHECK_INT(name_product("x", "a-very-long-extension", a, sizeof a), -ENAMETOOLONG);
+}
+
 static void test_names(void)
 {
 	char out[1024], back[1024], in[300];
@@ -1408,5 +1473,6 @@ int main(int argc, char **argv)
 	test_tables_big();
 	test_examples();
 	test_names();
+	test_product_names();
 	return check_done("test_protocols");
 }
