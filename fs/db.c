@@ -989,6 +989,20 @@ int db_product_resolved(int64_t qid, int64_t seq, int state, const char *error,
 	return step_done(st, "product resolved");
 }
 
+int db_product_state(int64_t qid, int64_t seq)
+{
+	sqlite3_stmt *st = stmt("SELECT state FROM products WHERE qid=?1 AND seq=?2");
+	int64_t v;
+	int rc;
+
+	if (!st)
+		return -EIO;
+	sqlite3_bind_int64(st, 1, qid);
+	sqlite3_bind_int64(st, 2, seq);
+	rc = step_int64(st, &v, "product state");
+	return rc ? rc : (int)v;
+}
+
 int db_product_links_csv(int64_t qid, int64_t seq, struct vo_buf *out)
 {
 	sqlite3_stmt *st = stmt("SELECT links_csv FROM products WHERE qid=?1 AND seq=?2");

@@ -124,6 +124,8 @@ int db_link_next_urls(int64_t qid, int64_t pseq, const char *name, int n,
 		      int (*cb)(void *ud, const char *url), void *ud);
 int db_product_resolved(int64_t qid, int64_t seq, int state, const char *error,
 			const char *soda_url, const void *links_csv, size_t csv_len);
+/* the state of product seq, -ENOENT when it is gone (a new result) */
+int db_product_state(int64_t qid, int64_t seq);
 int db_product_links_csv(int64_t qid, int64_t seq, struct vo_buf *out);
 int db_link_add(int64_t qid, int64_t pseq, const struct db_link *l);
 int db_link_get(int64_t qid, int64_t pseq, const char *name, struct db_link *l);

@@ -22,8 +22,11 @@
 #define DL_MAX_DOC ((size_t)64 << 20)
 #define PREFETCH_MAX ((int64_t)64 << 20)   /* larger files are not prefetched */
 
-/* builds and DataLink resolutions, one at a time (they write the store) */
+/* product list builds, one at a time (they write the store) */
 static pthread_mutex_t build_lock = PTHREAD_MUTEX_INITIALIZER;
+/* DataLink resolutions, one at a time: they wait on the network, so they
+ * have a lock of their own and never hold up getattr of other products */
+static pthread_mutex_t dl_lock = PTHREAD_MUTEX_INITIALIZER;
 
 struct built {
 	int64_t qid, gen;
@@ -434,9 +437,16 @@ static int store_links(int64_t qid, int64_t seq, const struct vo_dl_doc *d, cons
 {
 	struct nameset names = {0};
 	struct vo_buf csv = VO_BUF_INIT;
+	char *soda;
+	int rc;
+
+	/* the query may have been run again while the document was fetched:
+	 * its products are new ones then, and not this document's */
+	if (db_product_state(qid, seq) != 0)
+		return 0;
 	/* a document of its own: its rows' ID is the dataset's */
-	char *soda = soda_for(d, id ? id : d->nlinks ? d->links[0].id : NULL);
-	int rc = nameset_add(&names, PROD_LINKS_CSV);
+	soda = soda_for(d, id ? id : d->nlinks ? d->links[0].id : NULL);
+	rc = nameset_add(&names, PROD_LINKS_CSV);
 
 	if (!rc)
 		rc = nameset_add(&names, PROD_CUTOUT);
@@ -607,9 +617,9 @@ static int get_dir(int64_t qid, const char *dir, struct db_product *p)
 	}
 	if (p->state == 0) {
 		struct vo_err err = {0};
-		pthread_mutex_lock(&build_lock);
+		pthread_mutex_lock(&dl_lock);
 		rc = resolve_all(qid, &err);
-		pthread_mutex_unlock(&build_lock);
+		pthread_mutex_unlock(&dl_lock);
 		db_product_clear(p);
 		if (rc)
 			return rc == -ENOENT ? -EIO : rc < 0 ? -EIO : rc;
