@@ -1043,7 +1043,10 @@ static int probe(const char *url, struct db_obj *o, struct vo_err *err)
 			snprintf(p.cr, sizeof p.cr, "%s", resp.content_range);
 			snprintf(p.ctype, sizeof p.ctype, "%s", resp.content_type);
 		}
-		if (p.status == 206) {
+		if (p.status == 204) {
+			rc = vo_err_set(err, ENODATA, "%s: HTTP 204, no content (for a cutout: the"
+					" region does not overlap the data)", url);
+		} else if (p.status == 206) {
 			if (vo_http_parse_range(p.cr, &a, &b, &p.total) || p.total < 0)
 				rc = vo_err_set(err, EPROTO, "%s: no usable size in Content-Range '%s'",
 						url, p.cr);
@@ -1122,6 +1125,10 @@ int cache_stat(const char *url, int64_t known_size, int do_probe, struct cache_s
 				vo_warn("%s (retrying)", err->msg);
 				usleep((useconds_t)(250000u << (2 * attempt)));
 			}
+		}
+		if (rc == -ENODATA) {
+			vo_info("%s", err->msg);   /* the server's answer, not a failure */
+			return rc;
 		}
 		if (rc) {
 			vo_error("%s", err->msg);

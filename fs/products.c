@@ -790,11 +790,16 @@ static int add_extras(struct plist *l, int64_t qid, const struct db_product *p,
 			struct prod_entry *e = &l->v[l->n - 1];
 			e->volatile_obj = 1;
 			/* its size too is learnt before it is shown (a ranged GET
-			 * of byte 0, or the whole cutout) */
-			if (!cache_stat(l->urls[l->n - 1], -1, probe, &st, &err)) {
+			 * of byte 0, or the whole cutout); a region that does not
+			 * overlap this image (HTTP 204) has no cutout.fits */
+			rc = cache_stat(l->urls[l->n - 1], -1, probe, &st, &err);
+			if (!rc) {
 				e->size = st.size;
 				e->mtime = st.mtime;
+			} else if (rc == -ENODATA) {
+				free(l->urls[--l->n]);
 			}
+			rc = 0;
 		}
 	}
 	return rc;

@@ -165,6 +165,8 @@ assert nx < 2048 and ny < 2048
 "
 csize=$(stat -c %s "$Q/plates/products/ffi-0001/cutout.fits")
 check "after reading, the cutout's size is known (${csize} bytes)" test "$csize" -gt 2880
+check "a plate the region misses has no cutout.fits (the server's 204)" \
+	bash -c "ls '$Q/plates/products/plate-0010/' | grep -qx this.fits && ! ls '$Q/plates/products/plate-0010/' | grep -qx cutout.fits"
 check "user.vo.url of cutout.fits is the SODA request with POS" \
 	bash -c "getfattr --absolute-names --only-values -n user.vo.url '$Q/plates/products/ffi-0001/cutout.fits' | grep -q 'dlget?.*POS=CIRCLE'"
 
