@@ -18,11 +18,11 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
-#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "buf.h"
+#include "clock.h"
 #include "db.h"
 #include "http.h"
 #include "log.h"
@@ -59,13 +59,6 @@ struct infl {
 };
 static struct infl *table[NBUCKETS];
 
-static int64_t now_us(void)
-{
-	struct timeval tv;
-	gettimeofday(&tv, NULL);
-	return (int64_t)tv.tv_sec * 1000000 + tv.tv_usec;
-}
-
 /* objects whose last transfer failed for good: new reads fail at once for
  * a moment instead of starting the whole retry cycle again */
 #define FAIL_MEMORY_US (5 * 1000000LL)
@@ -78,7 +71,7 @@ static struct failed *failed_list;
 /* under lock */
 static int recently_failed(int64_t oid)
 {
-	int64_t now = now_us();
+	int64_t now = clock_us();
 
 	for (struct failed **pp = &failed_list; *pp;) {
 		struct failed *f = *pp;
@@ -101,7 +94,7 @@ static void remember_failure(int64_t oid)
 	if (!f)
 		return;
 	f->oid = oid;
-	f->when = now_us();
+	f->when = clock_us();
 	f->next = failed_list;
 	failed_list = f;
 }
@@ -348,7 +341,7 @@ static int pool_add(int64_t oid, int64_t idx, char *data, size_t len, const stru
 		wq_head = m;
 	wq_tail = m;
 	unstored_bytes += len;
-	last_add_us = now_us();
+	last_add_us = clock_us();
 	if (unstored_bytes >= WRITER_LAZY)
 		pthread_cond_broadcast(&wcond);
 	pthread_mutex_unlock(&lock);
@@ -385,15 +378,8 @@ static void *writer_main(void *arg)
 		if (!wq_head)
 			break;
 		if (!writer_stop && !flush_wanted && unstored_bytes < WRITER_LAZY &&
-		    now_us() - last_add_us < WRITER_QUIET_US) {
-			struct timespec ts;
-			clock_gettime(CLOCK_REALTIME, &ts);
-			ts.tv_nsec += WRITER_QUIET_US * 1000L;
-			if (ts.tv_nsec >= 1000000000) {
-				ts.tv_sec++;
-				ts.tv_nsec -= 1000000000;
-			}
-			pthread_cond_timedwait(&wcond, &lock, &ts);
+		    clock_us() - last_add_us < WRITER_QUIET_US) {
+			clock_cond_wait_us(&wcond, &lock, WRITER_QUIET_US);
 			continue;
 		}
 		while (wq_head && n < WRITER_BATCH) {
@@ -410,7 +396,7 @@ static void *writer_main(void *arg)
 				incoming += (int64_t)batch[i]->len;
 			evict_if_needed(incoming);
 		}
-		t = now_us();
+		t = clock_us();
 		rc = db_begin();
 		for (int i = 0; i < n && !rc; i++) {
 			struct mblock *m = batch[i];
@@ -603,14 +589,7 @@ static int stream_wait(struct fetch *f)
 			rc = vo_err_set(f->err, ECANCELED, "%s: readers paused", j->url);
 			break;
 		}
-		struct timespec ts;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_nsec += 100000000;
-		if (ts.tv_nsec >= 1000000000) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000;
-		}
-		pthread_cond_timedwait(&cond, &lock, &ts);
+		clock_cond_wait_us(&cond, &lock, 100000);
 		waited += 100000;
 	}
 	pthread_mutex_unlock(&lock);
@@ -1215,9 +1194,9 @@ void cache_stat_many(const char *const *urls, const int64_t *known, size_t n)
 	{
 		struct cache_stat st;
 		struct vo_err err = {0};
-		t0 = now_us();
+		t0 = clock_us();
 		cache_stat(urls[first], known ? known[first] : -1, 1, &st, &err);
-		us = now_us() - t0;
+		us = clock_us() - t0;
 	}
 	want = us < 5000 ? 2 : us < 20000 ? 4 : CACHE_PROBE_THREADS;
 	pthread_mutex_init(&m.mu, NULL);
@@ -1303,14 +1282,7 @@ static int wait_entry(struct infl *e, int (*interrupted)(void))
 
 	e->refs++;
 	while (!e->done) {
-		struct timespec ts;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_nsec += 200000000;
-		if (ts.tv_nsec >= 1000000000) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000;
-		}
-		pthread_cond_timedwait(&cond, &lock, &ts);
+		clock_cond_wait_us(&cond, &lock, 200000);
 		if (!e->done && interrupted && interrupted()) {
 			infl_put(e);
 			return -EINTR;
@@ -1464,7 +1436,7 @@ ssize_t cache_read(struct cache_file *f, char *buf, size_t size, off_t off,
 		if (n < 0) {
 			n = db_block_read(f->oid, b, boff, buf + done_n, want, &atime);
 			if (n >= 0) {
-				int64_t t = now_us();
+				int64_t t = clock_us();
 				if (t - atime > TOUCH_US)
 					db_block_touch(f->oid, b, t);
 				pthread_mutex_lock(&lock);

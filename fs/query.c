@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "datalink.h"
 #include "db.h"
 #include "http.h"
@@ -35,14 +36,6 @@ static const struct config *qcfg;
 static void (*qnotify)(const char *path);
 static int nworkers;
 static int shutting_down;
-
-static double now_wall(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static int set_str(char **dst, const char *v)
 {
@@ -261,7 +254,7 @@ static void *worker(void *arg)
 		name = strdup(q->d.name);
 		tq.maxrec = parse_maxrec(q->d.maxrec);
 		if (!q->d.started || !job)
-			q->d.started = now_wall();
+			q->d.started = clock_wall();
 		pthread_mutex_unlock(&qlock);
 
 		sc = config_find(qcfg, svc);
@@ -295,7 +288,7 @@ static void *worker(void *arg)
 		pthread_mutex_lock(&qlock);
 		stale = q->rerun || q->deleted || shutting_down;
 		if (!stale) {
-			double now = now_wall();
+			double now = clock_wall();
 			if (rc == 0) {
 				set_str(&q->d.phase, "COMPLETED");
 				set_str(&q->d.error, NULL);
@@ -464,7 +457,7 @@ int query_create(const char *svc, const char *name)
 {
 	struct query *q;
 	int64_t id;
-	double t = now_wall();
+	double t = clock_wall();
 	int rc;
 
 	if (!query_valid_name(name))
@@ -697,7 +690,7 @@ int query_set_adql(const char *svc, const char *name, const char *adql, size_t l
 	set_str(&q->d.error, NULL);
 	q->d.nrows = q->d.csv_size = q->d.vot_size = 0;
 	q->d.overflow = 0;
-	q->d.started = now_wall();
+	q->d.started = clock_wall();
 	q->d.finished = 0;
 	q->d.gen++;
 	if (q->running) {
@@ -818,7 +811,7 @@ int query_status_text(const char *svc, const char *name, struct vo_buf *out)
 		rc = vo_buf_adds(out, "EMPTY\n");
 	} else {
 		int final = !q->running && q->d.finished > 0;
-		double end = final ? q->d.finished : now_wall();
+		double end = final ? q->d.finished : clock_wall();
 		double el = q->d.started > 0 ? end - q->d.started : 0;
 		rc = vo_buf_addf(out, "%s rows=%lld elapsed=%.2fs%s%s%s\n",
 				 q->d.phase ? q->d.phase : "QUEUED",
@@ -867,14 +860,7 @@ int query_wait(const char *svc, const char *name, int (*interrupted)(void),
 			rc = -EINTR;
 			break;
 		}
-		struct timespec ts;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_nsec += 200000000L;
-		if (ts.tv_nsec >= 1000000000L) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000L;
-		}
-		pthread_cond_timedwait(&qcond, &qlock, &ts);
+		clock_cond_wait_us(&qcond, &qlock, 200000);
 	}
 	pthread_mutex_unlock(&qlock);
 	return rc;

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "db.h"
 #include "log.h"
 #include "names.h"
@@ -33,14 +34,6 @@ struct svc_state {
 static const struct config *cfg;
 static struct svc_state *states;
 static pthread_mutex_t err_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static double now_wall(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static struct svc_state *state(const struct service_conf *s)
 {
@@ -111,7 +104,7 @@ static double fetched_at(const struct service_conf *s, enum piece k)
 static void mark_fetched(const struct service_conf *s, enum piece k)
 {
 	char v[64];
-	double t = now_wall();
+	double t = clock_wall();
 	int n = snprintf(v, sizeof v, "%.3f", t);
 
 	if (db_svc_set(s->name, piece_key[k], v, (size_t)n) == 0)
@@ -121,7 +114,7 @@ static void mark_fetched(const struct service_conf *s, enum piece k)
 /* Whether a piece stored at time t should be fetched now. */
 static int due(double t, double last_fail)
 {
-	double now = now_wall();
+	double now = clock_wall();
 
 	if (cfg->offline)
 		return 0;   /* what is stored is all there is */
@@ -142,7 +135,7 @@ static int fetch_caps(const struct service_conf *s)
 	rc = vo_vosi_fetch_caps(s->url, &caps, &raw, &err);
 	if (rc) {
 		vo_warn("service %s: %s", s->name, err.msg);
-		state(s)->fail_caps = now_wall();
+		state(s)->fail_caps = clock_wall();
 		set_error(s, &err);
 		return rc;
 	}
@@ -336,7 +329,7 @@ static int fetch_tables(const struct service_conf *s)
 	if (rc) {
 		db_tables_commit(s->name, 0);
 		vo_warn("service %s: table list: %s", s->name, err.msg);
-		state(s)->fail_tables = now_wall();
+		state(s)->fail_tables = clock_wall();
 		state(s)->fail_tables_rc = rc;
 		set_error(s, &err);
 		return rc;
@@ -575,7 +568,7 @@ static int fetch_examples(const struct service_conf *s)
 	if (rc) {
 		db_examples_commit(s->name, 0);
 		vo_warn("service %s: examples: %s", s->name, err.msg);
-		state(s)->fail_examples = now_wall();
+		state(s)->fail_examples = clock_wall();
 		set_error(s, &err);
 		return rc;
 	}
