@@ -525,6 +525,11 @@ struct fetch {
 	struct vo_err *err;
 };
 
+static int64_t nblocks_of(int64_t size)
+{
+	return (size + (int64_t)CACHE_BLOCK - 1) / (int64_t)CACHE_BLOCK;
+}
+
 static int64_t block_len(int64_t size, int64_t idx)
 {
 	int64_t rest = size - idx * (int64_t)CACHE_BLOCK;
@@ -947,7 +952,7 @@ static struct job *job_queue(int64_t oid, const char *url, int64_t size, int64_t
  * consecutive missing blocks. */
 static void request_blocks(int64_t oid, const char *url, int64_t size, int64_t from, int64_t to)
 {
-	int64_t nblocks = (size + (int64_t)CACHE_BLOCK - 1) / (int64_t)CACHE_BLOCK;
+	int64_t nblocks = nblocks_of(size);
 	char *missing;
 
 	if (to > nblocks)
@@ -1053,29 +1058,8 @@ static int probe(const char *url, struct db_obj *o, struct vo_err *err)
 	return rc;
 }
 
-static int wait_entry(struct infl *e, int (*interrupted)(void));
-
-/* Download a whole object of unknown length and wait for it. */
-static int fetch_whole_now(int64_t oid, const char *url, struct vo_err *err)
-{
-	struct infl *e;
-	int rc;
-
-	pthread_mutex_lock(&lock);
-	e = infl_find(oid, WHOLE);
-	if (!e) {
-		struct job *j = job_queue(oid, url, -1, WHOLE, 0, 0, 0);
-		if (!j) {
-			pthread_mutex_unlock(&lock);
-			return vo_err_set(err, ENOMEM, "%s: out of memory", url);
-		}
-		e = j->ents[0];
-	}
-	rc = wait_entry(e, NULL);
-	pthread_mutex_unlock(&lock);
-	return rc ? vo_err_set(err, EIO, "%s: could not be read whole to learn its size", url)
-		  : 0;
-}
+static int whole_wait(int64_t oid, const char *url, int64_t size, int volatile_obj,
+		      int (*interrupted)(void));
 
 int cache_stat(const char *url, int64_t known_size, int do_probe, struct cache_stat *st,
 	       struct vo_err *err)
@@ -1125,8 +1109,9 @@ int cache_stat(const char *url, int64_t known_size, int do_probe, struct cache_s
 		/* neither Range nor Content-Length: the length is known only by
 		 * reading it all, and a size of 0 would be a lie (rsync copies
 		 * st_size bytes, cmp -s compares sizes first): fetch it now */
-		if ((rc = fetch_whole_now(o.oid, url, err)))
-			return rc;
+		if ((rc = whole_wait(o.oid, url, -1, 0, NULL)))
+			return vo_err_set(err, EIO, "%s: could not be read whole to learn its size",
+					  url);
 		if ((rc = db_obj_get(url, &o)))
 			return vo_err_set(err, -rc, "%s: cache store error", url);
 	}
@@ -1293,8 +1278,11 @@ static int wait_entry(struct infl *e, int (*interrupted)(void))
 	return rc;
 }
 
-/* Make sure a streamed object is complete: start or join its download. */
-static int ensure_whole(struct cache_file *f, struct db_obj *o, int (*interrupted)(void))
+/* Start or join the download of a whole object (streamed: generated on
+ * the fly, no Range, or no length) and wait for its end; 0 or an errno
+ * for the reader (the fetch has logged why). */
+static int whole_wait(int64_t oid, const char *url, int64_t size, int volatile_obj,
+		      int (*interrupted)(void))
 {
 	struct infl *e;
 	int rc;
@@ -1302,13 +1290,13 @@ static int ensure_whole(struct cache_file *f, struct db_obj *o, int (*interrupte
 	if (offline_mode)
 		return -ENETDOWN;
 	pthread_mutex_lock(&lock);
-	e = infl_find(f->oid, WHOLE);
-	if (!e && recently_failed(f->oid)) {
+	e = infl_find(oid, WHOLE);
+	if (!e && recently_failed(oid)) {
 		pthread_mutex_unlock(&lock);
 		return -EIO;
 	}
 	if (!e) {
-		struct job *j = job_queue(f->oid, f->url, o->size, WHOLE, 0, f->volatile_obj, 0);
+		struct job *j = job_queue(oid, url, size, WHOLE, 0, volatile_obj, 0);
 		if (!j) {
 			pthread_mutex_unlock(&lock);
 			return -ENOMEM;
@@ -1320,13 +1308,23 @@ static int ensure_whole(struct cache_file *f, struct db_obj *o, int (*interrupte
 	pthread_mutex_unlock(&lock);
 	if (rc)
 		return rc == -ENODATA || rc == -EINTR || rc == -ENOENT || rc == -EACCES ? rc : -EIO;
+	return 0;
+}
+
+/* The same for an open file; o gets the object's record (its size). */
+static int ensure_whole(struct cache_file *f, struct db_obj *o, int (*interrupted)(void))
+{
+	int rc = whole_wait(f->oid, f->url, o->size, f->volatile_obj, interrupted);
+
+	if (rc)
+		return rc;
 	return db_obj_get(f->url, o) ? -EIO : 0;
 }
 
 /* Read-ahead after a read that ended in block last. */
 static void read_ahead(struct cache_file *f, const struct db_obj *o, int64_t last)
 {
-	int64_t nblocks = (o->size + (int64_t)CACHE_BLOCK - 1) / (int64_t)CACHE_BLOCK;
+	int64_t nblocks = nblocks_of(o->size);
 	int64_t max_w = (int64_t)(CACHE_RA_MAX / CACHE_BLOCK);
 
 	pthread_mutex_lock(&f->mu);
@@ -1386,7 +1384,7 @@ ssize_t cache_read(struct cache_file *f, char *buf, size_t size, off_t off,
 		size = (size_t)(o.size - off);
 	first_b = off / (off_t)CACHE_BLOCK;
 	last_b = (off + (off_t)size - 1) / (off_t)CACHE_BLOCK;
-	nblocks = (o.size + (int64_t)CACHE_BLOCK - 1) / (int64_t)CACHE_BLOCK;
+	nblocks = nblocks_of(o.size);
 
 	pthread_mutex_lock(&f->mu);
 	if (off == f->next_off && off > 0) {
@@ -1552,7 +1550,7 @@ void cache_prefetch(const char *url, int64_t max_bytes)
 	/* in a small cache, fetching ahead would push out what was just read */
 	if (limit_bytes > 0 && o.size > limit_bytes / 8)
 		return;
-	nblocks = (o.size + (int64_t)CACHE_BLOCK - 1) / (int64_t)CACHE_BLOCK;
+	nblocks = nblocks_of(o.size);
 	pthread_mutex_lock(&lock);
 	if (recently_failed(o.oid) || infl_find(o.oid, 0) || pool_find(o.oid, 0)) {
 		pthread_mutex_unlock(&lock);
