@@ -324,10 +324,10 @@ static int op_getattr(const char *path, struct stat *st, struct fuse_file_info *
 		struct prod_entry e;
 		char pos[4200];
 		if (n.type == N_P_ENTRY) {
-			rc = products_stat(qi.id, n.pname, &e);
+			rc = products_file(qi.id, NULL, n.pname, NULL, &e, NULL);
 		} else {
 			cutout_of(&n, pos, sizeof pos);
-			rc = products_dir_stat(qi.id, n.pname, n.fname, pos, &e);
+			rc = products_file(qi.id, n.pname, n.fname, pos, &e, NULL);
 		}
 		if (rc)
 			return rc == -ENOTDIR ? -ENOENT : rc;
@@ -588,9 +588,10 @@ static int open_product(const struct node *n, struct fuse_file_info *fi)
 		fi->fh = (uintptr_t)f;
 		return 0;
 	}
-	rc = products_url(qi.id, dir, file, pos, &url, &vol);
-	if (!rc)
-		rc = dir ? products_dir_stat(qi.id, dir, file, pos, &e) : products_stat(qi.id, file, &e);
+	rc = products_file(qi.id, dir, file, pos, &e, &url);
+	if (!rc && e.is_dir)
+		rc = -EISDIR;
+	vol = e.volatile_obj;
 	if (!rc)
 		rc = cache_open(url, vol, &f->cf);
 	free(url);

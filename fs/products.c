@@ -730,26 +730,10 @@ static int file_entry(const char *url, int64_t known, struct prod_entry *e)
 	int rc = cache_stat(url, known, 1, &st, &err);
 
 	if (rc)
-		return -EIO;
+		return rc == -ENODATA ? rc : -EIO;
 	e->size = st.size;
 	e->mtime = st.mtime;
 	return 0;
-}
-
-int products_stat(int64_t qid, const char *name, struct prod_entry *e)
-{
-	struct db_product p = {0};
-	int rc = db_product_get(qid, name, &p);
-
-	if (rc)
-		return rc;
-	memset(e, 0, sizeof *e);
-	snprintf(e->name, sizeof e->name, "%s", name);
-	e->is_dir = p.kind == 1;
-	if (!e->is_dir)
-		rc = file_entry(p.url, -1, e);
-	db_product_clear(&p);
-	return rc;
 }
 
 /* url of the cutout: SODA URL + POS */
@@ -766,7 +750,7 @@ static char *cutout_url(const char *soda, const char *pos)
 }
 
 static int add_extras(struct plist *l, int64_t qid, const struct db_product *p,
-		      const char *cutout, int probe)
+		      const char *cutout)
 {
 	struct vo_buf csv = VO_BUF_INIT;
 	int rc = db_product_links_csv(qid, p->seq, &csv);
@@ -792,7 +776,7 @@ static int add_extras(struct plist *l, int64_t qid, const struct db_product *p,
 			/* its size too is learnt before it is shown (a ranged GET
 			 * of byte 0, or the whole cutout); a region that does not
 			 * overlap this image (HTTP 204) has no cutout.fits */
-			rc = cache_stat(l->urls[l->n - 1], -1, probe, &st, &err);
+			rc = cache_stat(l->urls[l->n - 1], -1, 1, &st, &err);
 			if (!rc) {
 				e->size = st.size;
 				e->mtime = st.mtime;
@@ -816,7 +800,7 @@ int products_dir_list(int64_t qid, const char *dir, const char *cutout,
 		return rc;
 	rc = db_link_list(qid, p.seq, collect_link, &l);
 	if (!rc)
-		rc = add_extras(&l, qid, &p, cutout, 1);
+		rc = add_extras(&l, qid, &p, cutout);
 	if (!rc)
 		plist_sizes(&l);
 	for (size_t i = 0; i < l.n && !rc; i++)
@@ -826,67 +810,55 @@ int products_dir_list(int64_t qid, const char *dir, const char *cutout,
 	return rc < 0 ? rc : 0;
 }
 
-int products_dir_stat(int64_t qid, const char *dir, const char *file, const char *cutout,
-		      struct prod_entry *e)
+int products_file(int64_t qid, const char *dir, const char *file, const char *cutout,
+		  struct prod_entry *e, char **url)
 {
 	struct db_product p = {0};
 	struct db_link l = {0};
-	int rc = get_dir(qid, dir, &p);
-
-	if (rc)
-		return rc;
-	memset(e, 0, sizeof *e);
-	snprintf(e->name, sizeof e->name, "%s", file);
-	if (strcmp(file, PROD_LINKS_CSV) == 0 || strcmp(file, PROD_CUTOUT) == 0) {
-		struct plist x = {0};
-		rc = add_extras(&x, qid, &p, cutout, 1);
-		rc = rc ? rc : -ENOENT;
-		for (size_t i = 0; i < x.n; i++)
-			if (strcmp(x.v[i].name, file) == 0) {
-				*e = x.v[i];
-				rc = 0;
-			}
-		plist_free(&x);
-	} else if (!(rc = db_link_get(qid, p.seq, file, &l))) {
-		rc = file_entry(l.url, -1, e);
-		db_link_clear(&l);
-	}
-	db_product_clear(&p);
-	return rc;
-}
-
-int products_url(int64_t qid, const char *dir, const char *file, const char *cutout,
-		 char **url, int *volatile_obj)
-{
-	struct db_product p = {0};
-	struct db_link l = {0};
+	struct vo_buf csv = VO_BUF_INIT;
+	char *u = NULL;
 	int rc;
 
-	*url = NULL;
-	*volatile_obj = 0;
+	memset(e, 0, sizeof *e);
+	snprintf(e->name, sizeof e->name, "%s", file);
+	if (url)
+		*url = NULL;
 	if (!dir) {
 		if ((rc = db_product_get(qid, file, &p)))
 			return rc;
-		if (p.kind == 1)
-			rc = -EISDIR;
-		else if (!(*url = strdup(p.url)))
+		e->is_dir = p.kind == 1;
+		if (!e->is_dir && !(u = strdup(p.url)))
 			rc = -ENOMEM;
-		db_product_clear(&p);
+	} else if ((rc = get_dir(qid, dir, &p))) {
 		return rc;
-	}
-	if ((rc = get_dir(qid, dir, &p)))
-		return rc;
-	if (strcmp(file, PROD_CUTOUT) == 0) {
+	} else if (strcmp(file, PROD_LINKS_CSV) == 0) {
+		rc = db_product_links_csv(qid, p.seq, &csv);
+		rc = rc == -ENODATA ? 0 : rc;
+		e->size = (int64_t)csv.len;
+		e->links_csv = 1;
+	} else if (strcmp(file, PROD_CUTOUT) == 0) {
+		e->volatile_obj = 1;
 		if (!cutout || !*cutout || !p.soda_url)
 			rc = -ENOENT;
-		else if (!(*url = cutout_url(p.soda_url, cutout)))
+		else if (!(u = cutout_url(p.soda_url, cutout)))
 			rc = -ENOMEM;
-		*volatile_obj = 1;
 	} else if (!(rc = db_link_get(qid, p.seq, file, &l))) {
-		if (!(*url = strdup(l.url)))
+		if (!(u = strdup(l.url)))
 			rc = -ENOMEM;
 		db_link_clear(&l);
 	}
+	if (!rc && u) {
+		rc = file_entry(u, -1, e);
+		/* a cutout whose region misses the image (HTTP 204) is not there */
+		if (rc == -ENODATA && e->volatile_obj)
+			rc = -ENOENT;
+		if (!rc && url) {
+			*url = u;
+			u = NULL;
+		}
+	}
+	free(u);
+	vo_buf_free(&csv);
 	db_product_clear(&p);
 	return rc;
 }

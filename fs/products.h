@@ -41,15 +41,16 @@ struct prod_entry {
 int products_available(int64_t qid, int64_t gen);
 /* products/ */
 int products_list(int64_t qid, int (*cb)(void *ud, const struct prod_entry *e), void *ud);
-int products_stat(int64_t qid, const char *name, struct prod_entry *e);
 /* products/<dir>/ ; cutout: the query's SODA POS, or NULL */
 int products_dir_list(int64_t qid, const char *dir, const char *cutout,
 		      int (*cb)(void *ud, const struct prod_entry *e), void *ud);
-int products_dir_stat(int64_t qid, const char *dir, const char *file, const char *cutout,
-		      struct prod_entry *e);
-/* The URL behind a file (dir NULL: products/<file>), malloc'd. */
-int products_url(int64_t qid, const char *dir, const char *file, const char *cutout,
-		 char **url, int *volatile_obj);
+/* One entry: products/<file> (dir NULL) or products/<dir>/<file>, with its
+ * size learnt if unknown (a ranged GET of byte 0, or the whole file); and,
+ * when url is not NULL, the URL behind it (malloc'd; NULL for links.csv
+ * and for directories).  -ENOENT when there is no such file (a cutout whose
+ * region misses the image among them), -EIO when its size cannot be had. */
+int products_file(int64_t qid, const char *dir, const char *file, const char *cutout,
+		  struct prod_entry *e, char **url);
 /* A file of the products directory (dir NULL) or of a product directory
  * was just copied whole: fetch the next n files in name order in the
  * background (what cp -r, rsync and tar read next). */
