@@ -108,6 +108,18 @@ static inline void check_init(void)
 	setvbuf(stdout, NULL, _IONBF, 0);
 }
 
+/* check_init, and the one argument of the tests fed with fixtures: the
+ * fixture directory (exits 2 with a usage line without it). */
+static inline const char *check_init_fixtures(int argc, char **argv)
+{
+	check_init();
+	if (argc != 2) {
+		fprintf(stderr, "usage: %s FIXTURE_DIR\n", argv[0]);
+		exit(2);
+	}
+	return argv[1];
+}
+
 static inline int check_done(const char *name)
 {
 	printf("%s: %ld checks, %d failed\n", name, check_count, check_failures);

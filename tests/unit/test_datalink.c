@@ -2032,12 +2032,7 @@ static void test_dachs_all(void)
 
 int main(int argc, char **argv)
 {
-	check_init();
-	if (argc != 2) {
-		fprintf(stderr, "usage: %s FIXTURE_DIR\n", argv[0]);
-		return 2;
-	}
-	fixdir = argv[1];
+	fixdir = check_init_fixtures(argc, argv);
 	test_votable_meta();
 	test_parse_links();
 	test_parse_odd();

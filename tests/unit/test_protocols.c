@@ -1457,12 +1457,7 @@ static void test_names(void)
 
 int main(int argc, char **argv)
 {
-	check_init();
-	if (argc != 2) {
-		fprintf(stderr, "usage: %s FIXTURE_DIR\n", argv[0]);
-		return 2;
-	}
-	fixdir = argv[1];
+	fixdir = check_init_fixtures(argc, argv);
 	test_uws_captured();
 	test_uws_phases();
 	test_uws_handwritten();

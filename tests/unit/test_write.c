@@ -562,12 +562,7 @@ static void test_writer_details(void)
 
 int main(int argc, char **argv)
 {
-	check_init();
-	if (argc != 2) {
-		fprintf(stderr, "usage: %s FIXTURE_DIR\n", argv[0]);
-		return 2;
-	}
-	fixdir = argv[1];
+	fixdir = check_init_fixtures(argc, argv);
 	test_fmt_known();
 	test_fmt_random();
 	test_fmt_edges();
