@@ -53,3 +53,17 @@ wait_query() {
 rows() {
 	python3 -c 'import csv,sys; print(sum(1 for _ in csv.reader(open(sys.argv[1], newline=""))) - 1)' "$1"
 }
+
+# footprint RESULT_CSV: "obs_id ra1, dec1, ra2, dec2, ..." for the first row
+# with an s_region (DALI polygon "ra1 dec1 ..." or STC-S "POLYGON ICRS
+# ra1 dec1 ..."): the numbers ready for POLYGON('ICRS', ...)
+footprint() {
+	python3 - "$1" <<'PY'
+import csv, sys
+rows = csv.DictReader(open(sys.argv[1], newline=""))
+r = next(r for r in rows if r["s_region"])
+reg = r["s_region"].strip().replace("(", " ").replace(")", " ")
+nums = [t for t in reg.split() if t[0].isdigit() or t[0] in "-."]
+print(r["obs_id"], ", ".join(nums))
+PY
+}

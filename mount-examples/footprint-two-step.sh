@@ -21,16 +21,7 @@ echo "step 1: the footprint"
 mkdir -p "$Q/footprint"
 echo "$STEP1" > "$Q/footprint/query.adql"
 wait_query "$Q/footprint"
-read -r obs_id region < <(python3 - "$Q/footprint/result.csv" <<'PY'
-import csv, sys
-rows = list(csv.DictReader(open(sys.argv[1], newline="")))
-r = next(r for r in rows if r["s_region"])
-reg = r["s_region"].strip()
-# DALI polygon: "ra1 dec1 ra2 dec2 ..."; STC-S: "POLYGON ICRS ra1 dec1 ..."
-nums = [t for t in reg.replace("(", " ").replace(")", " ").split() if t[0].isdigit() or t[0] in "-."]
-print(r["obs_id"], ", ".join(nums))
-PY
-)
+read -r obs_id region < <(footprint "$Q/footprint/result.csv")
 echo "  $obs_id: POLYGON($region)"
 
 echo "step 2: sources inside it"

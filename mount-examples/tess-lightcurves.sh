@@ -25,14 +25,7 @@ echo "step 1: the footprint of the full-frame image"
 mkdir -p "$Q/ffi"
 echo "$STEP1" > "$Q/ffi/query.adql"
 wait_query "$Q/ffi"
-read -r obs_id poly < <(python3 - "$Q/ffi/result.csv" <<'PY'
-import csv, sys
-r = next(csv.DictReader(open(sys.argv[1], newline="")))
-nums = [t for t in r["s_region"].replace("(", " ").replace(")", " ").split()
-        if t[0].isdigit() or t[0] in "-."]
-print(r["obs_id"], ", ".join(nums))
-PY
-)
+read -r obs_id poly < <(footprint "$Q/ffi/result.csv")
 echo "  $obs_id: POLYGON($poly)"
 
 echo "step 2: the light curves inside it"
