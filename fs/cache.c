@@ -787,6 +787,21 @@ static int retryable(int rc)
 	       rc != -ECANCELED && rc != -EINVAL;
 }
 
+/* Drop every stored and pooled block of an object (a stream that starts
+ * over must not mix with an earlier one's bytes). */
+static void forget_blocks(int64_t oid)
+{
+	int64_t freed = 0;
+
+	writer_flush();
+	pool_drop(oid);
+	if (!db_obj_drop_blocks(oid, &freed) && freed) {
+		pthread_mutex_lock(&lock);
+		ctr.used -= freed;
+		pthread_mutex_unlock(&lock);
+	}
+}
+
 static void run_job(struct job *j)
 {
 	struct fetch f = {.job = j, .blk = VO_BUF_INIT, .ranges = -1};
@@ -796,24 +811,15 @@ static void run_job(struct job *j)
 	f.err = &err;
 	f.blk.cap = CACHE_BLOCK + 1;
 	f.mtime = 0;
-	if (j->first == WHOLE) {
+	if (j->first == WHOLE && (j->volatile_obj || j->size < 0)) {
 		/* a streamed object starts from nothing: never mix two generations */
-		int64_t freed = 0;
-		if (j->volatile_obj || j->size < 0) {
-			struct db_obj o;
-			writer_flush();
-			pool_drop(j->oid);
-			if (!db_obj_drop_blocks(j->oid, &freed) && freed) {
-				pthread_mutex_lock(&lock);
-				ctr.used -= freed;
-				pthread_mutex_unlock(&lock);
-			}
-			if (!db_obj_get(j->url, &o)) {
-				f.mtime = o.mtime;
-				o.size = -1;
-				db_obj_update(&o);
-				j->size = -1;
-			}
+		struct db_obj o;
+		forget_blocks(j->oid);
+		if (!db_obj_get(j->url, &o)) {
+			f.mtime = o.mtime;
+			o.size = -1;
+			db_obj_update(&o);
+			j->size = -1;
 		}
 	}
 	if (f.mtime <= 0) {
@@ -828,18 +834,8 @@ static void run_job(struct job *j)
 		rc = run_attempt(j, &f);
 		if (!rc || !retryable(rc) || stopping)
 			break;
-		if (j->first == WHOLE || f.whole_stream) {
-			int64_t freed = 0;
-			if (j->volatile_obj || j->size < 0) {
-				writer_flush();
-				pool_drop(j->oid);
-			}
-			if ((j->volatile_obj || j->size < 0) && !db_obj_drop_blocks(j->oid, &freed)) {
-				pthread_mutex_lock(&lock);
-				ctr.used -= freed;
-				pthread_mutex_unlock(&lock);
-			}
-		}
+		if ((j->first == WHOLE || f.whole_stream) && (j->volatile_obj || j->size < 0))
+			forget_blocks(j->oid);
 		if (attempt < CACHE_RETRIES) {
 			vo_warn("%s (retrying, attempt %d of %d)", err.msg, attempt + 2,
 				CACHE_RETRIES + 1);
@@ -1252,12 +1248,6 @@ void cache_close(struct cache_file *f)
 	pthread_mutex_destroy(&f->mu);
 	free(f->url);
 	free(f);
-}
-
-int64_t cache_file_size(struct cache_file *f)
-{
-	struct db_obj o;
-	return db_obj_get(f->url, &o) ? -1 : o.size;
 }
 
 /* Wait for an in-flight entry; under lock on entry and exit. */

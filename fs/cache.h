@@ -69,8 +69,6 @@ int cache_file_copied(struct cache_file *f);
  * at most max_bytes, it is not cached, and the server takes ranges.
  * Never waits; never fails (a later read fetches what is missing). */
 void cache_prefetch(const char *url, int64_t max_bytes);
-/* The object's size now (-1 while unknown). */
-int64_t cache_file_size(struct cache_file *f);
 void cache_close(struct cache_file *f);
 
 struct cache_counters {

@@ -198,7 +198,7 @@ static void cutout_of(const struct node *n, char *out, size_t len)
 }
 
 /* A products node: the query must be complete with products. */
-static int products_of(const struct node *n, const struct query_info *qi)
+static int products_of(const struct query_info *qi)
 {
 	int rc;
 
@@ -206,6 +206,14 @@ static int products_of(const struct node *n, const struct query_info *qi)
 		return -ENOENT;
 	rc = products_available(qi->id, qi->gen);
 	return rc < 0 ? rc : rc == 1 ? 0 : -ENOENT;
+}
+
+/* The query a products node lives in, which must have products. */
+static int query_products(const struct node *n, struct query_info *qi)
+{
+	int rc = query_info(n->svc->name, n->name, qi);
+
+	return rc ? rc : products_of(qi);
 }
 
 /* Fill out with the current text of a small read-only file. */
@@ -265,10 +273,8 @@ static int node_exists(const struct node *n)
 	case N_QUERY: case N_QUERY_ALIAS: case N_Q_ADQL: case N_Q_MAXREC:
 	case N_Q_STATUS: case N_Q_ERROR: case N_Q_CSV: case N_Q_VOT: case N_Q_CUTOUT:
 		return query_info(n->svc->name, n->name, &qi);
-	case N_Q_PRODUCTS: case N_P_ENTRY: case N_P_FILE: {
-		int rc = query_info(n->svc->name, n->name, &qi);
-		return rc ? rc : products_of(n, &qi);
-	}
+	case N_Q_PRODUCTS: case N_P_ENTRY: case N_P_FILE:
+		return query_products(n, &qi);
 	case N_EXAMPLE: {
 		struct vo_buf b = VO_BUF_INIT;
 		int rc;
@@ -310,7 +316,7 @@ static int op_getattr(const char *path, struct stat *st, struct fuse_file_info *
 	if (node_in_query(n.type)) {
 		rc = query_info(n.svc->name, n.name, &qi);
 		if (!rc && n.type >= N_Q_PRODUCTS)
-			rc = products_of(&n, &qi);
+			rc = products_of(&qi);
 	} else {
 		rc = node_exists(&n);
 	}
@@ -438,7 +444,7 @@ static int readdir_products(const struct node *n, void *buf, fuse_fill_dir_t fil
 	char pos[4200];
 	int rc;
 
-	if ((rc = query_info(n->svc->name, n->name, &qi)) || (rc = products_of(n, &qi)))
+	if ((rc = query_products(n, &qi)))
 		return rc;
 	d.mtime = (time_t)qi.mtime;
 	fill(buf, ".", NULL, 0, 0);
@@ -510,7 +516,7 @@ static int op_readdir(const char *path, void *buf, fuse_fill_dir_t fill, off_t o
 		fill(buf, "cutout", NULL, 0, 0);
 		{
 			struct query_info qi;
-			if (!query_info(n.svc->name, n.name, &qi) && !products_of(&n, &qi))
+			if (!query_products(&n, &qi))
 				fill(buf, "products", NULL, 0, 0);
 		}
 		return 0;
@@ -572,7 +578,7 @@ static int open_product(const struct node *n, struct fuse_file_info *fi)
 	int vol = 0, rc;
 	struct fh *f;
 
-	if ((rc = query_info(n->svc->name, n->name, &qi)) || (rc = products_of(n, &qi)))
+	if ((rc = query_products(n, &qi)))
 		return rc;
 	cutout_of(n, pos, sizeof pos);
 	f = fh_new(FH_BUF, n);
@@ -959,7 +965,7 @@ static int xattr_node(const char *path, struct node *n, struct query_info *qi)
 		return rc;
 	if (n->type != N_P_ENTRY && n->type != N_P_FILE)
 		return node_exists(n) ? -ENOENT : 1;   /* exists, no attributes */
-	if ((rc = query_info(n->svc->name, n->name, qi)) || (rc = products_of(n, qi)))
+	if ((rc = query_products(n, qi)))
 		return rc;
 	return 0;
 }
