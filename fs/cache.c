@@ -1118,8 +1118,9 @@ int cache_stat(const char *url, int64_t known_size, int do_probe, struct cache_s
 
 struct many {
 	const char *const *urls;
-	const int64_t *known;
-	size_t n, next;
+	struct cache_stat *out;
+	const size_t *todo;        /* indexes still to probe */
+	size_t ntodo, next;
 	pthread_mutex_t mu;
 };
 
@@ -1128,60 +1129,54 @@ static void *probe_thread(void *arg)
 	struct many *m = arg;
 
 	for (;;) {
-		size_t i;
-		struct cache_stat st;
+		size_t k;
 		struct vo_err err = {0};
 		pthread_mutex_lock(&m->mu);
-		i = m->next++;
+		k = m->next++;
 		pthread_mutex_unlock(&m->mu);
-		if (i >= m->n)
+		if (k >= m->ntodo)
 			break;
-		cache_stat(m->urls[i], m->known ? m->known[i] : -1, 1, &st, &err);
+		cache_stat(m->urls[m->todo[k]], -1, 1, &m->out[m->todo[k]], &err);
 	}
 	vo_http_thread_cleanup();
 	db_close_thread();
 	return NULL;
 }
 
-void cache_stat_many(const char *const *urls, const int64_t *known, size_t n)
+void cache_stat_many(const char *const *urls, const int64_t *known, size_t n,
+		     struct cache_stat *out)
 {
-	struct many m = {.urls = urls, .known = known, .n = n};
+	struct many m = {.urls = urls, .out = out};
 	pthread_t th[CACHE_PROBE_THREADS];
-	size_t nt = 0, need = 0, first = n;
+	size_t nt = 0, *todo = calloc(n ? n : 1, sizeof *todo);
 	int64_t t0, us;
 	int want;
 
-	/* only the unknown ones need the network at all */
+	/* what the store knows; only the rest needs the network */
 	for (size_t i = 0; i < n; i++) {
-		struct db_obj o;
-		if ((known && known[i] >= 0) || (!db_obj_get(urls[i], &o) && o.size >= 0 && o.mtime > 0))
-			continue;
-		if (first == n)
-			first = i;
-		need++;
+		struct vo_err err = {0};
+		if (cache_stat(urls[i], known ? known[i] : -1, 0, &out[i], &err))
+			out[i] = (struct cache_stat){.size = -1};
+		else if (out[i].size < 0 && todo)
+			todo[m.ntodo++] = i;
 	}
-	if (need <= 1 || offline_mode) {
-		for (size_t i = 0; i < n; i++) {
-			struct cache_stat st;
-			struct vo_err err = {0};
-			cache_stat(urls[i], known ? known[i] : -1, !offline_mode, &st, &err);
-		}
-		return;
-	}
+	if (!m.ntodo || offline_mode)
+		goto out;
 	/* How many at once: a server that answers in a millisecond or two is
 	 * busy, not far, and only slows down with more connections (DaCHS
 	 * does); a distant one is waited for, and parallel requests hide the
 	 * round trips.  The first probe's time tells which. */
 	{
-		struct cache_stat st;
 		struct vo_err err = {0};
 		t0 = clock_us();
-		cache_stat(urls[first], known ? known[first] : -1, 1, &st, &err);
+		cache_stat(urls[todo[0]], -1, 1, &out[todo[0]], &err);
 		us = clock_us() - t0;
 	}
+	m.todo = todo + 1;
+	m.ntodo--;
 	want = us < 5000 ? 2 : us < 20000 ? 4 : CACHE_PROBE_THREADS;
 	pthread_mutex_init(&m.mu, NULL);
-	while ((int)nt < want && nt < need &&
+	while ((int)nt < want && nt < m.ntodo &&
 	       pthread_create(&th[nt], NULL, probe_thread, &m) == 0)
 		nt++;
 	if (!nt)
@@ -1189,6 +1184,8 @@ void cache_stat_many(const char *const *urls, const int64_t *known, size_t n)
 	for (size_t i = 0; i < nt; i++)
 		pthread_join(th[i], NULL);
 	pthread_mutex_destroy(&m.mu);
+out:
+	free(todo);
 }
 
 /* --- files -------------------------------------------------------------------- */

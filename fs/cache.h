@@ -50,9 +50,12 @@ struct cache_stat {
  * server that ignores ranges).  probe == 0 never touches the network. */
 int cache_stat(const char *url, int64_t known_size, int probe, struct cache_stat *st,
 	       struct vo_err *err);
-/* The same for many URLs at once, CACHE_PROBE_THREADS at a time; errors
- * are logged, and the objects concerned keep size -1. */
-void cache_stat_many(const char *const *urls, const int64_t *known, size_t n);
+/* The same for many URLs at once, out[i] for urls[i] (size -1 where it
+ * could not be had: the error is logged).  The store answers first; the
+ * unknown ones are probed together, on 2, 4 or CACHE_PROBE_THREADS
+ * connections as the first probe's time suggests. */
+void cache_stat_many(const char *const *urls, const int64_t *known, size_t n,
+		     struct cache_stat *out);
 
 struct cache_file;
 /* volatile_obj: the object is generated per request (no stable length):

@@ -691,23 +691,25 @@ static int collect_link(void *ud, struct db_link *l)
 static void plist_sizes(struct plist *l)
 {
 	const char **urls = calloc(l->n ? l->n : 1, sizeof *urls);
+	struct cache_stat *st = calloc(l->n ? l->n : 1, sizeof *st);
+	size_t *at = calloc(l->n ? l->n : 1, sizeof *at);
 	size_t k = 0;
 
-	if (!urls)
-		return;
-	for (size_t i = 0; i < l->n; i++)
-		if (l->urls[i])
-			urls[k++] = l->urls[i];
-	cache_stat_many(urls, NULL, k);
-	free(urls);
-	for (size_t i = 0; i < l->n; i++) {
-		struct cache_stat st;
-		struct vo_err err = {0};
-		if (!l->urls[i] || cache_stat(l->urls[i], -1, 0, &st, &err))
-			continue;
-		l->v[i].size = st.size;
-		l->v[i].mtime = st.mtime;
+	if (urls && st && at) {
+		for (size_t i = 0; i < l->n; i++)
+			if (l->urls[i]) {
+				at[k] = i;
+				urls[k++] = l->urls[i];
+			}
+		cache_stat_many(urls, NULL, k, st);
+		for (size_t j = 0; j < k; j++) {
+			l->v[at[j]].size = st[j].size;
+			l->v[at[j]].mtime = st[j].mtime;
+		}
 	}
+	free(urls);
+	free(st);
+	free(at);
 }
 
 int products_list(int64_t qid, int (*cb)(void *ud, const struct prod_entry *e), void *ud)
