@@ -1608,6 +1608,26 @@ static int service_id_taken(const struct vo_dl_doc *a, const struct vo_dl_doc *b
 
 /* Move the links of r that keep[] says (all when keep is NULL), and all
  * descriptors and column sets, into out; r is left empty. */
+
+/* Move *nsrc items of size sz from src to the end of the array *dst (of
+ * *ndst items); *nsrc becomes 0 (src keeps nothing to free).  -ENOMEM
+ * leaves everything as it was. */
+static int append_items(void **dst, size_t *ndst, const void *src, size_t *nsrc, size_t sz)
+{
+	char *np;
+
+	if (!*nsrc)
+		return 0;
+	np = realloc(*dst, (*ndst + *nsrc) * sz);
+	if (!np)
+		return -ENOMEM;
+	memcpy(np + *ndst * sz, src, *nsrc * sz);
+	*dst = np;
+	*ndst += *nsrc;
+	*nsrc = 0;
+	return 0;
+}
+
 static int merge(struct vo_dl_doc *out, struct vo_dl_doc *r,
 		 const unsigned char *keep, struct vo_err *err)
 {
@@ -1697,35 +1717,19 @@ static int merge(struct vo_dl_doc *out, struct vo_dl_doc *r,
 	free(map);
 	map = NULL;
 	vo_buf_free(&tmp);
-	if (r->nlinks) {
-		np = realloc(out->links, (out->nlinks + r->nlinks) * sizeof *out->links);
-		if (!np)
-			goto oom;
-		out->links = np;
-		memcpy(out->links + out->nlinks, r->links, r->nlinks * sizeof *r->links);
-		out->nlinks += r->nlinks;
-		r->nlinks = 0;
-	}
-	if (r->nservices) {
-		np = realloc(out->services, (out->nservices + r->nservices) * sizeof *out->services);
-		if (!np)
-			goto oom;
-		out->services = np;
-		memcpy(out->services + out->nservices, r->services,
-		       r->nservices * sizeof *r->services);
-		out->nservices += r->nservices;
-		r->nservices = 0;
-	}
-	if (r->ncolsets) {
-		np = realloc(out->colsets, (out->ncolsets + r->ncolsets) * sizeof *out->colsets);
-		if (!np)
-			goto oom;
-		out->colsets = np;
-		memcpy(out->colsets + out->ncolsets, r->colsets,
-		       r->ncolsets * sizeof *r->colsets);
-		out->ncolsets += r->ncolsets;
-		r->ncolsets = 0;
-	}
+	/* through void pointers of their own: no type punning */
+	np = out->links;
+	if (append_items(&np, &out->nlinks, r->links, &r->nlinks, sizeof *r->links))
+		goto oom;
+	out->links = np;
+	np = out->services;
+	if (append_items(&np, &out->nservices, r->services, &r->nservices, sizeof *r->services))
+		goto oom;
+	out->services = np;
+	np = out->colsets;
+	if (append_items(&np, &out->ncolsets, r->colsets, &r->ncolsets, sizeof *r->colsets))
+		goto oom;
+	out->colsets = np;
 	out->mem += r->mem;
 	vo_dl_doc_free(r);
 	if (out->mem > VO_DL_MAX_MEM)
