@@ -38,7 +38,7 @@ ADQL
 wait_query "$Q/lc"
 n=$(ls "$Q/lc/products" | wc -l)
 echo "  $n light curves; ls -l shows their exact sizes:"
-ls -l "$Q/lc/products" | head -4
+ls -l "$Q/lc/products" | sed -n 1,4p   # sed reads it all: no SIGPIPE under pipefail
 
 echo "step 3: rsync them out"
 t0=$(date +%s.%N)
@@ -50,7 +50,7 @@ echo "  a second rsync transferred $again files"
 [ "$n" -gt 0 ] && [ "$(ls "$OUT/lightcurves" | wc -l)" = "$n" ] && [ "$again" = 0 ]
 
 # what came out is the server's bytes: compare one file with its URL
-f=$(ls "$OUT/lightcurves" | head -1)
+f=$(ls "$OUT/lightcurves" | sed -n 1p)
 url=$(getfattr --absolute-names --only-values -n user.vo.url "$Q/lc/products/$f")
 curl -sfL "$url" | cmp - "$OUT/lightcurves/$f"
 echo "  $f equals $url"
