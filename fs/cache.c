@@ -24,6 +24,7 @@
 #include "buf.h"
 #include "clock.h"
 #include "db.h"
+#include "transfers.h"
 #include "http.h"
 #include "log.h"
 
@@ -523,6 +524,7 @@ struct fetch {
 	double mtime;
 	char ctype[128];
 	struct vo_err *err;
+	struct xfer *xfer;    /* this attempt in .vofs/transfers */
 };
 
 static int64_t nblocks_of(int64_t size)
@@ -629,6 +631,7 @@ static int on_start(void *ud, const struct vo_http_resp *r)
 	f->ranges = 0;
 	f->whole_stream = 1;
 	f->total = r->content_length;
+	xfer_set_total(f->xfer, f->total);
 	if (j->size >= 0 && f->total >= 0 && f->total != j->size)
 		return vo_err_set(f->err, ESTALE, "%s: the file changed on the server"
 				  " (size %lld, was %" PRId64 ")", j->url, (long long)f->total, j->size);
@@ -646,6 +649,7 @@ static int on_body(void *ud, const char *p, size_t n)
 
 	f->got += (int64_t)n;
 	__atomic_add_fetch(&ctr.bytes_fetched, (int64_t)n, __ATOMIC_RELAXED);
+	xfer_add(f->xfer, (int64_t)n);
 	if (size >= 0 && f->idx * (int64_t)CACHE_BLOCK + (int64_t)f->blk.len + (int64_t)n > size)
 		return vo_err_set(f->err, EPROTO, "%s: more bytes than the size %" PRId64,
 				  j->url, size);
@@ -677,10 +681,18 @@ static int on_body(void *ud, const char *p, size_t n)
 	return 0;
 }
 
+static int abort_io;   /* cache_request_stop() */
+
+void cache_request_stop(void)
+{
+	__atomic_store_n(&abort_io, 1, __ATOMIC_RELAXED);
+}
+
 static int job_cancelled(void *ud)
 {
 	(void)ud;
-	return __atomic_load_n(&stopping, __ATOMIC_RELAXED);
+	return __atomic_load_n(&stopping, __ATOMIC_RELAXED) ||
+	       __atomic_load_n(&abort_io, __ATOMIC_RELAXED);
 }
 
 /* First block of the job still missing (ranged jobs resume there). */
@@ -732,7 +744,15 @@ static int run_attempt(struct job *j, struct fetch *f)
 	pthread_mutex_lock(&lock);
 	ctr.requests++;
 	pthread_mutex_unlock(&lock);
+	if (req.range) {
+		int64_t from = f->idx * (int64_t)CACHE_BLOCK, to = f->end_idx * (int64_t)CACHE_BLOCK;
+		f->xfer = xfer_begin("product", j->url, from, (to > j->size ? j->size : to) - from);
+	} else {
+		f->xfer = xfer_begin("product", j->url, 0, j->size);
+	}
 	rc = vo_http_do(&req, &resp, f->err);
+	xfer_end(f->xfer);
+	f->xfer = NULL;
 	if (!rc && resp.status >= 400) {
 		char ex[200];
 		vo_http_excerpt(&resp.errbody, ex, sizeof ex);
@@ -1003,7 +1023,7 @@ static int probe(const char *url, struct db_obj *o, struct vo_err *err)
 	struct vo_http_req req = {
 		.url = url, .follow = 1, .stall_s = stall_s, .timeout_s = stall_s * 2,
 		.identity = 1, .range = "0-0", .start = probe_start, .ud = &p,
-		.sink = NULL, .max_body = 1 << 16,
+		.sink = NULL, .max_body = 1 << 16, .cancel = job_cancelled,
 	};
 	struct vo_http_resp resp = {0};
 	long long a, b;

@@ -6,7 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <unistd.h>
 
+#include "http.h"
 #include "log.h"
 
 static const struct { const char *name, *url; } builtin[] = {
@@ -62,6 +65,61 @@ static int set_url(struct service_conf *s, const char *url)
 		return -ENOMEM;
 	free(s->url);
 	s->url = u;
+	return 0;
+}
+
+/* "none" or a proxy URL curl understands */
+static int set_proxy(struct service_conf *s, const char *v)
+{
+	static const char *const schemes[] = {"http://", "https://", "socks4://", "socks4a://",
+					      "socks5://", "socks5h://"};
+	int ok = strcmp(v, "none") == 0;
+	char *p;
+
+	for (size_t i = 0; !ok && i < sizeof schemes / sizeof schemes[0]; i++) {
+		size_t n = strlen(schemes[i]);
+		ok = strncasecmp(v, schemes[i], n) == 0 && v[n] && !strpbrk(v, " \t");
+	}
+	if (!ok)
+		return -EINVAL;
+	if (!(p = strdup(strcmp(v, "none") == 0 ? "" : v)))
+		return -ENOMEM;
+	free(s->proxy);
+	s->proxy = p;
+	return 0;
+}
+
+/* A token file path: "~/..." is under $HOME, a relative one is relative to
+ * the services file (the daemon's working directory is "/"). */
+static int set_token_file(struct service_conf *s, const char *v, const char *conf_path)
+{
+	const char *home = getenv("HOME"), *slash = strrchr(conf_path, '/');
+	char *p = NULL;
+	int n;
+
+	if (!*v || (v[0] == '~' && v[1] == '/' && !(home && *home)))
+		return -EINVAL;
+	if (v[0] == '/')
+		n = asprintf(&p, "%s", v);
+	else if (v[0] == '~' && v[1] == '/')
+		n = asprintf(&p, "%s%s", home, v + 1);
+	else if (slash)
+		n = asprintf(&p, "%.*s/%s", (int)(slash - conf_path), conf_path, v);
+	else
+		n = asprintf(&p, "%s", v);
+	if (n < 0)
+		return -ENOMEM;
+	if (p[0] != '/') {   /* a services file named without a directory */
+		char cwd[4096], *abs = NULL;
+		if (!getcwd(cwd, sizeof cwd) || asprintf(&abs, "%s/%s", cwd, p) < 0) {
+			free(p);
+			return -ENOMEM;
+		}
+		free(p);
+		p = abs;
+	}
+	free(s->token_file);
+	s->token_file = p;
 	return 0;
 }
 
@@ -150,6 +208,21 @@ int config_load_file(struct config *c, const char *path, struct vo_err *err)
 				break;
 			}
 			cur->sync = strcmp(v, "sync") == 0;
+		} else if (strcmp(k, "token_file") == 0) {
+			int e = set_token_file(cur, v, path);
+			if (e) {
+				rc = vo_err_set(err, -e, "%s:%d: %s", path, lineno, e == -ENOMEM ?
+						"out of memory" : "token_file must be a file name");
+				break;
+			}
+		} else if (strcmp(k, "proxy") == 0) {
+			int e = set_proxy(cur, v);
+			if (e) {
+				rc = vo_err_set(err, -e, "%s:%d: %s", path, lineno, e == -ENOMEM ?
+						"out of memory" : "proxy must be a URL (http://host:port,"
+						" socks5h://host:port, ...) or none");
+				break;
+			}
 		} else {
 			vo_warn("%s:%d: unknown key '%s' ignored", path, lineno, k);
 		}
@@ -193,10 +266,30 @@ int config_add_service(struct config *c, const char *spec, struct vo_err *err)
 	return 0;
 }
 
+int config_apply_http(const struct config *c, struct vo_err *err)
+{
+	for (size_t i = 0; i < c->nsvcs; i++) {
+		const struct service_conf *s = &c->svcs[i];
+		struct vo_http_site site = {.token_file = s->token_file, .proxy = s->proxy};
+		int rc;
+
+		if (!s->url || (!s->token_file && !s->proxy))
+			continue;
+		if ((rc = vo_http_site_set(s->url, &site, err))) {
+			vo_err_prefix(err, "service [%s]: ", s->name);
+			return rc;
+		}
+	}
+	return 0;
+}
+
 void config_free(struct config *c)
 {
-	for (size_t i = 0; i < c->nsvcs; i++)
+	for (size_t i = 0; i < c->nsvcs; i++) {
 		free(c->svcs[i].url);
+		free(c->svcs[i].token_file);
+		free(c->svcs[i].proxy);
+	}
 	free(c->svcs);
 	free(c->config_file);
 	free(c->cache_dir);

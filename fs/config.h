@@ -3,6 +3,8 @@
  * The services file is INI: one section per service, `url = ...` inside.
  * Unknown keys are kept for later use with a warning; a section without a
  * url is an error that names the file and line.
+ * `token_file` and `proxy` are settings of the service's origin (scheme,
+ * host, port), handed to vo/http.c by config_apply_http().
  */
 #ifndef FS_CONFIG_H
 #define FS_CONFIG_H
@@ -19,6 +21,8 @@ struct service_conf {
 	long long maxrec;        /* -1: the service's default */
 	long timeout_s;          /* per query, 0: none */
 	int sync;                /* mode = sync: skip UWS, POST to /sync */
+	char *token_file;        /* absolute path of a bearer token file, or NULL */
+	char *proxy;             /* proxy URL, "" for none, NULL: curl's default */
 };
 
 struct config {
@@ -41,6 +45,11 @@ void config_load_builtin(struct config *c);
 /* service=NAME=URL: add or override. */
 int config_add_service(struct config *c, const char *spec, struct vo_err *err);
 void config_free(struct config *c);
+/* Register every service's token_file and proxy with vo/http.c (reading
+ * and checking the token files now).  Errors name the service, the file
+ * and what is wrong, never a token: -ENOENT, -EACCES, -EINVAL, -EEXIST
+ * (two services of one origin with different settings), ... */
+int config_apply_http(const struct config *c, struct vo_err *err);
 const struct service_conf *config_find(const struct config *c, const char *name);
 
 #endif

@@ -1,5 +1,8 @@
 /* fs/main.c - command line, configuration, and the FUSE main loop. */
 #include <errno.h>
+#include <grp.h>
+#include <libgen.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -13,6 +16,7 @@
 #include "http.h"
 #include "log.h"
 #include "ops.h"
+#include <fuse_lowlevel.h>   /* fuse_parse_cmdline, after ops.h set the API version */
 #include "xml.h"
 
 struct vofs_opts {
@@ -30,10 +34,13 @@ struct vofs_opts {
 	int show_version;
 	int max_threads_given;
 	int max_idle_given;
+	int fsname_given, subtype_given;
+	char *nonopt[3];         /* [SOURCE] MOUNTPOINT, as mount(8) passes them */
+	int nnonopt;
 };
 
 enum { KEY_SERVICE, KEY_FG, KEY_HELP, KEY_VERSION, KEY_DEBUG, KEY_MAXTHREADS,
-       KEY_MAXIDLE };
+       KEY_MAXIDLE, KEY_FSNAME, KEY_SUBTYPE };
 
 #define OPT(t, p) {t, offsetof(struct vofs_opts, p), 1}
 static const struct fuse_opt vofs_opt_spec[] = {
@@ -49,6 +56,8 @@ static const struct fuse_opt vofs_opt_spec[] = {
 	FUSE_OPT_KEY("debug", KEY_DEBUG),
 	FUSE_OPT_KEY("max_threads=", KEY_MAXTHREADS),
 	FUSE_OPT_KEY("max_idle_threads=", KEY_MAXIDLE),
+	FUSE_OPT_KEY("fsname=", KEY_FSNAME),
+	FUSE_OPT_KEY("subtype=", KEY_SUBTYPE),
 	FUSE_OPT_KEY("-f", KEY_FG),
 	FUSE_OPT_KEY("-d", KEY_FG),
 	FUSE_OPT_KEY("-h", KEY_HELP),
@@ -89,6 +98,20 @@ static int opt_proc(void *data, const char *arg, int key, struct fuse_args *outa
 	case KEY_MAXIDLE:
 		o->max_idle_given = 1;
 		return 1;
+	case KEY_FSNAME:
+		o->fsname_given = 1;
+		return 1;
+	case KEY_SUBTYPE:
+		o->subtype_given = 1;
+		return 1;
+	case FUSE_OPT_KEY_NONOPT:
+		if (o->nnonopt >= 2) {
+			fprintf(stderr, "vofs: too many arguments: %s (usage: vofs [SOURCE]"
+				" MOUNTPOINT [-o OPTIONS])\n", arg);
+			return -1;
+		}
+		o->nonopt[o->nnonopt++] = strdup(arg);
+		return 0;
 	case KEY_FG:
 		o->foreground = 1;
 		return 1;   /* FUSE needs it too */
@@ -105,27 +128,132 @@ static int opt_proc(void *data, const char *arg, int key, struct fuse_args *outa
 
 static void usage(const char *prog)
 {
-	printf("usage: %s [-o OPTIONS] MOUNTPOINT\n"
-	       "Mount IVOA TAP services as a file system (unmount: fusermount3 -u MOUNTPOINT).\n"
+	printf("usage: %s [SOURCE] MOUNTPOINT [-o OPTION[,OPTION...]]\n"
+	       "Mount IVOA TAP services (TAP, UWS, VOSI, DataLink, SODA) as a file system.\n"
+	       "Unmount with fusermount3 -u MOUNTPOINT (or SIGTERM).  See vofs(1).\n"
 	       "\n"
 	       "vofs options:\n"
-	       "    -o config=FILE         services file (INI: [name] url = ...);\n"
-	       "                           default $XDG_CONFIG_HOME/vofs/services.ini,\n"
-	       "                           else a built-in list of public services\n"
-	       "    -o service=NAME=URL    add or override one service (repeatable)\n"
-	       "    -o cache_dir=DIR       SQLite cache directory (default $XDG_CACHE_HOME/vofs)\n"
+	       "    -o config=FILE         services file (default $XDG_CONFIG_HOME/vofs/services.ini)\n"
+	       "    -o service=NAME=URL    add or replace one TAP service (repeatable)\n"
+	       "    -o cache_dir=DIR       metadata and block cache (default $XDG_CACHE_HOME/vofs)\n"
+	       "    -o cache_size=SIZE     product block cache limit, e.g. 500M, 20G (default 4G)\n"
 	       "    -o meta_ttl=SECONDS    refetch service metadata after this long (default 86400)\n"
-	       "    -o entry_timeout=S     kernel name cache timeout (default 1)\n"
-	       "    -o attr_timeout=S      kernel attribute cache timeout (default 1)\n"
-	       "    -o cache_size=SIZE     product block cache limit, bytes or with K/M/G/T\n"
-	       "                           (default 4G; least recently used blocks go first)\n"
+	       "    -o io_timeout=SECONDS  give up on a product transfer stalled this long (default 60)\n"
+	       "    -o entry_timeout=S     kernel cache time for names (default 1)\n"
+	       "    -o attr_timeout=S      kernel cache time for attributes (default 1)\n"
 	       "    -o offline             never use the network: serve what is cached\n"
-	       "    -o io_timeout=SECONDS  abort a product transfer that stalls this long\n"
-	       "                           (default 60)\n"
-	       "    -o debug               log every HTTP request\n"
-	       "    -V, --version          print the version\n"
-	       "    -h, --help             print this help\n"
+	       "    -o debug               log every HTTP request (level debug)\n"
+	       "    -f                     stay in the foreground, log to stderr (else syslog)\n"
+	       "    -d                     -f plus libfuse's own request trace\n"
+	       "    -V, --version          print the version and exit\n"
+	       "    -h, --help             print this help and exit\n"
+	       "\n"
+	       "As mount helper (mount -t fuse.vofs vofs MOUNTPOINT -o ..., or /etc/fstab):\n"
+	       "    -o setuid=USER         run the file system as USER (mount as root only)\n"
+	       "    _netdev, user, users, noauto, auto, nofail, defaults, x-*, comment=*\n"
+	       "                           are for mount(8) and systemd; vofs ignores them\n"
 	       "\n", prog);
+}
+
+/* --- mount(8) helper ------------------------------------------------------------------ */
+
+/* Options of fstab that are for mount(8) or systemd, not for FUSE. */
+static int mount_only_option(const char *o)
+{
+	static const char *const words[] = {"defaults", "auto", "noauto", "user", "users",
+					    "nouser", "owner", "group", "_netdev", "nofail",
+					    "rw", NULL};
+
+	for (int i = 0; words[i]; i++)
+		if (strcmp(o, words[i]) == 0)
+			return 1;
+	return strncmp(o, "x-", 2) == 0 || strncmp(o, "comment=", 8) == 0;
+}
+
+static int drop_privileges(const char *user)
+{
+	struct passwd *pw = getpwnam(user);
+
+	if (!pw) {
+		fprintf(stderr, "vofs: setuid=%s: no such user\n", user);
+		return -1;
+	}
+	if (getuid() != 0 && getuid() != pw->pw_uid) {
+		fprintf(stderr, "vofs: setuid=%s: only root can mount as another user\n", user);
+		return -1;
+	}
+	if (getuid() == 0 && (initgroups(pw->pw_name, pw->pw_gid) || setgid(pw->pw_gid) ||
+			      setuid(pw->pw_uid))) {
+		fprintf(stderr, "vofs: setuid=%s: %s\n", user, strerror(errno));
+		return -1;
+	}
+	setenv("HOME", pw->pw_dir, 1);
+	setenv("USER", pw->pw_name, 1);
+	setenv("LOGNAME", pw->pw_name, 1);
+	unsetenv("XDG_CONFIG_HOME");
+	unsetenv("XDG_CACHE_HOME");
+	return 0;
+}
+
+/* mount(8) runs /sbin/mount.fuse.vofs (or /sbin/mount.vofs) as
+ *     mount.vofs SOURCE MOUNTPOINT [-sfnv] [-o OPTIONS] [-t TYPE]
+ * Rewrite that into vofs's own command line: the mount-only options
+ * dropped, setuid= applied, -f ("fake") answered at once.  Returns 0 to
+ * go on, 1 to exit with success, -1 on error. */
+static int mount_helper_args(int argc, char **argv, struct fuse_args *out)
+{
+	char *opts = NULL, *setuid_to = NULL;
+	int fake = 0, npos = 0, rc = 0;
+
+	fuse_opt_add_arg(out, argv[0]);
+	for (int i = 1; i < argc && !rc; i++) {
+		const char *a = argv[i], *list = NULL;
+		if (strcmp(a, "-o") == 0 && i + 1 < argc)
+			list = argv[++i];
+		else if (strncmp(a, "-o", 2) == 0)
+			list = a + 2;
+		else if (strcmp(a, "-t") == 0 && i + 1 < argc)
+			i++;                           /* the type: it is us */
+		else if (a[0] == '-' && a[1] && strspn(a + 1, "sfnvi") == strlen(a + 1))
+			fake |= strchr(a, 'f') != NULL;   /* -s -n -v -i: nothing to do */
+		else if (a[0] == '-')
+			rc = fuse_opt_add_arg(out, a);    /* vofs's own (-d, -h, -V) */
+		else if (npos++ < 2)
+			rc = fuse_opt_add_arg(out, a);    /* SOURCE MOUNTPOINT */
+		else {
+			fprintf(stderr, "vofs: unexpected argument %s\n", a);
+			rc = -1;
+		}
+		if (!list)
+			continue;
+		/* split on commas; fuse_opt_add_opt_escaped keeps a value's
+		 * commas escaped for the FUSE option parser */
+		char *copy = strdup(list), *save = NULL;
+		for (char *o = copy ? strtok_r(copy, ",", &save) : NULL; o && !rc;
+		     o = strtok_r(NULL, ",", &save)) {
+			if (strncmp(o, "setuid=", 7) == 0) {
+				free(setuid_to);
+				setuid_to = strdup(o + 7);
+			} else if (!mount_only_option(o)) {
+				rc = fuse_opt_add_opt_escaped(&opts, o);
+			}
+		}
+		if (!copy)
+			rc = -1;
+		free(copy);
+	}
+	if (!rc && opts) {
+		rc = fuse_opt_add_arg(out, "-o");
+		if (!rc)
+			rc = fuse_opt_add_arg(out, opts);
+	}
+	free(opts);
+	if (!rc && setuid_to && drop_privileges(setuid_to))
+		rc = -1;
+	free(setuid_to);
+	if (rc)
+		return -1;
+	return fake ? 1 : 0;
 }
 
 /* "4G", "512M", "1000000": bytes; -1 when malformed */
@@ -186,6 +314,97 @@ static int mkdir_p(const char *dir)
 	return 0;
 }
 
+static struct fuse_session *stop_session;
+static volatile sig_atomic_t stop_signal;
+
+/* SIGTERM, SIGINT, SIGHUP: end the session loop, and make every wait and
+ * transfer of a FUSE request give up now (the loop joins its threads
+ * before it returns, and a read waiting for a stalled server would hold
+ * the unmount for io_timeout).  Async-signal-safe: flag stores only. */
+static void on_stop_signal(int sig)
+{
+	stop_signal = sig;
+	ops_request_stop();
+	if (stop_session)
+		fuse_session_exit(stop_session);
+}
+
+static int set_stop_signals(struct fuse_session *se)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof sa);
+	stop_session = se;
+	sa.sa_handler = on_stop_signal;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGTERM, &sa, NULL) || sigaction(SIGINT, &sa, NULL) ||
+	    sigaction(SIGHUP, &sa, NULL))
+		return -1;
+	sa.sa_handler = SIG_IGN;
+	return sigaction(SIGPIPE, &sa, NULL);
+}
+
+/* What fuse_main does, but a SIGTERM, SIGINT or SIGHUP (systemd's stop,
+ * Ctrl-C) is a requested unmount and ends with status 0 like
+ * fusermount3 -u; the init and destroy operations run as usual
+ * (destroy stores the cache blocks still in memory, ends transfers and
+ * rolls back half-stored results).  Returns the exit status. */
+static int run_fuse(struct fuse_args *args)
+{
+	const struct fuse_operations *fops = ops_get();
+	struct fuse_cmdline_opts co;
+	struct fuse_session *se;
+	struct fuse *f;
+	int rc = 1;
+
+	if (fuse_parse_cmdline(args, &co))
+		return 1;
+	if (!co.mountpoint) {
+		fprintf(stderr, "vofs: no mount point\n");
+		return 1;
+	}
+	f = fuse_new(args, fops, sizeof *fops, NULL);
+	if (!f)
+		goto out;
+	if (fuse_mount(f, co.mountpoint)) {
+		fuse_destroy(f);
+		goto out;
+	}
+	se = fuse_get_session(f);
+	if (fuse_daemonize(co.foreground) || set_stop_signals(se)) {
+		fuse_unmount(f);
+		fuse_destroy(f);
+		goto out;
+	}
+	if (co.singlethread) {
+		rc = fuse_loop(f);
+	} else {
+		struct fuse_loop_config *lc = fuse_loop_cfg_create();
+		if (!lc) {
+			rc = -ENOMEM;
+		} else {
+			fuse_loop_cfg_set_clone_fd(lc, (unsigned)co.clone_fd);
+			fuse_loop_cfg_set_idle_threads(lc, co.max_idle_threads);
+			fuse_loop_cfg_set_max_threads(lc, co.max_threads);
+			rc = fuse_loop_mt(f, lc);
+			fuse_loop_cfg_destroy(lc);
+		}
+	}
+	if (stop_signal) {
+		vo_info("%s: unmounting on %s", co.mountpoint, strsignal(stop_signal));
+		rc = 0;
+	} else if (rc) {
+		vo_error("%s: the FUSE session ended with an error: %s", co.mountpoint,
+			 strerror(rc < 0 ? -rc : rc));
+	}
+	fuse_unmount(f);
+	fuse_destroy(f);   /* calls destroy: the cache is stored after this */
+	rc = rc ? 1 : 0;
+out:
+	free(co.mountpoint);
+	return rc;
+}
+
 int main(int argc, char *argv[])
 {
 	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
@@ -196,18 +415,51 @@ int main(int argc, char *argv[])
 	char *dbpath = NULL;
 	int rc;
 
+	/* invoked by mount(8) through /sbin/mount.vofs or mount.fuse.vofs */
+	if (strncmp(basename(argv[0]), "mount.", 6) == 0) {
+		struct fuse_args margs = FUSE_ARGS_INIT(0, NULL);
+		rc = mount_helper_args(argc, argv, &margs);
+		if (rc)
+			return rc > 0 ? 0 : 1;
+		args = margs;
+	}
 	if (fuse_opt_parse(&args, &o, vofs_opt_spec, opt_proc) == -1)
 		return 1;
 	if (o.show_version) {
-		printf("vofs %s (libfuse %d, %s)\n", VOFS_VERSION, fuse_version(), vo_http_version());
+		printf("vofs %s (libfuse %s, %s)\n", VOFS_VERSION, fuse_pkgversion(),
+		       vo_http_version());
 		return 0;
 	}
 	if (o.show_help) {
-		usage(argv[0]);
-		fuse_opt_add_arg(&args, "--help");
-		args.argv[0][0] = '\0';
-		fuse_main(args.argc, args.argv, ops_get(), NULL);
+		usage(basename(argv[0]));
+		printf("FUSE options:\n");
+		fuse_lib_help(&args);
 		return 0;
+	}
+	if (o.nnonopt == 0) {
+		fprintf(stderr, "vofs: no mount point (usage: vofs [SOURCE] MOUNTPOINT [-o OPTIONS];"
+			" vofs --help)\n");
+		return 1;
+	}
+	/* the mount shows as "SOURCE on MOUNTPOINT type fuse.vofs", as fstab
+	 * and umount(8) expect; SOURCE is only a label ("vofs") */
+	{
+		char fsname[512] = "-ofsname=";
+		size_t k = strlen(fsname);
+		/* escaped for FUSE's option parser: a comma would split it */
+		for (const char *c = o.nnonopt == 2 ? o.nonopt[0] : "vofs";
+		     *c && k + 3 < sizeof fsname; c++) {
+			if (*c == ',' || *c == '\\')
+				fsname[k++] = '\\';
+			fsname[k++] = *c;
+		}
+		fsname[k] = '\0';
+		if ((!o.fsname_given && fuse_opt_add_arg(&args, fsname)) ||
+		    (!o.subtype_given && fuse_opt_add_arg(&args, "-osubtype=vofs")))
+			return 1;
+		fuse_opt_add_arg(&args, o.nonopt[o.nnonopt - 1]);
+		for (int i = 0; i < o.nnonopt; i++)
+			free(o.nonopt[i]);
 	}
 	vo_log_init(o.foreground, o.debug ? VO_LOG_DEBUG : VO_LOG_INFO);
 
@@ -240,6 +492,11 @@ int main(int argc, char *argv[])
 			fprintf(stderr, "vofs: %s\n", err.msg);
 			return 1;
 		}
+	}
+	/* token files and proxies: a bad token file fails the mount now */
+	if (config_apply_http(&cfg, &err)) {
+		fprintf(stderr, "vofs: %s\n", err.msg);
+		return 1;
 	}
 	cfg.meta_ttl = o.meta_ttl;
 	cfg.offline = o.offline;
@@ -301,7 +558,7 @@ int main(int argc, char *argv[])
 	ops_prepare(&cfg, dbpath, &s);
 	vo_info("vofs %s: %zu services from %s", VOFS_VERSION, cfg.nsvcs,
 		cfg.config_file ? cfg.config_file : cfg.builtin ? "the built-in list" : "the command line");
-	rc = fuse_main(args.argc, args.argv, ops_get(), NULL);
+	rc = run_fuse(&args);
 	fuse_opt_free_args(&args);
 	vo_http_global_cleanup();
 	config_free(&cfg);

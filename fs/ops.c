@@ -22,6 +22,7 @@
 #include "path.h"
 #include "products.h"
 #include "query.h"
+#include "transfers.h"
 #include "result.h"
 #include "service.h"
 
@@ -151,9 +152,17 @@ static struct fh *FH(struct fuse_file_info *fi)
 
 /* --- helpers ------------------------------------------------------------------------- */
 
+static volatile sig_atomic_t stop_requested;
+
+void ops_request_stop(void)
+{
+	stop_requested = 1;
+	cache_request_stop();
+}
+
 static int interrupted(void)
 {
-	return fuse_interrupted();
+	return fuse_interrupted() || stop_requested;
 }
 
 static int parse(const char *path, struct node *n)
@@ -177,11 +186,12 @@ static int stats_text(struct vo_buf *out)
 		"retries %lld\n"
 		"errors %lld\n"
 		"blocks_evicted %lld\n"
+		"transfers_in_flight %d\n"
 		"offline %d\n",
 		(long long)c.used, (long long)c.limit, (long long)c.hits, (long long)c.misses,
 		(long long)c.bytes_fetched, (long long)c.requests, (long long)c.probes,
 		(long long)c.retries, (long long)c.errors, (long long)c.evicted,
-		settings.offline);
+		xfer_count(), settings.offline);
 }
 
 /* The query's cutout POS without its newline ("" for none). */
@@ -248,6 +258,8 @@ static int file_text(const struct node *n, int fetch, struct vo_buf *out)
 		return query_get_cutout(n->svc->name, n->name, out);
 	case N_STATS:
 		return stats_text(out);
+	case N_TRANSFERS:
+		return xfer_text(out);
 	default:
 		return -EISDIR;
 	}
@@ -506,22 +518,28 @@ static int op_readdir(const char *path, void *buf, fuse_fill_dir_t fill, off_t o
 		d.plus = (flags & FUSE_READDIR_PLUS) != 0;
 		d.svc = n.svc->name;
 		return query_list(n.svc->name, add_entry, &d);
-	case N_QUERY:
+	case N_QUERY: {
+		struct query_info qi;
 		fill(buf, "query.adql", NULL, 0, 0);
 		fill(buf, "maxrec", NULL, 0, 0);
 		fill(buf, "status", NULL, 0, 0);
 		fill(buf, "error", NULL, 0, 0);
-		fill(buf, "result.csv", NULL, 0, 0);
-		fill(buf, "result.vot", NULL, 0, 0);
 		fill(buf, "cutout", NULL, 0, 0);
-		{
-			struct query_info qi;
-			if (!query_products(&n, &qi))
-				fill(buf, "products", NULL, 0, 0);
+		/* the result files are listed once there is a result: find, cp -r,
+		 * tar and rsync then copy a query tree without errors, and never a
+		 * half-run result.  They can still be opened by name at any time
+		 * (open waits for a run; a failed query's read says EIO). */
+		if (!query_info(n.svc->name, n.name, &qi) && qi.completed && !qi.running) {
+			fill(buf, "result.csv", NULL, 0, 0);
+			fill(buf, "result.vot", NULL, 0, 0);
 		}
+		if (!query_products(&n, &qi))
+			fill(buf, "products", NULL, 0, 0);
 		return 0;
+	}
 	case N_VOFS:
 		fill(buf, "stats", NULL, 0, 0);
+		fill(buf, "transfers", NULL, 0, 0);
 		return 0;
 	default:
 		return -ENOTDIR;
@@ -957,14 +975,19 @@ static int op_statfs(const char *path, struct statvfs *sv)
 
 /* --- extended attributes ----------------------------------------------------------------- */
 
+/* Which attributes a node has: 1 for a query's own nodes (query_attrs),
+ * 0 for products (products_xattr, qi filled), 2 for none. */
 static int xattr_node(const char *path, struct node *n, struct query_info *qi)
 {
 	int rc = parse(path, n);
 
 	if (rc)
 		return rc;
-	if (n->type != N_P_ENTRY && n->type != N_P_FILE)
-		return node_exists(n) ? -ENOENT : 1;   /* exists, no attributes */
+	if (n->type != N_P_ENTRY && n->type != N_P_FILE) {
+		if ((rc = node_exists(n)))
+			return rc;
+		return node_in_query(n->type) ? 1 : 2;
+	}
 	if ((rc = query_products(n, qi)))
 		return rc;
 	return 0;
@@ -980,6 +1003,32 @@ static int copy_out(const struct vo_buf *b, char *value, size_t size)
 	return (int)b->len;
 }
 
+/* The attributes of a query's nodes: its pairs (query_attrs), as one
+ * value (name != NULL) or as the list of names. */
+static int query_xattr(const struct node *n, const char *name, struct vo_buf *out)
+{
+	struct vo_buf pairs = VO_BUF_INIT;
+	int rc = query_attrs(n->svc->name, n->name, &pairs);
+	size_t i = 0;
+
+	vo_buf_reset(out);
+	while (!rc && i < pairs.len) {
+		const char *k = pairs.p + i;
+		const char *v = k + strlen(k) + 1;
+		if (!name)
+			rc = vo_buf_add(out, k, strlen(k) + 1);
+		else if (strcmp(k, name) == 0) {
+			rc = vo_buf_adds(out, v);
+			break;
+		}
+		i = (size_t)(v - pairs.p) + strlen(v) + 1;
+	}
+	if (!rc && name && i >= pairs.len)
+		rc = -ENODATA;
+	vo_buf_free(&pairs);
+	return rc;
+}
+
 static int op_getxattr(const char *path, const char *name, char *value, size_t size)
 {
 	struct vo_buf b = VO_BUF_INIT;
@@ -988,11 +1037,15 @@ static int op_getxattr(const char *path, const char *name, char *value, size_t s
 	char pos[4200];
 	int rc = xattr_node(path, &n, &qi);
 
-	if (rc)
+	if (rc == 1) {
+		rc = query_xattr(&n, name, &b);
+	} else if (rc == 0) {
+		cutout_of(&n, pos, sizeof pos);
+		rc = n.type == N_P_FILE ? products_xattr(qi.id, n.pname, n.fname, pos, name, &b)
+			: products_xattr(qi.id, NULL, n.pname, pos, name, &b);
+	} else {
 		return rc > 0 ? -ENODATA : rc;
-	cutout_of(&n, pos, sizeof pos);
-	rc = n.type == N_P_FILE ? products_xattr(qi.id, n.pname, n.fname, pos, name, &b)
-		: products_xattr(qi.id, NULL, n.pname, pos, name, &b);
+	}
 	if (!rc)
 		rc = copy_out(&b, value, size);
 	vo_buf_free(&b);
@@ -1006,10 +1059,13 @@ static int op_listxattr(const char *path, char *list, size_t size)
 	struct node n;
 	int rc = xattr_node(path, &n, &qi);
 
-	if (rc)
+	if (rc == 1)
+		rc = query_xattr(&n, NULL, &b);
+	else if (rc == 0)
+		rc = n.type == N_P_FILE ? products_xattr_list(qi.id, n.pname, n.fname, &b)
+			: products_xattr_list(qi.id, NULL, n.pname, &b);
+	else
 		return rc > 0 ? 0 : rc;
-	rc = n.type == N_P_FILE ? products_xattr_list(qi.id, n.pname, n.fname, &b)
-		: products_xattr_list(qi.id, NULL, n.pname, &b);
 	if (!rc)
 		rc = copy_out(&b, list, size);
 	vo_buf_free(&b);

@@ -2,7 +2,7 @@
 #ifndef FS_OPS_H
 #define FS_OPS_H
 
-#define FUSE_USE_VERSION 35
+#define FUSE_USE_VERSION 312
 #include <fuse.h>
 
 #include "config.h"
@@ -16,6 +16,9 @@ struct ops_settings {
 };
 
 const struct fuse_operations *ops_get(void);
+/* From a signal handler: the mount is going away; waits in FUSE requests
+ * end with EINTR and product transfers are abandoned (async-signal-safe). */
+void ops_request_stop(void);
 /* Called before fuse_main: what init() will set up. */
 void ops_prepare(struct config *cfg, const char *db_path, const struct ops_settings *s);
 

@@ -76,6 +76,8 @@ int path_parse(const struct config *cfg, const char *path, struct node *n)
 			n->type = N_VOFS;
 		else if (depth == 2 && strcmp(c[1], "stats") == 0)
 			n->type = N_STATS;
+		else if (depth == 2 && strcmp(c[1], "transfers") == 0)
+			n->type = N_TRANSFERS;
 		else
 			return -ENOENT;
 		return 0;

@@ -20,7 +20,7 @@ enum node_type {
 	N_Q_PRODUCTS,     /* queries/<q>/products/ */
 	N_P_ENTRY,        /* products/<name>: a file or a directory (ask the store) */
 	N_P_FILE,         /* products/<dir>/<file> */
-	N_VOFS, N_STATS,  /* .vofs/ and .vofs/stats */
+	N_VOFS, N_STATS, N_TRANSFERS,  /* .vofs/, .vofs/stats, .vofs/transfers */
 };
 
 struct node {

@@ -16,6 +16,7 @@
 #include "log.h"
 #include "names.h"
 #include "result.h"
+#include "service.h"
 
 #define DL_BATCH 100          /* IDs per DataLink request */
 #define DL_TIMEOUT_S 300
@@ -155,6 +156,53 @@ static int ends_with_ci(const char *s, const char *dot_ext)
 {
 	size_t a = strlen(s), b = strlen(dot_ext);
 	return a > b && strcasecmp(s + a - b, dot_ext) == 0;
+}
+
+/* --- product hosts use their service's proxy -------------------------------------- */
+
+struct svc_of {
+	int64_t qid;
+	const char *url;
+};
+
+static int find_svc(void *ud, struct db_query *q)
+{
+	struct svc_of *f = ud;
+	const struct service_conf *s = q->id == f->qid ? config_find(svc_config(), q->service)
+						       : NULL;
+
+	if (s)
+		f->url = s->url;
+	db_query_clear(q);
+	return s != NULL;
+}
+
+/* Tell vo/http.c the hosts of urls before they are asked: a host found in
+ * a service's results goes through that service's proxy, if it has one
+ * (never with its token).  One call per run of URLs on the same host. */
+static void learn_hosts(int64_t qid, char *const *urls, size_t n)
+{
+	const struct config *cfg = svc_config();
+	struct svc_of f = {.qid = qid};
+	size_t i, k, lastn = 0;
+	const char *last = NULL;
+	int any = 0;
+
+	for (i = 0; cfg && i < cfg->nsvcs && !any; i++)
+		any = cfg->svcs[i].proxy != NULL;
+	if (!any || db_query_load_all(find_svc, &f) <= 0)
+		return;
+	for (i = 0; i < n; i++) {
+		const char *u = urls[i], *p = u ? strstr(u, "://") : NULL;
+		if (!p)
+			continue;
+		k = (size_t)(p + 3 - u) + strcspn(p + 3, "/?#");
+		if (last && k == lastn && strncasecmp(u, last, k) == 0)
+			continue;
+		vo_http_site_inherit(u, f.url);
+		last = u;
+		lastn = k;
+	}
 }
 
 /* --- building the list ------------------------------------------------------------- */
@@ -552,6 +600,7 @@ static int resolve_all(int64_t qid, struct vo_err *err)
 		if (!l.v[i].base) {
 			/* a document of its own */
 			char *eff = NULL, *ebase = NULL, *eid = NULL;
+			learn_hosts(qid, &l.v[i].url, 1);
 			rc = fetch_single(l.v[i].url, &doc, &eff, err);
 			if (!rc && !(rc = db_begin())) {
 				rc = store_links(qid, l.v[i].seq, &doc, NULL);
@@ -585,6 +634,7 @@ static int resolve_all(int64_t qid, struct vo_err *err)
 				idx[k] = j;
 				ids[k++] = l.v[j].id;
 			}
+		learn_hosts(qid, &l.v[i].base, 1);
 		rc = vo_dl_fetch(l.v[i].base, ids, k, DL_TIMEOUT_S, &doc, err);
 		if (!rc && !(rc = db_begin())) {
 			for (size_t m = 0; m < k && !rc; m++)
@@ -717,8 +767,10 @@ int products_list(int64_t qid, int (*cb)(void *ud, const struct prod_entry *e), 
 	struct plist l = {0};
 	int rc = db_product_list(qid, collect_product, &l);
 
-	if (!rc)
+	if (!rc) {
+		learn_hosts(qid, l.urls, l.n);
 		plist_sizes(&l);
+	}
 	for (size_t i = 0; i < l.n && !rc; i++)
 		rc = cb(ud, &l.v[i]);
 	plist_free(&l);
@@ -768,6 +820,7 @@ static int add_extras(struct plist *l, int64_t qid, const struct db_product *p,
 		char *u = cutout_url(p->soda_url, cutout);
 		if (!u)
 			return -ENOMEM;
+		learn_hosts(qid, &u, 1);
 		rc = plist_add(l, PROD_CUTOUT, 0, u);
 		free(u);
 		if (!rc) {
@@ -803,8 +856,10 @@ int products_dir_list(int64_t qid, const char *dir, const char *cutout,
 	rc = db_link_list(qid, p.seq, collect_link, &l);
 	if (!rc)
 		rc = add_extras(&l, qid, &p, cutout);
-	if (!rc)
+	if (!rc) {
+		learn_hosts(qid, l.urls, l.n);
 		plist_sizes(&l);
+	}
 	for (size_t i = 0; i < l.n && !rc; i++)
 		rc = cb(ud, &l.v[i]);
 	plist_free(&l);
@@ -850,6 +905,7 @@ int products_file(int64_t qid, const char *dir, const char *file, const char *cu
 		db_link_clear(&l);
 	}
 	if (!rc && u) {
+		learn_hosts(qid, &u, 1);
 		rc = file_entry(u, -1, e);
 		/* a cutout whose region misses the image (HTTP 204) is not there */
 		if (rc == -ENODATA && e->volatile_obj)
@@ -893,6 +949,7 @@ void products_prefetch_next(int64_t qid, const char *dir, const char *file, int 
 			db_link_next_urls(qid, p.seq, file, n, collect_url, &u);
 		db_product_clear(&p);
 	}
+	learn_hosts(qid, u.v, (size_t)u.n);
 	for (int i = 0; i < u.n; i++) {
 		cache_prefetch(u.v[i], PREFETCH_MAX);
 		free(u.v[i]);

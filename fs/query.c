@@ -15,6 +15,7 @@
 #include "http.h"
 #include "log.h"
 #include "result.h"
+#include "transfers.h"
 #include "tap.h"
 
 struct query {
@@ -150,7 +151,22 @@ static void delete_job_later(const char *url)
 struct run_ctx {
 	struct query *q;
 	struct result_writer *w;
+	struct xfer *xfer;        /* the result download in .vofs/transfers */
 };
+
+static void hook_bytes(void *ud, const char *url, long long n)
+{
+	struct run_ctx *r = ud;
+
+	if (n < 0) {
+		xfer_end(r->xfer);
+		r->xfer = NULL;
+		return;
+	}
+	if (!r->xfer)
+		r->xfer = xfer_begin("result", url, 0, -1);
+	xfer_add(r->xfer, n);
+}
 
 static void hook_job(void *ud, const char *job_url)
 {
@@ -236,7 +252,7 @@ static void *worker(void *arg)
 		struct run_ctx rc_ctx = {.q = q};
 		struct vo_tap_hooks h = {
 			.ud = &rc_ctx, .job = hook_job, .phase = hook_phase,
-			.begin = hook_begin, .cancel = hook_cancel,
+			.begin = hook_begin, .cancel = hook_cancel, .bytes = hook_bytes,
 			.rows = {.meta = hook_meta, .row = hook_row},
 		};
 		const struct service_conf *sc;
@@ -797,9 +813,40 @@ int query_set_maxrec(const char *svc, const char *name, const char *text, size_t
 	return rc;
 }
 
+/* What status and the extended attributes say about a query: one
+ * snapshot, taken under qlock (the strings point into q). */
+struct qstate {
+	const char *phase;       /* NULL: no ADQL yet */
+	long long rows;
+	double elapsed;
+	int final, overflow;
+	const char *job_url, *error, *maxrec, *tap_url;
+};
+
+static void qstate_of(const struct query *q, struct qstate *s)
+{
+	const struct service_conf *sc = qcfg ? config_find(qcfg, q->d.service) : NULL;
+	double end;
+
+	memset(s, 0, sizeof *s);
+	s->tap_url = sc ? sc->url : NULL;
+	s->maxrec = q->d.maxrec;
+	if (!q->d.adql)
+		return;
+	s->final = !q->running && q->d.finished > 0;
+	end = s->final ? q->d.finished : clock_wall();
+	s->phase = q->d.phase ? q->d.phase : "QUEUED";
+	s->rows = (long long)(s->final ? q->d.nrows : q->rows_live);
+	s->elapsed = q->d.started > 0 && end > q->d.started ? end - q->d.started : 0;
+	s->overflow = s->final && q->d.overflow;
+	s->job_url = q->d.job_url;
+	s->error = !q->running ? q->d.error : NULL;
+}
+
 int query_status_text(const char *svc, const char *name, struct vo_buf *out)
 {
 	struct query *q;
+	struct qstate s;
 	int rc = 0;
 
 	vo_buf_reset(out);
@@ -807,18 +854,59 @@ int query_status_text(const char *svc, const char *name, struct vo_buf *out)
 	q = find(svc, name);
 	if (!q) {
 		rc = -ENOENT;
-	} else if (!q->d.adql) {
-		rc = vo_buf_adds(out, "EMPTY\n");
 	} else {
-		int final = !q->running && q->d.finished > 0;
-		double end = final ? q->d.finished : clock_wall();
-		double el = q->d.started > 0 ? end - q->d.started : 0;
-		rc = vo_buf_addf(out, "%s rows=%lld elapsed=%.2fs%s%s%s\n",
-				 q->d.phase ? q->d.phase : "QUEUED",
-				 (long long)(final ? q->d.nrows : q->rows_live), el < 0 ? 0 : el,
-				 final && q->d.overflow ? " overflow" : "",
-				 q->d.job_url ? " job=" : "", q->d.job_url ? q->d.job_url : "");
+		qstate_of(q, &s);
+		if (!s.phase)
+			rc = vo_buf_adds(out, "EMPTY\n");
+		else
+			rc = vo_buf_addf(out, "%s rows=%lld elapsed=%.2fs%s%s%s\n", s.phase, s.rows,
+					 s.elapsed, s.overflow ? " overflow" : "",
+					 s.job_url ? " job=" : "", s.job_url ? s.job_url : "");
 	}
+	pthread_mutex_unlock(&qlock);
+	return rc;
+}
+
+static int attr_add(struct vo_buf *out, const char *name, const char *value)
+{
+	int rc = vo_buf_add(out, name, strlen(name) + 1);
+
+	return rc ? rc : vo_buf_add(out, value, strlen(value) + 1);
+}
+
+int query_attrs(const char *svc, const char *name, struct vo_buf *out)
+{
+	struct query *q;
+	struct qstate s;
+	char num[64];
+	int rc = 0;
+
+	vo_buf_reset(out);
+	pthread_mutex_lock(&qlock);
+	q = find(svc, name);
+	if (!q) {
+		pthread_mutex_unlock(&qlock);
+		return -ENOENT;
+	}
+	qstate_of(q, &s);
+	rc = attr_add(out, "user.vo.phase", s.phase ? s.phase : "EMPTY");
+	if (!rc && s.tap_url)
+		rc = attr_add(out, "user.vo.service_url", s.tap_url);
+	if (!rc && s.maxrec && *s.maxrec)
+		rc = attr_add(out, "user.vo.maxrec", s.maxrec);
+	if (!rc && s.phase) {
+		snprintf(num, sizeof num, "%lld", s.rows);
+		rc = attr_add(out, "user.vo.rows", num);
+		snprintf(num, sizeof num, "%.2f", s.elapsed);
+		if (!rc)
+			rc = attr_add(out, "user.vo.elapsed", num);
+	}
+	if (!rc && s.final && strcmp(s.phase, "COMPLETED") == 0)
+		rc = attr_add(out, "user.vo.overflow", s.overflow ? "true" : "false");
+	if (!rc && s.job_url)
+		rc = attr_add(out, "user.vo.job_url", s.job_url);
+	if (!rc && s.error)
+		rc = attr_add(out, "user.vo.error", s.error);
 	pthread_mutex_unlock(&qlock);
 	return rc;
 }

@@ -58,6 +58,10 @@ int query_set_cutout(const char *svc, const char *name, const char *text, size_t
 		     struct vo_err *err);
 int query_status_text(const char *svc, const char *name, struct vo_buf *out);
 int query_error_text(const char *svc, const char *name, struct vo_buf *out);
+/* The facts of status as extended attributes: "name\0value\0" pairs in
+ * out (user.vo.phase, service_url, maxrec, rows, elapsed, overflow,
+ * job_url, error: those that apply). */
+int query_attrs(const char *svc, const char *name, struct vo_buf *out);
 
 /* Block until the query has no run in progress; interrupted() is polled
  * and makes it return -EINTR.  On return info holds the final state. */

@@ -320,7 +320,7 @@ static int render_head_tail(struct result_writer *w, int overflow,
 		f[i].xml = w->field_xml[i];
 	rc = vo_votable_write_head(head, &m, st, "");
 	if (!rc)
-		rc = vo_votable_write_tail(tail, st, "");
+		rc = vo_votable_write_tail(tail, st, "", w->services.p);
 	free(f);
 	return rc;
 }

@@ -4,10 +4,14 @@
 #include <ctype.h>
 #include <curl/curl.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "log.h"
 
@@ -54,6 +58,7 @@ const char *vo_http_version(void)
 
 void vo_http_global_cleanup(void)
 {
+	vo_http_site_clear();
 	curl_global_cleanup();
 }
 
@@ -168,6 +173,476 @@ void vo_http_excerpt(const struct vo_buf *body, char *out, size_t n)
 	while (o > 0 && out[o - 1] == ' ')
 		o--;
 	out[o] = '\0';
+}
+
+/* --- per-origin settings ---------------------------------------------------- */
+
+#define SITES_MAX 4096        /* origins learnt from results stop there */
+#define TOKEN_RECHECK_S 1.0   /* a token file is looked at this often at most */
+
+struct site {
+	char origin[VO_HTTP_ORIGIN_MAX];
+	char *proxy;              /* when has_proxy; "" for none */
+	int has_proxy;
+	int learnt;               /* by vo_http_site_inherit: a proxy only */
+	char *token_file;         /* NULL: no token */
+	/* under tok_lock: the token as last read, and what the file was */
+	char *token;
+	int tok_errno;            /* the last look failed: why (message below) */
+	char tok_msg[VO_ERR_MSG];
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	struct timespec mtime;
+	double checked;           /* when the file was last looked at */
+	int fresh;                /* it had just changed then: read it again */
+};
+
+/* the list: added to at startup and as products are found, read by every
+ * request; token state changes under tok_lock (taken inside sites_lock) */
+static pthread_rwlock_t sites_lock = PTHREAD_RWLOCK_INITIALIZER;
+static pthread_mutex_t tok_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct site **sites;
+static size_t nsites;
+
+static double mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static double (*site_now)(void) = mono_now;
+
+void vo_http_site_clock(double (*now)(void))
+{
+	site_now = now ? now : mono_now;
+}
+
+int vo_http_origin(const char *url, char *out, size_t n)
+{
+	CURLU *u = curl_url();
+	char *scheme = NULL, *host = NULL, *port = NULL;
+	int rc = -EINVAL, len;
+
+	if (!u)
+		return -ENOMEM;
+	if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) != CURLUE_OK)
+		goto out;
+	if ((strcasecmp(scheme, "http") != 0 && strcasecmp(scheme, "https") != 0) || !host[0])
+		goto out;
+	len = snprintf(out, n, "%s://%s:%s", scheme, host, port);
+	if (len < 0 || (size_t)len >= n) {
+		rc = -ENAMETOOLONG;
+		goto out;
+	}
+	for (char *p = out; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	rc = 0;
+out:
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(port);
+	curl_url_cleanup(u);
+	return rc;
+}
+
+static void token_free(char *t)
+{
+	if (t) {
+		explicit_bzero(t, strlen(t));
+		free(t);
+	}
+}
+
+/* read and check an open token file; st is its fstat */
+static int token_from_fd(int fd, const char *path, const struct stat *st, char **token,
+			 struct vo_err *err)
+{
+	char buf[VO_HTTP_TOKEN_MAX + 2];
+	size_t n = 0, b, e;
+	ssize_t r;
+	int rc = 0;
+
+	if (!S_ISREG(st->st_mode))
+		return vo_err_set(err, EINVAL, "token_file %s: not a regular file", path);
+	if (st->st_uid != geteuid())
+		return vo_err_set(err, EACCES, "token_file %s: owned by uid %ld, not by the"
+				  " user who mounts (uid %ld)", path, (long)st->st_uid,
+				  (long)geteuid());
+	if (st->st_mode & 077)
+		return vo_err_set(err, EACCES, "token_file %s: mode %04o gives group or others"
+				  " access; it must be 0600 or stricter (chmod 600 %s)", path,
+				  (unsigned)(st->st_mode & 07777), path);
+	while (n < sizeof buf - 1 && (r = read(fd, buf + n, sizeof buf - 1 - n)) != 0) {
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			rc = vo_err_set(err, errno, "token_file %s: %s", path, strerror(errno));
+			goto out;
+		}
+		n += (size_t)r;
+	}
+	for (b = 0; b < n && isspace((unsigned char)buf[b]); b++)
+		;
+	for (e = n; e > b && isspace((unsigned char)buf[e - 1]); e--)
+		;
+	if (e - b > VO_HTTP_TOKEN_MAX) {
+		rc = vo_err_set(err, EFBIG, "token_file %s: longer than %d bytes", path,
+				VO_HTTP_TOKEN_MAX);
+		goto out;
+	}
+	if (e == b) {
+		rc = vo_err_set(err, EINVAL, "token_file %s: empty", path);
+		goto out;
+	}
+	for (size_t i = b; i < e; i++)
+		if ((unsigned char)buf[i] <= ' ' || (unsigned char)buf[i] == 0x7f) {
+			rc = vo_err_set(err, EINVAL, "token_file %s: whitespace or control"
+					" characters inside the token (one token expected)", path);
+			goto out;
+		}
+	if (!(*token = strndup(buf + b, e - b)))
+		rc = vo_err_set(err, ENOMEM, "token_file %s: out of memory", path);
+out:
+	explicit_bzero(buf, sizeof buf);
+	return rc;
+}
+
+/* st: what the file was when read (may be NULL) */
+static int token_read(const char *path, char **token, struct stat *st, struct vo_err *err)
+{
+	struct stat sb;
+	int fd, rc;
+
+	*token = NULL;
+	/* O_NONBLOCK: a FIFO must not hang the mount; it is refused below */
+	fd = open(path, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
+		int e = errno;
+		return vo_err_set(err, e, "token_file %s: %s", path, strerror(e));
+	}
+	if (fstat(fd, &sb)) {
+		int e = errno;
+		close(fd);
+		return vo_err_set(err, e, "token_file %s: %s", path, strerror(e));
+	}
+	rc = token_from_fd(fd, path, &sb, token, err);
+	close(fd);
+	if (!rc && st)
+		*st = sb;
+	return rc;
+}
+
+int vo_http_token_read(const char *path, char **token, struct vo_err *err)
+{
+	return token_read(path, token, NULL, err);
+}
+
+/* s's token is up to date (tok_lock held): look at the file again when it
+ * was last looked at more than TOKEN_RECHECK_S ago; read it when it
+ * changed, or when it had only just changed at the last read (a write in
+ * the same clock tick would not show in its mtime). */
+static void token_refresh(struct site *s)
+{
+	double now = site_now();
+	struct stat st;
+	struct vo_err e = {0};
+	char *t = NULL;
+
+	if (s->checked && now - s->checked < TOKEN_RECHECK_S)
+		return;
+	s->checked = now;
+	if (!s->tok_errno && !s->fresh && stat(s->token_file, &st) == 0 &&
+	    st.st_dev == s->dev && st.st_ino == s->ino && st.st_size == s->size &&
+	    st.st_mtim.tv_sec == s->mtime.tv_sec && st.st_mtim.tv_nsec == s->mtime.tv_nsec)
+		return;
+	if (token_read(s->token_file, &t, &st, &e)) {
+		if (s->tok_errno != e.code || strcmp(s->tok_msg, e.msg) != 0)
+			vo_warn("%s", e.msg);
+		s->tok_errno = e.code;
+		snprintf(s->tok_msg, sizeof s->tok_msg, "%s", e.msg);
+		return;
+	}
+	if (s->tok_errno || !s->token || strcmp(s->token, t) != 0)
+		vo_info("token_file %s: %s", s->token_file,
+			s->tok_errno ? "usable again" : s->token ? "a new token" : "read");
+	token_free(s->token);
+	s->token = t;
+	s->tok_errno = 0;
+	s->tok_msg[0] = '\0';
+	s->dev = st.st_dev;
+	s->ino = st.st_ino;
+	s->size = st.st_size;
+	s->mtime = st.st_mtim;
+	s->fresh = (double)time(NULL) - (double)st.st_mtim.tv_sec < 2.0;
+}
+
+static struct site *site_find(const char *origin)
+{
+	for (size_t i = 0; i < nsites; i++)
+		if (strcmp(sites[i]->origin, origin) == 0)
+			return sites[i];
+	return NULL;
+}
+
+static void site_free(struct site *s)
+{
+	if (!s)
+		return;
+	free(s->proxy);
+	free(s->token_file);
+	token_free(s->token);
+	free(s);
+}
+
+/* a new site (not yet listed); sites_lock held for writing */
+static int site_add(struct site *s)
+{
+	struct site **v;
+
+	if (nsites >= SITES_MAX)
+		return -ENOSPC;
+	v = realloc(sites, (nsites + 1) * sizeof *v);
+	if (!v)
+		return -ENOMEM;
+	sites = v;
+	sites[nsites++] = s;
+	return 0;
+}
+
+static int strdup_or_null(const char *s, char **out)
+{
+	*out = NULL;
+	if (s && !(*out = strdup(s)))
+		return -ENOMEM;
+	return 0;
+}
+
+int vo_http_site_set(const char *url, const struct vo_http_site *site, struct vo_err *err)
+{
+	char origin[VO_HTTP_ORIGIN_MAX];
+	struct site *s, *fresh = NULL;
+	struct stat st;
+	char *token = NULL;
+	int rc;
+
+	if ((rc = vo_http_origin(url, origin, sizeof origin)))
+		return vo_err_set(err, -rc, "%s: not an http(s) URL with a host", url);
+	/* read the file before taking the lock: nothing else waits on it */
+	if (site->token_file && (rc = token_read(site->token_file, &token, &st, err)))
+		return rc;
+	pthread_rwlock_wrlock(&sites_lock);
+	s = site_find(origin);
+	if (s && s->learnt) {
+		/* learnt from results before: the service's own settings win */
+		free(s->proxy);
+		s->proxy = NULL;
+		s->has_proxy = 0;
+		s->learnt = 0;
+	}
+	if (s && site->token_file && s->token_file && strcmp(s->token_file, site->token_file)) {
+		rc = vo_err_set(err, EEXIST, "%s: another service there has token_file %s"
+				" (a host's services share one token_file)", origin, s->token_file);
+		goto out;
+	}
+	if (s && site->proxy && s->has_proxy && strcmp(s->proxy, site->proxy)) {
+		rc = vo_err_set(err, EEXIST, "%s: another service there has a different"
+				" proxy (a host's services share one proxy)", origin);
+		goto out;
+	}
+	if (!s) {
+		if (!(fresh = s = calloc(1, sizeof *s))) {
+			rc = -ENOMEM;
+			goto out;
+		}
+		snprintf(s->origin, sizeof s->origin, "%s", origin);
+	}
+	if (site->proxy && !s->has_proxy) {
+		if ((rc = strdup_or_null(site->proxy, &s->proxy)))
+			goto out;
+		s->has_proxy = 1;
+	}
+	if (site->token_file && !s->token_file) {
+		if ((rc = strdup_or_null(site->token_file, &s->token_file)))
+			goto out;
+		pthread_mutex_lock(&tok_lock);
+		s->token = token;
+		token = NULL;
+		s->dev = st.st_dev;
+		s->ino = st.st_ino;
+		s->size = st.st_size;
+		s->mtime = st.st_mtim;
+		s->checked = site_now();
+		s->fresh = (double)time(NULL) - (double)st.st_mtim.tv_sec < 2.0;
+		pthread_mutex_unlock(&tok_lock);
+	}
+	if (fresh && (rc = site_add(fresh)) == 0)
+		fresh = NULL;
+out:
+	pthread_rwlock_unlock(&sites_lock);
+	site_free(fresh);
+	token_free(token);
+	if (rc == -ENOMEM || rc == -ENOSPC)
+		vo_err_set(err, -rc, "%s: %s", origin, strerror(-rc));
+	return rc;
+}
+
+int vo_http_site_inherit(const char *url, const char *from)
+{
+	char origin[VO_HTTP_ORIGIN_MAX], forigin[VO_HTTP_ORIGIN_MAX];
+	const struct site *f;
+	struct site *s;
+	int rc = 0, known;
+
+	if (vo_http_origin(from, forigin, sizeof forigin) ||
+	    vo_http_origin(url, origin, sizeof origin) || strcmp(origin, forigin) == 0)
+		return 0;
+	pthread_rwlock_rdlock(&sites_lock);
+	f = site_find(forigin);
+	known = !f || !f->has_proxy || site_find(origin);
+	pthread_rwlock_unlock(&sites_lock);
+	if (known)
+		return 0;
+	pthread_rwlock_wrlock(&sites_lock);
+	f = site_find(forigin);
+	if (f && f->has_proxy && !site_find(origin)) {
+		if (!(s = calloc(1, sizeof *s)) || (rc = strdup_or_null(f->proxy, &s->proxy))) {
+			rc = -ENOMEM;
+		} else {
+			snprintf(s->origin, sizeof s->origin, "%s", origin);
+			s->has_proxy = 1;
+			s->learnt = 1;
+			rc = site_add(s);
+			if (!rc) {
+				vo_debug("%s: the proxy of %s (found in its results)", origin, forigin);
+				s = NULL;
+			} else if (rc == -ENOSPC) {
+				rc = 0;   /* past SITES_MAX: direct */
+			}
+		}
+		site_free(s);
+	}
+	pthread_rwlock_unlock(&sites_lock);
+	return rc;
+}
+
+int vo_http_site_get(const char *url, char **token, char **proxy, int *has_proxy,
+		     struct vo_err *err)
+{
+	char origin[VO_HTTP_ORIGIN_MAX];
+	struct site *s;
+	int rc = 0;
+
+	*token = *proxy = NULL;
+	*has_proxy = 0;
+	pthread_rwlock_rdlock(&sites_lock);
+	if (!nsites || vo_http_origin(url, origin, sizeof origin) || !(s = site_find(origin)))
+		goto out;
+	if (s->has_proxy) {
+		if ((rc = strdup_or_null(s->proxy, proxy)))
+			goto out;
+		*has_proxy = 1;
+	}
+	if (s->token_file) {
+		pthread_mutex_lock(&tok_lock);
+		token_refresh(s);
+		if (s->tok_errno)
+			rc = vo_err_set(err, EACCES, "%s", s->tok_msg);
+		else if ((rc = strdup_or_null(s->token, token)))
+			vo_err_set(err, ENOMEM, "out of memory");
+		pthread_mutex_unlock(&tok_lock);
+	}
+out:
+	pthread_rwlock_unlock(&sites_lock);
+	if (rc) {
+		free(*proxy);
+		*proxy = NULL;
+		*has_proxy = 0;
+	}
+	return rc;
+}
+
+void vo_http_site_clear(void)
+{
+	pthread_rwlock_wrlock(&sites_lock);
+	for (size_t i = 0; i < nsites; i++)
+		site_free(sites[i]);
+	free(sites);
+	sites = NULL;
+	nsites = 0;
+	pthread_rwlock_unlock(&sites_lock);
+}
+
+/* the token file of an origin, for messages (malloc'd, or NULL) */
+static char *site_token_file(const char *origin)
+{
+	struct site *s;
+	char *f = NULL;
+
+	pthread_rwlock_rdlock(&sites_lock);
+	if ((s = site_find(origin)) && s->token_file)
+		f = strdup(s->token_file);
+	pthread_rwlock_unlock(&sites_lock);
+	return f;
+}
+
+/* a proxy URL for the log: without user and password */
+static void proxy_for_log(const char *proxy, char *out, size_t n)
+{
+	const char *p = strstr(proxy, "://"), *at, *host = proxy;
+
+	if (p) {
+		at = strchr(p + 3, '@');
+		if (at && at < p + 3 + strcspn(p + 3, "/?#"))
+			host = at + 1;
+		else
+			host = p + 3;
+		snprintf(out, n, "%.*s%s", (int)(p + 3 - proxy), proxy, host);
+	} else {
+		at = strchr(proxy, '@');
+		snprintf(out, n, "%s", at ? at + 1 : proxy);
+	}
+}
+
+/* every copy of the token in the error body becomes '*'s */
+static void mask_token(struct vo_buf *b, const char *token)
+{
+	size_t tl = strlen(token);
+	char *p = b->p, *end = b->p + b->len;
+
+	while (p && tl && (p = memmem(p, (size_t)(end - p), token, tl))) {
+		memset(p, '*', tl);
+		p += tl;
+	}
+}
+
+/* A 401 or 403 from origin: say in errbody whether it refused the token
+ * (sent) or asks for one that was not sent, then the server's own words. */
+static void auth_failure(struct vo_http_resp *resp, const char *origin, int sent,
+			 const char *token_file)
+{
+	char ex[512];
+
+	if (!sent && resp->status != 401)
+		return;
+	vo_http_excerpt(&resp->errbody, ex, sizeof ex);
+	vo_buf_reset(&resp->errbody);
+	if (sent)
+		vo_buf_addf(&resp->errbody, "%s refused the token of token_file %s (HTTP %ld:"
+			    " expired, revoked, or not valid for this)", origin, token_file,
+			    resp->status);
+	else
+		vo_buf_addf(&resp->errbody, "%s asks for credentials (HTTP 401), and %s", origin,
+			    token_file ? "a token is sent only to its service's own scheme,"
+			    " host and port, not after a redirect elsewhere"
+			    : "no token_file is set for it");
+	if (ex[0])
+		vo_buf_addf(&resp->errbody, "; the server says: %s", ex);
 }
 
 static size_t on_header(char *p, size_t size, size_t nmemb, void *ud)
@@ -315,6 +790,8 @@ int vo_http_do(const struct vo_http_req *req, struct vo_http_resp *resp,
 	struct vo_buf url = VO_BUF_INIT, form = VO_BUF_INIT;
 	struct xfer x = {.req = req, .resp = resp};
 	char curlmsg[CURL_ERROR_SIZE] = "";
+	char *token = NULL, *proxy = NULL, via[300] = "";
+	int has_proxy = 0;
 	int post = strcmp(method, "POST") == 0;
 	CURLcode cc;
 	int rc = 0;
@@ -335,6 +812,11 @@ int vo_http_do(const struct vo_http_req *req, struct vo_http_resp *resp,
 		return vo_err_set(err, ENOMEM, "%s %s: cannot create a curl handle",
 				  method, req->url);
 	x.c = c;
+	if ((rc = vo_http_site_get(req->url, &token, &proxy, &has_proxy, err))) {
+		if (rc != -ENOMEM)
+			vo_err_prefix(err, "%s %s: ", method, req->url);
+		goto out;
+	}
 	if ((rc = vo_buf_adds(&url, req->url)))
 		goto out;
 	if (req->nparams) {
@@ -374,6 +856,21 @@ int vo_http_do(const struct vo_http_req *req, struct vo_http_resp *resp,
 	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
 	curl_easy_setopt(c, CURLOPT_XFERINFODATA, &x);
 	curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
+	if (has_proxy) {
+		char shown[256];
+		curl_easy_setopt(c, CURLOPT_PROXY, proxy);
+		proxy_for_log(proxy, shown, sizeof shown);
+		if (proxy[0])
+			snprintf(via, sizeof via, " via proxy %s", shown);
+		else
+			snprintf(via, sizeof via, " (no proxy)");
+	}
+	if (token) {
+		/* curl sends it to this scheme, host and port only, also when
+		 * a redirect leads elsewhere (CURLOPT_UNRESTRICTED_AUTH unset) */
+		curl_easy_setopt(c, CURLOPT_HTTPAUTH, (long)CURLAUTH_BEARER);
+		curl_easy_setopt(c, CURLOPT_XOAUTH2_BEARER, token);
+	}
 	if (req->range)
 		curl_easy_setopt(c, CURLOPT_RANGE, req->range);
 	if (req->buffer_size > 0)
@@ -386,8 +883,8 @@ int vo_http_do(const struct vo_http_req *req, struct vo_http_resp *resp,
 		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
 	}
 
-	vo_debug("%s %s%s%s", method, url.p, post && form.len ? " " : "",
-		 post && form.len ? form.p : "");
+	vo_debug("%s %s%s%s%s%s", method, url.p, post && form.len ? " " : "",
+		 post && form.len ? form.p : "", token ? " (with the bearer token)" : "", via);
 	cc = curl_easy_perform(c);
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp->status);
 	{
@@ -409,6 +906,19 @@ int vo_http_do(const struct vo_http_req *req, struct vo_http_resp *resp,
 	}
 	vo_debug("%s %s -> %ld (%.3f s, curl %d)", method, req->url, resp->status,
 		 resp->seconds, (int)cc);
+	if (token)
+		mask_token(&resp->errbody, token);
+	if (resp->status == 401 || resp->status == 403) {
+		char o[VO_HTTP_ORIGIN_MAX], a[VO_HTTP_ORIGIN_MAX], *file;
+		const char *eff = resp->effective_url[0] ? resp->effective_url : req->url;
+		if (vo_http_origin(req->url, o, sizeof o) == 0 &&
+		    vo_http_origin(eff, a, sizeof a) == 0) {
+			int same = strcmp(o, a) == 0;
+			file = token ? site_token_file(o) : NULL;
+			auth_failure(resp, a, token && same, file ? file : token ? "?" : NULL);
+			free(file);
+		}
+	}
 
 	if (cc == CURLE_OK)
 		goto out;
@@ -431,6 +941,8 @@ int vo_http_do(const struct vo_http_req *req, struct vo_http_resp *resp,
 out:
 	vo_buf_free(&url);
 	vo_buf_free(&form);
+	token_free(token);
+	free(proxy);
 	if (rc == -ENOMEM && err && !err->code)
 		vo_err_set(err, ENOMEM, "%s %s: out of memory", method, req->url);
 	return rc;

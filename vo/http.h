@@ -12,7 +12,8 @@
  * when no complete response arrived: -ETIMEDOUT (timeout or stall),
  * -ECONNREFUSED, -EHOSTUNREACH (DNS), -ECONNRESET (dropped mid-transfer),
  * -EPROTO (malformed HTTP, body shorter than Content-Length),
- * -ECANCELED (req->cancel said so), -EFBIG, or the sink's own error.
+ * -ECANCELED (req->cancel said so), -EFBIG, -EACCES (the origin's token
+ * file cannot be used any more, see below), or the sink's own error.
  * err always names the URL and the cause.
  */
 #ifndef VO_HTTP_H
@@ -97,5 +98,72 @@ int vo_http_parse_range(const char *content_range, long long *first,
 
 /* Percent-encode s into b (RFC 3986 unreserved kept). */
 int vo_http_urlencode(struct vo_buf *b, const char *s);
+
+/* --- per-origin settings: a bearer token, a proxy ---------------------------
+ *
+ * Settings belong to an origin: scheme, host and port of a URL (userinfo,
+ * path and query do not count; "http://A" is "http://a:80").  vo_http_do
+ * looks up the origin of every request's URL:
+ *  - a token is sent as "Authorization: Bearer" to that origin only; curl
+ *    drops it when a redirect leaves the origin (another host, port or
+ *    scheme).  The token file is looked at again at most once a second and
+ *    re-read when it changed; when it cannot be used any more the request
+ *    fails with -EACCES and err says why.  A 401 or 403 answer to a request
+ *    that carried the token gets resp->errbody replaced by a message saying
+ *    the server refused the token (with the server's own words); a 401
+ *    where no token was sent says that none is configured.
+ *  - a proxy is used for the whole request (curl's CURLOPT_PROXY).
+ * The token never appears in logs, messages or resp (occurrences in an
+ * error body are masked).  Thread-safe: sites may be added while requests
+ * run; they live until vo_http_site_clear().
+ */
+#define VO_HTTP_ORIGIN_MAX 320
+#define VO_HTTP_TOKEN_MAX 16384
+
+struct vo_http_site {
+	const char *token_file;   /* the file holding the token, or NULL */
+	const char *proxy;        /* a proxy URL; "": none (not even
+				     $http_proxy); NULL: curl's default */
+};
+
+/* "scheme://host:port" of url into out (scheme and host in lower case,
+ * the port always written); -EINVAL when url is not an http(s) URL with a
+ * host, -ENAMETOOLONG when it does not fit in n bytes. */
+int vo_http_origin(const char *url, char *out, size_t n);
+
+/* Read a token file and check it: a regular file (a symlink to one is
+ * fine) owned by this process's effective user, without group or other
+ * permission bits, holding one token (surrounding whitespace is dropped;
+ * none inside, no control characters) of at most VO_HTTP_TOKEN_MAX bytes.
+ * *token is malloc'd, the caller's.  Errors (-ENOENT, -EACCES, -EINVAL,
+ * -EFBIG, ...) name the file and what is wrong with it, never its
+ * content. */
+int vo_http_token_read(const char *path, char **token, struct vo_err *err);
+
+/* Settings for the origin of url; the token file is read and checked now
+ * (errors as above).  Setting an origin again merges: a field left NULL
+ * keeps its value, a different value is -EEXIST.  -EINVAL for a url
+ * without an http(s) origin. */
+int vo_http_site_set(const char *url, const struct vo_http_site *site,
+		     struct vo_err *err);
+
+/* url was found in the results of the service at from (a product, a
+ * DataLink document): when url's origin has no settings of its own it
+ * uses from's proxy, never its token.  0 also when there is nothing to
+ * do; -ENOMEM. */
+int vo_http_site_inherit(const char *url, const char *from);
+
+/* What vo_http_do uses for url: the token and the proxy (each malloc'd,
+ * or NULL when there is none; *has_proxy tells a NULL proxy from "").
+ * -EACCES (err says why) when the token file cannot be used any more. */
+int vo_http_site_get(const char *url, char **token, char **proxy, int *has_proxy,
+		     struct vo_err *err);
+
+/* Forget every site (not while requests run). */
+void vo_http_site_clear(void);
+
+/* The clock (seconds) that paces looking at token files again, for tests;
+ * NULL: CLOCK_MONOTONIC. */
+void vo_http_site_clock(double (*now)(void));
 
 #endif

@@ -153,6 +153,8 @@ static int pipe_push(void *ud, const char *p, size_t n)
 
 	if (!c)
 		return -ENOMEM;
+	if (q->r->h->bytes)
+		q->r->h->bytes(q->r->h->ud, q->req.url, (long long)n);
 	c->next = NULL;
 	c->len = n;
 	memcpy(c->data, p, n);
@@ -300,6 +302,8 @@ static int fetch_result_once(struct run *r, const char *method, const char *url,
 	}
 	rc = pipe_consume(&q, r->vot);
 	pthread_join(producer, NULL);
+	if (r->h->bytes)
+		r->h->bytes(r->h->ud, url, -1);
 	prc = q.rc;
 	if (rc) {   /* the parser stopped the transfer: its message is the cause */
 		rc = parse_failure(r, rc, method, url);

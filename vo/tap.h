@@ -43,6 +43,10 @@ struct vo_tap_hooks {
 	void (*phase)(void *ud, enum vo_uws_phase ph);
 	int (*begin)(void *ud);
 	int (*cancel)(void *ud);     /* non-zero: give up (-ECANCELED) */
+	/* progress of a result document's download: n body bytes just
+	 * arrived from url (called on the download's own thread), then once
+	 * with n < 0 when that download has ended (on the caller's thread) */
+	void (*bytes)(void *ud, const char *url, long long n);
 	struct vo_votable_cb rows;   /* .ud is ignored: hooks->ud is used */
 };
 

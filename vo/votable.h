@@ -180,8 +180,12 @@ int vo_votable_write_head(struct vo_buf *out, const struct vo_table_meta *m,
 			  const char *status, const char *msg);
 int vo_votable_write_row(struct vo_buf *out, const struct vo_cell *cells,
 			 size_t n);
+/* ... then the closing tags; meta_resources (NULL or "": none) is XML
+ * text, the RESOURCE type="meta" elements of the server's document
+ * (vo_votable_meta_resources), written after the results RESOURCE as the
+ * server had them: TOPCAT and pyvo find DataLink service descriptors there. */
 int vo_votable_write_tail(struct vo_buf *out, const char *status,
-			  const char *msg);
+			  const char *msg, const char *meta_resources);
 
 /* Format helpers shared with other parsers (VOSI etc.): the canonical
  * float text above ("NaN", "+Inf", "-Inf" for the specials).  Return the

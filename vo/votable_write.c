@@ -1253,7 +1253,7 @@ int vo_votable_write_row(struct vo_buf *out, const struct vo_cell *cells,
 }
 
 int vo_votable_write_tail(struct vo_buf *out, const char *status,
-			  const char *msg)
+			  const char *msg, const char *meta_resources)
 {
 	int rc;
 
@@ -1262,5 +1262,10 @@ int vo_votable_write_tail(struct vo_buf *out, const char *status,
 	if (status && !strcmp(status, "OVERFLOW") &&
 	    (rc = write_info(out, status, msg)))
 		return rc;
-	return vo_buf_adds(out, "</RESOURCE>\n</VOTABLE>\n");
+	if ((rc = vo_buf_adds(out, "</RESOURCE>\n")))
+		return rc;
+	if (meta_resources && *meta_resources &&
+	    ((rc = vo_buf_adds(out, meta_resources)) || (rc = vo_buf_adds(out, "\n"))))
+		return rc;
+	return vo_buf_adds(out, "</VOTABLE>\n");
 }

@@ -19,6 +19,17 @@ Layout (N = 100000 rows, ids 1..N):
     the whole mags array when id % 1009 == 0; single NaN elements of mags when
     id % 71 == 0 (element id % 3).
   * A few fixed special values on low ids: see SPECIAL.
+
+vofstest.det, the detections (``det_rows()``): every object within DET_RADIUS
+(1 degree) of the dense centre (DET_NOBJ = 2004 objects: the 2000 dense ones
+and 4 uniform ones) has DET_MIN..DET_MAX (3..8) detections, 11000-odd rows in
+all; every other object has none.  Detection k (1..n) of object i has det_id
+100 * i + k, epochs ascending with k, band g/r/i/z/y, mag near the object's
+(also where cat.mag is NULL), and a position within 0.4 arcsec of it.  The
+rows of cat are unchanged by this (their random streams are separate).
+
+    /usr/bin/python3 tests/server/catgen.py --det 50 100   # detections as JSON
+    /usr/bin/python3 tests/server/catgen.py --det-count     # objects, detections
 """
 
 import json
@@ -151,7 +162,79 @@ def rows(n=N):
         yield row(i)
 
 
+# ---------------------------------------------------------------- detections
+DET_RADIUS = 1.0           # degrees around (DENSE_RA, DENSE_DEC)
+DET_MIN, DET_MAX = 3, 8    # detections per object
+DET_NOBJ = 2004            # objects within DET_RADIUS (checked by --det-count)
+DET_BANDS = "grizy"
+DET_BAND_OFFSET = {"g": 0.45, "r": 0.0, "i": -0.2, "z": -0.3, "y": -0.35}
+DET_MJD0, DET_MJD_SPAN = 55197.0, 1500.0
+_DET_SEED = 2 * 7919 * N   # random streams of the detections start here
+
+
+def separation(ra1, dec1, ra2, dec2):
+    """Great-circle distance in degrees (haversine)."""
+    r1, d1, r2, d2 = map(math.radians, (ra1, dec1, ra2, dec2))
+    h = (math.sin((d2 - d1) / 2) ** 2
+         + math.cos(d1) * math.cos(d2) * math.sin((r2 - r1) / 2) ** 2)
+    return math.degrees(2 * math.asin(min(1.0, math.sqrt(h))))
+
+
+def det_objects(n=N):
+    """Ids of the objects that have detections, ascending."""
+    for i in range(1, n + 1):
+        ra, dec = position(i)
+        if (i % DENSE_EVERY == 0
+                or separation(ra, dec, DENSE_RA, DENSE_DEC) < DET_RADIUS):
+            yield i
+
+
+def ndet(i):
+    """Number of detections of object i (which must be in det_objects)."""
+    u = _uniforms(_DET_SEED + 16 * i, 1)[0]
+    return DET_MIN + int(u * (DET_MAX - DET_MIN + 1))
+
+
+def detections(i):
+    """The detections of object i (in det_objects) as dicts, by det_id."""
+    ra, dec = position(i)
+    base = round(14.0 + 10.0 * _uniforms(i + 7919 * N, 1)[0], 6)  # mag before NULLs
+    n = ndet(i)
+    mjds = sorted(_uniforms(_DET_SEED + 16 * i + 15, n))
+    out = []
+    for k in range(1, n + 1):
+        u = _uniforms(_DET_SEED + 16 * i + k, 6)
+        band = DET_BANDS[int(u[0] * len(DET_BANDS))]
+        err = round(0.01 + 0.04 * u[1], 4)
+        noise = (u[2] + u[3] - 1.0) * 2.0 * err
+        ddec = (u[5] - 0.5) * 0.5 / 3600.0
+        dra = (u[4] - 0.5) * 0.5 / 3600.0 / math.cos(math.radians(dec))
+        out.append({
+            "det_id": 100 * i + k, "obj_id": i,
+            "mjd": round(DET_MJD0 + DET_MJD_SPAN * mjds[k - 1], 6),
+            "band": band,
+            "mag": round(base + DET_BAND_OFFSET[band] + noise, 4),
+            "mag_err": err,
+            "ra": round(ra + dra, 9), "dec": round(dec + ddec, 9)})
+    return out
+
+
+def det_rows(n=N):
+    for i in det_objects(n):
+        for d in detections(i):
+            yield d
+
+
 def _main(argv):
+    if argv[1:2] == ["--det-count"]:
+        objs = list(det_objects())
+        print(len(objs), sum(ndet(i) for i in objs))
+        return
+    if argv[1:2] == ["--det"]:
+        for i in [int(a) for a in argv[2:]] or [50]:
+            for d in detections(i):
+                print(json.dumps(d))
+        return
     ids = [int(a) for a in argv[1:]] or [1, 2, 3]
     for i in ids:
         print(json.dumps(row(i), ensure_ascii=False))

@@ -60,9 +60,20 @@ URL rewriting covers textual bodies (text/*, XML, VOTable, JSON) except those
 the upstream serves byte-addressably (Accept-Ranges: bytes, e.g. UWS results
 and products: their bytes stay identical so ranged reads stay consistent) and
 bodies with a Content-Length above 4 MiB (passed through untouched).
+
+Forward-proxy mode: a request line in absolute form (GET http://HOST:PORT/path
+HTTP/1.1, as sent by a client configured to use this as its HTTP proxy) is
+forwarded to that HOST:PORT (http only; /f/<spec>/ in its path works as
+above) and nothing in the answer is rewritten.
+
+Each line of the request log ends with auth=- when the request had no
+Authorization header, else auth=SCHEME:HASH with the first 16 hex digits
+of the SHA-256 of the credentials after the scheme (so a test can tell
+which token came without the log holding it).
 """
 
 import argparse
+import hashlib
 import http.client
 import select
 import socket
@@ -243,10 +254,15 @@ class Handler(BaseHTTPRequestHandler):
         logf = self.server.logfile
         if logf is None:
             return
-        line = "%s %s %s %s upstream=%s fault=%s status=%s bytes=%s\n" % (
+        auth = "-"
+        value = self.headers.get("Authorization") if self.headers else None
+        if value:
+            scheme, _, cred = value.strip().partition(" ")
+            auth = "%s:%s" % (scheme, hashlib.sha256(cred.strip().encode()).hexdigest()[:16])
+        line = "%s %s %s %s upstream=%s fault=%s status=%s bytes=%s auth=%s\n" % (
             time.strftime("%Y-%m-%dT%H:%M:%S"), self.client_address[0],
             self.command, self.path, getattr(self, "upstream_target", "-"),
-            fault or "-", status, nbytes)
+            fault or "-", status, nbytes, auth)
         with self.server.loglock:
             logf.write(line)
             logf.flush()
@@ -337,9 +353,15 @@ class Handler(BaseHTTPRequestHandler):
         status = "-"
         self.sent_status = "-"
         nbytes = 0
+        self.forward_to = None
         try:
             body = self._read_request_body()
-            spec, prefix, target = self._split_path(self.path)
+            path = self.path
+            if path.startswith("http://"):     # absolute form: a forward proxy
+                u = urllib.parse.urlsplit(path)
+                self.forward_to = u
+                path = (u.path or "/") + ("?" + u.query if u.query else "")
+            spec, prefix, target = self._split_path(path)
             self.upstream_target = target
             try:
                 faults = parse_spec(spec) if spec is not None else []
@@ -431,7 +453,7 @@ class Handler(BaseHTTPRequestHandler):
         return sent
 
     def _forward(self, fault, prefix, target, body):
-        up = self.server.upstream
+        up = self.forward_to or self.server.upstream
         conn = http.client.HTTPConnection(up.hostname, up.port or 80,
                                           timeout=self.server.upstream_timeout)
         try:
@@ -459,7 +481,9 @@ class Handler(BaseHTTPRequestHandler):
         up_base = "%s://%s" % (self.server.upstream.scheme, self.server.upstream.netloc)
         my_base = self._proxy_base() + prefix
         pairs = [(up_base.encode(), my_base.encode())]
-        if self.server.upstream.hostname in ("127.0.0.1", "localhost"):
+        if self.forward_to:
+            pairs = []     # a forward proxy passes answers on as they are
+        elif self.server.upstream.hostname in ("127.0.0.1", "localhost"):
             port = self.server.upstream.port or 80
             other = "localhost" if self.server.upstream.hostname == "127.0.0.1" else "127.0.0.1"
             pairs.append((("http://%s:%d" % (other, port)).encode(), my_base.encode()))
@@ -492,7 +516,7 @@ class Handler(BaseHTTPRequestHandler):
         # ranged reads must see exactly the bytes a full GET gave, nor in
         # large bodies whose Content-Length must survive.
         lheaders = {k.lower(): v for k, v in out_headers}
-        rewrite = (not no_body and resp.status != 206
+        rewrite = (not no_body and resp.status != 206 and bool(pairs)
                    and "content-range" not in lheaders
                    and "bytes" not in lheaders.get("accept-ranges", "").lower()
                    and (clen is None or clen <= MAX_REWRITE_BUFFER)

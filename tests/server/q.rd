@@ -81,6 +81,59 @@
     </make>
   </data>
 
+  <!-- ============================================================ detections
+       Per-object detections (catgen.det_rows()): 3 to 8 for each of the
+       2004 objects within 1 degree of (150, 2), none for the others.  The
+       foreign key is declared for TAP_SCHEMA.keys only (metaOnly): no
+       constraint ties the two tables together in PostgreSQL. -->
+  <table id="det" onDisk="True" adql="True" primary="det_id">
+    <meta name="description">
+      Synthetic single-epoch detections of the objects of vofstest.cat
+      within 1 degree of RA 150, Dec 2 (3 to 8 each; see catgen.py);
+      obj_id is the id of the object in vofstest.cat.
+    </meta>
+    <foreignKey inTable="cat" source="obj_id" dest="id" metaOnly="True"/>
+    <index columns="obj_id"/>
+    <column name="det_id" type="bigint" required="True"
+      ucd="meta.id;meta.main" description="Detection identifier,
+      100 * obj_id + k for the object's k-th detection."/>
+    <column name="obj_id" type="bigint" required="True"
+      ucd="meta.id.cross" description="The object (vofstest.cat.id)."/>
+    <column name="mjd" type="double precision" unit="d"
+      ucd="time.epoch" description="Time of the exposure (MJD)."/>
+    <column name="band" type="text"
+      ucd="instr.bandpass" description="Filter: g, r, i, z or y."/>
+    <column name="mag" type="real" unit="mag"
+      ucd="phot.mag" description="PSF magnitude in band."/>
+    <column name="mag_err" type="real" unit="mag"
+      ucd="stat.error;phot.mag" description="Error of mag."/>
+    <column name="ra" type="double precision" unit="deg"
+      ucd="pos.eq.ra" description="Right ascension of the detection
+      (ICRS)."/>
+    <column name="dec" type="double precision" unit="deg"
+      ucd="pos.eq.dec" description="Declination of the detection (ICRS)."/>
+  </table>
+
+  <data id="import_det">
+    <sources item="detections"/>
+    <embeddedGrammar>
+      <iterator>
+        <code>
+          import importlib.util, os
+          path = os.path.join(self.grammar.rd.resdir, "catgen.py")
+          spec = importlib.util.spec_from_file_location("vofs_catgen", path)
+          catgen = importlib.util.module_from_spec(spec)
+          spec.loader.exec_module(catgen)
+          for r in catgen.det_rows():
+            yield r
+        </code>
+      </iterator>
+    </embeddedGrammar>
+    <make table="det">
+      <rowmaker idmaps="*"/>
+    </make>
+  </data>
+
   <!-- ============================================================ images
        Products table published to ivoa.obscore; access_url is the plain
        /getproduct/ URL of the file.  (The plates below show the DataLink

@@ -408,7 +408,7 @@ static char *assemble(struct coll *c, struct vo_votable *v, const struct vo_tabl
 
 	CHECK_INT(vo_votable_write_head(&out, m, st, msg), 0);
 	vo_buf_add(&out, c->body.p, c->body.len);
-	CHECK_INT(vo_votable_write_tail(&out, st, msg), 0);
+	CHECK_INT(vo_votable_write_tail(&out, st, msg, NULL), 0);
 	return vo_buf_take(&out);
 }
 
@@ -516,7 +516,7 @@ static void test_writer_details(void)
 	m.resource_xml = "<COOSYS ID=\"c\" system=\"ICRS\"/><INFO name=\"r\" value=\"1\">text</INFO>";
 	CHECK_INT(vo_votable_write_head(&out, &m, NULL, NULL), 0);
 	CHECK_INT(vo_votable_write_row(&out, cells, 2), 0);
-	CHECK_INT(vo_votable_write_tail(&out, "OK", "fine"), 0);
+	CHECK_INT(vo_votable_write_tail(&out, "OK", "fine", ""), 0);
 	CHECK_STR(out.p,
 		  "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 		  "<VOTABLE version=\"1.4\" xmlns=\"http://www.ivoa.net/xml/VOTable/v1.3\">\n"
@@ -545,10 +545,20 @@ static void test_writer_details(void)
 	       "\"\" -> null and C0 controls dropped (TABLEDATA limits)\n");
 
 	vo_buf_reset(&out);
-	CHECK_INT(vo_votable_write_tail(&out, "OVERFLOW", "cut <here>"), 0);
+	CHECK_INT(vo_votable_write_tail(&out, "OVERFLOW", "cut <here>", NULL), 0);
 	CHECK_STR(out.p, "</TABLEDATA></DATA>\n</TABLE>\n"
 			 "<INFO name=\"QUERY_STATUS\" value=\"OVERFLOW\">cut &lt;here&gt;</INFO>\n"
 			 "</RESOURCE>\n</VOTABLE>\n");
+	/* DataLink service descriptors follow the results RESOURCE */
+	vo_buf_reset(&out);
+	CHECK_INT(vo_votable_write_tail(&out, "OK", "", "<RESOURCE type=\"meta\" "
+					"utype=\"adhoc:service\"><PARAM name=\"accessURL\" "
+					"datatype=\"char\" arraysize=\"*\" value=\"http://x/dl\"/>"
+					"</RESOURCE>"), 0);
+	CHECK_STR(out.p, "</TABLEDATA></DATA>\n</TABLE>\n</RESOURCE>\n"
+			 "<RESOURCE type=\"meta\" utype=\"adhoc:service\"><PARAM name=\"accessURL\" "
+			 "datatype=\"char\" arraysize=\"*\" value=\"http://x/dl\"/></RESOURCE>\n"
+			 "</VOTABLE>\n");
 	vo_buf_reset(&out);
 	f[1].xml = NULL;
 	f[1].name = "n&m";

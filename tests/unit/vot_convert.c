@@ -53,7 +53,7 @@ int main(int argc, char **argv)
 		if (c.nmeta) {
 			vo_votable_write_head(&out, &c.m, st, msg);
 			vo_buf_add(&out, c.body.p, c.body.len);
-			vo_votable_write_tail(&out, st, msg);
+			vo_votable_write_tail(&out, st, msg, vo_votable_meta_resources(v));
 		}
 		if (write_file(argv[2], out.p, out.len) ||
 		    write_file(argv[3], c.csv.p, c.csv.len))
