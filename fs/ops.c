@@ -1059,12 +1059,14 @@ static int op_listxattr(const char *path, char *list, size_t size)
 	struct node n;
 	int rc = xattr_node(path, &n, &qi);
 
-	if (rc == 1)
+	if (rc == 1) {
 		rc = query_xattr(&n, NULL, &b);
-	else if (rc == 0)
-		rc = n.type == N_P_FILE ? products_xattr_list(qi.id, n.pname, n.fname, &b)
-			: products_xattr_list(qi.id, NULL, n.pname, &b);
-	else
+	} else if (rc == 0) {
+		char pos[4200];
+		cutout_of(&n, pos, sizeof pos);
+		rc = n.type == N_P_FILE ? products_xattr_list(qi.id, n.pname, n.fname, pos, &b)
+			: products_xattr_list(qi.id, NULL, n.pname, pos, &b);
+	} else
 		return rc > 0 ? 0 : rc;
 	if (!rc)
 		rc = copy_out(&b, list, size);

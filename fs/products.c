@@ -1031,21 +1031,25 @@ int products_xattr(int64_t qid, const char *dir, const char *file, const char *c
 	return rc;
 }
 
-int products_xattr_list(int64_t qid, const char *dir, const char *file, struct vo_buf *out)
+int products_xattr_list(int64_t qid, const char *dir, const char *file, const char *cutout,
+			struct vo_buf *out)
 {
-	static const char file_keys[] = "user.vo.url\0user.vo.content_type\0user.vo.semantics\0";
-	struct db_product p = {0};
-	int rc;
+	static const char *const keys[] = {"user.vo.url", "user.vo.content_type",
+					   "user.vo.semantics", "user.vo.obs_id"};
+	struct vo_buf v = VO_BUF_INIT;
+	int rc = 0;
 
+	/* exactly the names that have a value: getfattr -d never meets one
+	 * it cannot read */
 	vo_buf_reset(out);
-	if (dir)
-		return strcmp(file, PROD_LINKS_CSV) == 0 ? 0
-			: vo_buf_add(out, file_keys, sizeof file_keys - 1);
-	if ((rc = db_product_get(qid, file, &p)))
-		return rc;
-	rc = vo_buf_add(out, "user.vo.obs_id", sizeof "user.vo.obs_id");
-	if (!rc && p.kind == 0)
-		rc = vo_buf_add(out, file_keys, sizeof file_keys - 1);
-	db_product_clear(&p);
-	return rc;
+	for (size_t i = 0; i < sizeof keys / sizeof keys[0] && rc != -ENOMEM; i++) {
+		vo_buf_reset(&v);
+		rc = products_xattr(qid, dir, file, cutout, keys[i], &v);
+		if (!rc)
+			rc = vo_buf_add(out, keys[i], strlen(keys[i]) + 1);
+		else if (rc == -ENOENT && i == 0)
+			break;   /* no such product */
+	}
+	vo_buf_free(&v);
+	return rc == -ENOMEM || rc == -ENOENT ? rc : 0;
 }

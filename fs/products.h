@@ -61,7 +61,8 @@ int products_links_csv(int64_t qid, const char *dir, struct vo_buf *out);
  * products/<id>.<ext>).  -ENODATA when the attribute does not apply. */
 int products_xattr(int64_t qid, const char *dir, const char *file, const char *cutout,
 		   const char *key, struct vo_buf *out);
-/* The names products_xattr knows for this node, NUL-separated. */
-int products_xattr_list(int64_t qid, const char *dir, const char *file, struct vo_buf *out);
+/* The names products_xattr has a value for at this node, NUL-separated. */
+int products_xattr_list(int64_t qid, const char *dir, const char *file, const char *cutout,
+			struct vo_buf *out);
 
 #endif

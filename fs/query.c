@@ -258,6 +258,7 @@ static void *worker(void *arg)
 		const struct service_conf *sc;
 		char *adql = NULL, *job = NULL, *svc = NULL, *name = NULL;
 		int64_t nrows = 0, csv = 0, vot = 0;
+		double started;
 		int rc, stale;
 
 		pthread_mutex_lock(&qlock);
@@ -271,6 +272,7 @@ static void *worker(void *arg)
 		tq.maxrec = parse_maxrec(q->d.maxrec);
 		if (!q->d.started || !job)
 			q->d.started = clock_wall();
+		started = q->d.started;
 		pthread_mutex_unlock(&qlock);
 
 		sc = config_find(qcfg, svc);
@@ -289,7 +291,19 @@ static void *worker(void *arg)
 			if (tq.maxrec < 0)
 				tq.maxrec = sc->maxrec;
 			vo_info("query %s/%s: %s", svc, name, job ? "resuming job" : "starting");
-			rc = job ? vo_tap_resume(job, &h, &out, &err) : vo_tap_run(&tq, &h, &out, &err);
+			if (job) {
+				/* what is left of the service's timeout since the run began */
+				long left = 0;
+				if (sc->timeout_s > 0) {
+					double used = clock_wall() - started;
+					left = (long)((double)sc->timeout_s - (used > 0 ? used : 0));
+					if (left < 1)
+						left = 1;
+				}
+				rc = vo_tap_resume(job, left, &h, &out, &err);
+			} else {
+				rc = vo_tap_run(&tq, &h, &out, &err);
+			}
 			if (!rc)
 				rc = result_writer_services(rc_ctx.w, out.services);
 			if (!rc)

@@ -652,6 +652,12 @@ static int finish_run(struct run *r, int rc)
 		vo_err_clear(r->err);
 		rc = vo_err_set(r->err, ETIMEDOUT, "timed out after %ld s (the service's timeout"
 				" setting) while: %s", r->timeout_s, was);
+		/* the server would go on working for nobody */
+		if (r->out->job_url[0]) {
+			struct vo_err derr = {0};
+			if (vo_tap_delete(r->out->job_url, &derr))
+				vo_warn("after the timeout: %s", derr.msg);
+		}
 	}
 	if (rc && r->out->phase != VO_UWS_ABORTED)
 		set_phase(r, VO_UWS_ERROR);
@@ -706,13 +712,13 @@ static int run_once(const struct vo_tap_query *q, const struct vo_tap_hooks *h,
 	return finish_run(&r, rc);
 }
 
-int vo_tap_resume(const char *job_url, const struct vo_tap_hooks *h,
+int vo_tap_resume(const char *job_url, long timeout_s, const struct vo_tap_hooks *h,
 		  struct vo_tap_outcome *out, struct vo_err *err)
 {
 	struct run r;
 	int rc;
 
-	run_init(&r, h, out, err, 0);
+	run_init(&r, h, out, err, timeout_s);
 	snprintf(out->job_url, sizeof out->job_url, "%s", job_url);
 	out->async = 1;
 	rc = wait_job(&r, job_url);

@@ -64,8 +64,10 @@ struct vo_tap_outcome {
 int vo_tap_run(const struct vo_tap_query *q, const struct vo_tap_hooks *h,
 	       struct vo_tap_outcome *out, struct vo_err *err);
 
-/* Continue waiting for an existing async job (after a remount). */
-int vo_tap_resume(const char *job_url, const struct vo_tap_hooks *h,
+/* Continue waiting for an existing async job (after a remount), for at
+ * most timeout_s more seconds (0: no limit).  A run that times out, here
+ * or in vo_tap_run, deletes its remote job: nobody will read it. */
+int vo_tap_resume(const char *job_url, long timeout_s, const struct vo_tap_hooks *h,
 		  struct vo_tap_outcome *out, struct vo_err *err);
 
 /* Delete a remote job; a job that is already gone is not an error. */

@@ -58,6 +58,26 @@ check "retries were logged for the reset" grep -q "attempt 1 of" "$LOG"
 run_query "$Q/ok" "$ADQL"
 st=$(wait_final "$Q/ok")
 check "after all faults a normal query still completes" grep -q "^COMPLETED rows=50 " <<<"$st"
+# a run that timed out deletes its job: the server would work for nobody
+job=$(sed -n 's/.* job=//p' "$MNT/fstall/queries/q/status")
+check "the timed-out job was deleted on the server (DELETE ${job##*/})" \
+	grep -qE "DELETE [^ ]*/async/${job##*/} " /tmp/vofs-faultproxy.log
+
+# a job resumed after a crash keeps what is left of the timeout (8 s)
+mkdir "$MNT/fstall/queries/r" && echo "$ADQL" > "$MNT/fstall/queries/r/query.adql"
+t0=$(date +%s)
+for _ in $(seq 1 100); do grep -q "job=" "$MNT/fstall/queries/r/status" && break; sleep 0.1; done
+sleep 2
+kill -9 "$VOFS_PID"; wait "$VOFS_PID" 2>/dev/null; VOFS_PID=
+fusermount3 -uz "$MNT"
+check "remount after SIGKILL during the stalled run" vofs_mount
+st=$(wait_final "$MNT/fstall/queries/r")
+t1=$(date +%s)
+check "the resumed run times out too ($st)" grep -q "^ERROR" <<<"$st"
+check "... within the 8 s budget counted from the first start ($((t1 - t0)) s)" \
+	test $((t1 - t0)) -le 14
+check "... and says so" grep -q "timed out after [1-8] s" "$MNT/fstall/queries/r/error"
+
 check "unmount cleanly" vofs_umount
 check_log_clean
 finish
