@@ -251,6 +251,8 @@ static int mount_helper_args(int argc, char **argv, struct fuse_args *out)
 	if (!rc && setuid_to && drop_privileges(setuid_to))
 		rc = -1;
 	free(setuid_to);
+	if (rc || fake)
+		fuse_opt_free_args(out);
 	if (rc)
 		return -1;
 	return fake ? 1 : 0;
@@ -405,6 +407,75 @@ out:
 	return rc;
 }
 
+/* Parse the command line into args (for libfuse) and o.  0: go on and
+ * mount; 1: done, exit with success (--help, --version, mount -f);
+ * -1: exit with failure (the message is printed). */
+static int command_line(int argc, char **argv, struct fuse_args *args, struct vofs_opts *o)
+{
+	int rc;
+
+	/* invoked by mount(8) through /sbin/mount.vofs or mount.fuse.vofs */
+	if (strncmp(basename(argv[0]), "mount.", 6) == 0) {
+		struct fuse_args margs = FUSE_ARGS_INIT(0, NULL);
+		rc = mount_helper_args(argc, argv, &margs);
+		if (rc)
+			return rc;
+		*args = margs;
+	}
+	if (fuse_opt_parse(args, o, vofs_opt_spec, opt_proc) == -1)
+		return -1;
+	if (o->show_version) {
+		printf("vofs %s (libfuse %s, %s)\n", VOFS_VERSION, fuse_pkgversion(),
+		       vo_http_version());
+		return 1;
+	}
+	if (o->show_help) {
+		usage(basename(argv[0]));
+		printf("FUSE options:\n");
+		fuse_lib_help(args);
+		return 1;
+	}
+	if (o->nnonopt == 0) {
+		fprintf(stderr, "vofs: no mount point (usage: vofs [SOURCE] MOUNTPOINT [-o OPTIONS];"
+			" vofs --help)\n");
+		return -1;
+	}
+	/* the mount shows as "SOURCE on MOUNTPOINT type fuse.vofs", as fstab
+	 * and umount(8) expect; SOURCE is only a label ("vofs") */
+	{
+		char fsname[512] = "-ofsname=";
+		size_t k = strlen(fsname);
+		/* escaped for FUSE's option parser: a comma would split it */
+		for (const char *c = o->nnonopt == 2 ? o->nonopt[0] : "vofs";
+		     *c && k + 3 < sizeof fsname; c++) {
+			if (*c == ',' || *c == '\\')
+				fsname[k++] = '\\';
+			fsname[k++] = *c;
+		}
+		fsname[k] = '\0';
+		if ((!o->fsname_given && fuse_opt_add_arg(args, fsname)) ||
+		    (!o->subtype_given && fuse_opt_add_arg(args, "-osubtype=vofs")))
+			return -1;
+		fuse_opt_add_arg(args, o->nonopt[o->nnonopt - 1]);
+	}
+	return 0;
+}
+
+static void free_opts(struct vofs_opts *o)
+{
+	for (int i = 0; i < o->nnonopt; i++)
+		free(o->nonopt[i]);
+	o->nnonopt = 0;
+	free(o->config);
+	free(o->cache_dir);
+	free(o->cache_size);
+	for (size_t i = 0; i < nservice_specs; i++)
+		free(service_specs[i]);
+	free(service_specs);
+	service_specs = NULL;
+	nservice_specs = 0;
+}
+
 int main(int argc, char *argv[])
 {
 	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
@@ -415,51 +486,11 @@ int main(int argc, char *argv[])
 	char *dbpath = NULL;
 	int rc;
 
-	/* invoked by mount(8) through /sbin/mount.vofs or mount.fuse.vofs */
-	if (strncmp(basename(argv[0]), "mount.", 6) == 0) {
-		struct fuse_args margs = FUSE_ARGS_INIT(0, NULL);
-		rc = mount_helper_args(argc, argv, &margs);
-		if (rc)
-			return rc > 0 ? 0 : 1;
-		args = margs;
-	}
-	if (fuse_opt_parse(&args, &o, vofs_opt_spec, opt_proc) == -1)
-		return 1;
-	if (o.show_version) {
-		printf("vofs %s (libfuse %s, %s)\n", VOFS_VERSION, fuse_pkgversion(),
-		       vo_http_version());
-		return 0;
-	}
-	if (o.show_help) {
-		usage(basename(argv[0]));
-		printf("FUSE options:\n");
-		fuse_lib_help(&args);
-		return 0;
-	}
-	if (o.nnonopt == 0) {
-		fprintf(stderr, "vofs: no mount point (usage: vofs [SOURCE] MOUNTPOINT [-o OPTIONS];"
-			" vofs --help)\n");
-		return 1;
-	}
-	/* the mount shows as "SOURCE on MOUNTPOINT type fuse.vofs", as fstab
-	 * and umount(8) expect; SOURCE is only a label ("vofs") */
-	{
-		char fsname[512] = "-ofsname=";
-		size_t k = strlen(fsname);
-		/* escaped for FUSE's option parser: a comma would split it */
-		for (const char *c = o.nnonopt == 2 ? o.nonopt[0] : "vofs";
-		     *c && k + 3 < sizeof fsname; c++) {
-			if (*c == ',' || *c == '\\')
-				fsname[k++] = '\\';
-			fsname[k++] = *c;
-		}
-		fsname[k] = '\0';
-		if ((!o.fsname_given && fuse_opt_add_arg(&args, fsname)) ||
-		    (!o.subtype_given && fuse_opt_add_arg(&args, "-osubtype=vofs")))
-			return 1;
-		fuse_opt_add_arg(&args, o.nonopt[o.nnonopt - 1]);
-		for (int i = 0; i < o.nnonopt; i++)
-			free(o.nonopt[i]);
+	rc = command_line(argc, argv, &args, &o);
+	if (rc) {
+		fuse_opt_free_args(&args);
+		free_opts(&o);
+		return rc > 0 ? 0 : 1;
 	}
 	vo_log_init(o.foreground, o.debug ? VO_LOG_DEBUG : VO_LOG_INFO);
 
@@ -470,7 +501,7 @@ int main(int argc, char *argv[])
 			vo_err_set(&err, ENOENT, "%s: no such file", o.config);
 		if (rc) {
 			fprintf(stderr, "vofs: %s\n", err.msg);
-			return 1;
+			goto fail;
 		}
 		cfg.config_file = strdup(o.config);
 	} else {
@@ -480,7 +511,7 @@ int main(int argc, char *argv[])
 			config_load_builtin(&cfg);
 		} else if (rc && rc != -ENOENT) {
 			fprintf(stderr, "vofs: %s\n", err.msg);
-			return 1;
+			goto fail;
 		} else if (!rc) {
 			cfg.config_file = def;
 			def = NULL;
@@ -490,13 +521,13 @@ int main(int argc, char *argv[])
 	for (size_t i = 0; i < nservice_specs; i++) {
 		if (config_add_service(&cfg, service_specs[i], &err)) {
 			fprintf(stderr, "vofs: %s\n", err.msg);
-			return 1;
+			goto fail;
 		}
 	}
 	/* token files and proxies: a bad token file fails the mount now */
 	if (config_apply_http(&cfg, &err)) {
 		fprintf(stderr, "vofs: %s\n", err.msg);
-		return 1;
+		goto fail;
 	}
 	cfg.meta_ttl = o.meta_ttl;
 	cfg.offline = o.offline;
@@ -507,22 +538,22 @@ int main(int argc, char *argv[])
 	if (!cfg.cache_dir || (rc = mkdir_p(cfg.cache_dir))) {
 		fprintf(stderr, "vofs: cannot create cache directory %s: %s\n",
 			cfg.cache_dir ? cfg.cache_dir : "?", strerror(cfg.cache_dir ? -rc : ENOMEM));
-		return 1;
+		goto fail;
 	}
 	if (asprintf(&dbpath, "%s/vofs.db", cfg.cache_dir) < 0)
-		return 1;
+		goto fail;
 	/* create or check the schema now, so a broken cache fails the mount;
 	 * the connection is reopened after FUSE forks */
 	if (db_open(dbpath)) {
 		fprintf(stderr, "vofs: cannot open the cache database %s\n", dbpath);
-		return 1;
+		goto fail;
 	}
 	db_close();
 
 	vo_xml_global_init();
 	if (vo_http_global_init()) {
 		fprintf(stderr, "vofs: cannot initialise libcurl\n");
-		return 1;
+		goto fail;
 	}
 	/* libfuse signals a thread whose request the kernel interrupted
 	 * (fuse_config.intr, set in init) with SIGUSR1, but libfuse 3 installs
@@ -549,25 +580,24 @@ int main(int argc, char *argv[])
 	if (s.cache_size < 0) {
 		fprintf(stderr, "vofs: cache_size=%s: not a size (bytes, or a number with K, M, G"
 			" or T)\n", o.cache_size);
-		return 1;
+		goto fail;
 	}
 	if (o.io_timeout <= 0) {
 		fprintf(stderr, "vofs: io_timeout must be positive\n");
-		return 1;
+		goto fail;
 	}
 	ops_prepare(&cfg, dbpath, &s);
 	vo_info("vofs %s: %zu services from %s", VOFS_VERSION, cfg.nsvcs,
 		cfg.config_file ? cfg.config_file : cfg.builtin ? "the built-in list" : "the command line");
 	rc = run_fuse(&args);
-	fuse_opt_free_args(&args);
 	vo_http_global_cleanup();
+	goto out;
+fail:
+	rc = 1;
+out:
+	fuse_opt_free_args(&args);
 	config_free(&cfg);
-	for (size_t i = 0; i < nservice_specs; i++)
-		free(service_specs[i]);
-	free(service_specs);
+	free_opts(&o);
 	free(dbpath);
-	free(o.config);
-	free(o.cache_dir);
-	free(o.cache_size);
 	return rc;
 }

@@ -8,7 +8,8 @@ pkgs=(meson ninja-build pkg-config gcc libc6-dev libfuse3-dev fuse3 libcurl4-ope
 if [ "${1:-}" != "--build" ]; then
 	pkgs+=(sqlite3 python3 python3-astropy python3-numpy python3-pyvo python3-requests
 	       rsync attr time bc
-	       saods9 xpa-tools xvfb xauth stilts)   # the real clients of tests/integration/06-clients.sh
+	       saods9 xpa-tools xvfb xauth stilts   # the real clients of tests/integration/06-clients.sh
+	       groff-base mount passwd)             # 08-mounting.sh: the man page, mount(8), useradd
 fi
 missing=()
 for p in "${pkgs[@]}"; do

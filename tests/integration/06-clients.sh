@@ -58,6 +58,26 @@ direct_of() {
 	echo "$f"
 }
 
+# ds9_pixels NAME DIRECT W H "X Y"...: the WxH block at each FITS pixel
+# X,Y (1-based) as ds9 reports it equals the direct file's
+ds9_pixels() {
+	local name=$1 direct=$2 w=$3 h=$4 xy x y
+	shift 4
+	for xy in "$@"; do
+		read -r x y <<<"$xy"
+		xpaget "$DS9" data image "$x" "$y" "$w" "$h" no > "$WORK/ds9.dat" 2>&1
+		check "$name pixels $x,$y (${w}x$h) in ds9 equal the direct file's" \
+			$PY "$CHK" ds9data "$direct" "$x" "$y" "$w" "$h" < "$WORK/ds9.dat"
+	done
+}
+
+# ds9_whole "desc" DIRECT: the image ds9 holds (xpaget fits) equals DIRECT
+ds9_whole() {
+	xpaget "$DS9" fits > "$WORK/ds9.fits" 2>/dev/null
+	check "$1" $PY "$CHK" ds9fits "$WORK/ds9.fits" "$2"
+	rm -f "$WORK/ds9.fits"
+}
+
 # quiet "desc" cmd...: ok when the command exits 0 and writes nothing on
 # stderr (its stdout stays in $WORK/quiet.out)
 quiet() {
@@ -147,15 +167,8 @@ if have Xvfb ds9 xpaget xpaset xpaaccess; then
 	check_eq "xpaget file names the file on the mount" "$P1" "$(xpaget "$DS9" file 2>&1)"
 	check_eq "ds9 sees a 512x512 image" "512 512" "$(xpaget "$DS9" fits size 2>&1 | xargs)"
 	# 3x3 blocks at the four corners (FITS pixels are 1-based) and the centre
-	for xy in "1 1" "510 1" "1 510" "510 510" "255 255"; do
-		set -- $xy
-		xpaget "$DS9" data image "$1" "$2" 3 3 no > "$WORK/ds9.dat" 2>&1
-		check "plate-0001 pixels $1,$2 (3x3) in ds9 equal the direct file's" \
-			$PY "$CHK" ds9data "$d1" "$1" "$2" 3 3 < "$WORK/ds9.dat"
-	done
-	xpaget "$DS9" fits > "$WORK/ds9-p1.fits" 2>/dev/null
-	check "the image ds9 holds (xpaget fits) is the direct file's, data and header" \
-		$PY "$CHK" ds9fits "$WORK/ds9-p1.fits" "$d1"
+	ds9_pixels plate-0001 "$d1" 3 3 "1 1" "510 1" "1 510" "510 510" "255 255"
+	ds9_whole "the image ds9 holds (xpaget fits) is the direct file's, data and header" "$d1"
 
 	# the 16 MiB FFI, loaded through XPA
 	dffi=$(direct_of "$FFI")
@@ -163,16 +176,8 @@ if have Xvfb ds9 xpaget xpaset xpaaccess; then
 		timeout 120 xpaset -p "$DS9" file "$FFI"
 	check_eq "xpaget file names the FFI on the mount" "$FFI" "$(xpaget "$DS9" file 2>&1)"
 	check_eq "ds9 sees a 2048x2048 image" "2048 2048" "$(xpaget "$DS9" fits size 2>&1 | xargs)"
-	for xy in "1 1" "2044 1" "1 2045" "2043 2046" "1024 1024" "777 1501"; do
-		set -- $xy
-		xpaget "$DS9" data image "$1" "$2" 5 3 no > "$WORK/ds9.dat" 2>&1
-		check "ffi-0001 pixels $1,$2 (5x3) in ds9 equal the direct file's" \
-			$PY "$CHK" ds9data "$dffi" "$1" "$2" 5 3 < "$WORK/ds9.dat"
-	done
-	xpaget "$DS9" fits > "$WORK/ds9-ffi.fits" 2>/dev/null
-	check "the whole FFI in ds9 equals the direct file's" \
-		$PY "$CHK" ds9fits "$WORK/ds9-ffi.fits" "$dffi"
-	rm -f "$WORK/ds9-ffi.fits"
+	ds9_pixels ffi-0001 "$dffi" 5 3 "1 1" "2044 1" "1 2045" "2043 2046" "1024 1024" "777 1501"
+	ds9_whole "the whole FFI in ds9 equals the direct file's" "$dffi"
 
 	xpaset -p "$DS9" exit > /dev/null 2>&1
 	for _ in $(seq 1 50); do kill -0 "$DS9_PID" 2>/dev/null || break; sleep 0.1; done
