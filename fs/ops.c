@@ -120,7 +120,13 @@ struct fh {
 	int refused;                 /* FH_WRITE: invalid text was written */
 	int written;                 /* FH_WRITE: write() was called */
 	pthread_mutex_t lock;
+	struct fh *prev, *next;      /* the open handles (open_fhs) */
 };
+
+/* Every open handle, so that destroy can free those the kernel never
+ * released (files still open when a signal ended the session). */
+static pthread_mutex_t fhs_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct fh *open_fhs;
 
 static struct fh *fh_new(enum fh_kind k, const struct node *n)
 {
@@ -131,6 +137,12 @@ static struct fh *fh_new(enum fh_kind k, const struct node *n)
 	f->kind = k;
 	f->node = *n;
 	pthread_mutex_init(&f->lock, NULL);
+	pthread_mutex_lock(&fhs_lock);
+	f->next = open_fhs;
+	if (open_fhs)
+		open_fhs->prev = f;
+	open_fhs = f;
+	pthread_mutex_unlock(&fhs_lock);
 	return f;
 }
 
@@ -138,6 +150,14 @@ static void fh_free(struct fh *f)
 {
 	if (!f)
 		return;
+	pthread_mutex_lock(&fhs_lock);
+	if (f->prev)
+		f->prev->next = f->next;
+	else
+		open_fhs = f->next;
+	if (f->next)
+		f->next->prev = f->prev;
+	pthread_mutex_unlock(&fhs_lock);
 	vo_buf_free(&f->buf);
 	result_reader_free(f->rr);
 	cache_close(f->cf);
@@ -1120,6 +1140,9 @@ static void op_destroy(void *ud)
 	if (inval_started)
 		pthread_join(inval_thread, NULL);
 	the_fuse = NULL;
+	/* no request runs any more: what is still open was never released */
+	while (open_fhs)
+		fh_free(open_fhs);
 	cache_shutdown();
 	svc_shutdown();
 	db_close();
