@@ -177,7 +177,9 @@ static volatile sig_atomic_t stop_requested;
 void ops_request_stop(void)
 {
 	stop_requested = 1;
+	query_request_stop();   /* first: runs cut short below stay resumable */
 	cache_request_stop();
+	vo_http_abort_all();
 }
 
 static int interrupted(void)

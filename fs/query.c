@@ -209,7 +209,7 @@ static int hook_cancel(void *ud)
 	int c;
 
 	pthread_mutex_lock(&qlock);
-	c = r->q->cancel || shutting_down;
+	c = r->q->cancel || __atomic_load_n(&shutting_down, __ATOMIC_RELAXED);
 	pthread_mutex_unlock(&qlock);
 	return c;
 }
@@ -316,7 +316,7 @@ static void *worker(void *arg)
 		out.services = NULL;
 
 		pthread_mutex_lock(&qlock);
-		stale = q->rerun || q->deleted || shutting_down;
+		stale = q->rerun || q->deleted || __atomic_load_n(&shutting_down, __ATOMIC_RELAXED);
 		if (!stale) {
 			double now = clock_wall();
 			if (rc == 0) {
@@ -352,7 +352,7 @@ static void *worker(void *arg)
 		}
 
 		pthread_mutex_lock(&qlock);
-		again = q->rerun && !q->deleted && !shutting_down;
+		again = q->rerun && !q->deleted && !__atomic_load_n(&shutting_down, __ATOMIC_RELAXED);
 		if (!again) {
 			q->running = 0;
 			nworkers--;
@@ -448,12 +448,17 @@ int query_init(const struct config *cfg, void (*notify)(const char *path))
 	return 0;
 }
 
+void query_request_stop(void)
+{
+	__atomic_store_n(&shutting_down, 1, __ATOMIC_RELAXED);
+}
+
 void query_shutdown(void)
 {
 	struct timespec ts;
 
 	pthread_mutex_lock(&qlock);
-	shutting_down = 1;
+	__atomic_store_n(&shutting_down, 1, __ATOMIC_RELAXED);
 	/* workers notice within a poll interval; their jobs stay resumable */
 	clock_gettime(CLOCK_REALTIME, &ts);
 	ts.tv_sec += 10;

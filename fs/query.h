@@ -33,6 +33,9 @@ struct query_info {
  * notify(path) is called (from worker threads) whenever the contents of a
  * query's files change, so the kernel's cache can be invalidated. */
 int query_init(const struct config *cfg, void (*notify)(const char *path));
+/* From a signal handler: the mount is going away; runs that end now
+ * stay resumable (their state is not recorded as failed). */
+void query_request_stop(void);
 void query_shutdown(void);
 
 int query_valid_name(const char *name);

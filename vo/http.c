@@ -721,12 +721,20 @@ static size_t on_body(char *p, size_t size, size_t nmemb, void *ud)
 	return n;
 }
 
+static int abort_all;   /* vo_http_abort_all() */
+
+void vo_http_abort_all(void)
+{
+	__atomic_store_n(&abort_all, 1, __ATOMIC_RELAXED);
+}
+
 static int on_progress(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut,
 		       curl_off_t un)
 {
 	struct xfer *x = ud;
 
-	if (x->req->cancel && x->req->cancel(x->req->ud)) {
+	if (__atomic_load_n(&abort_all, __ATOMIC_RELAXED) ||
+	    (x->req->cancel && x->req->cancel(x->req->ud))) {
 		x->cancelled = 1;
 		return 1;
 	}
@@ -796,6 +804,9 @@ int vo_http_do(const struct vo_http_req *req, struct vo_http_resp *resp,
 	CURLcode cc;
 	int rc = 0;
 	CURL *c;
+
+	if (__atomic_load_n(&abort_all, __ATOMIC_RELAXED))
+		return vo_err_set(err, ECANCELED, "%s %s: cancelled (unmounting)", method, req->url);
 
 	resp->status = 0;
 	resp->location[0] = resp->content_type[0] = resp->content_range[0] = '\0';

@@ -69,6 +69,10 @@ struct vo_http_resp {
 	double seconds;
 };
 
+/* Make every request in flight and every later one fail at once with
+ * -ECANCELED (the program is going away).  Async-signal-safe. */
+void vo_http_abort_all(void);
+
 /* Call once at startup / shutdown (not thread-safe, as curl's own). */
 int vo_http_global_init(void);
 void vo_http_global_cleanup(void);

@@ -294,6 +294,28 @@ check_eq "... exit status 0" 0 "$trc"; [ "$trc" = 0 ] || tail -5 "$LOG" | sed 's
 wait "$CAT"; crc=$?
 check "... the waiting reader got an error, not a short file (status $crc)" test "$crc" -ne 0
 
+# --- SIGTERM during a query run: the job survives and resumes -----------------------------------
+write_config "[slow]" "url = $PROXY/f/delay=4/tap"
+check "mount with a slow service (every request 4 s late)" vofs_mount
+run_query "$MNT/slow/queries/s" "SELECT TOP 777 id FROM vofstest.cat ORDER BY id"
+for _ in $(seq 1 100); do grep -q "job=" "$MNT/slow/queries/s/status" && break; sleep 0.1; done
+check "the run has a job ($(cat "$MNT/slow/queries/s/status"))" grep -q "job=" "$MNT/slow/queries/s/status"
+t0=$(date +%s.%N)
+kill -TERM "$VOFS_PID"
+gone "$VOFS_PID"; t1=$(date +%s.%N)
+wait "$VOFS_PID"; trc=$?
+VOFS_PID=
+secs=$(echo "$t1 - $t0" | bc)
+check "SIGTERM while a request waits 4 s on the server: ends within 2.5 s (${secs} s)" \
+	test "$(echo "$secs < 2.5" | bc)" = 1
+check_eq "... exit status 0" 0 "$trc"
+check "remount" vofs_mount
+st=$(wait_final "$MNT/slow/queries/s")
+check "the run resumes by its job URL and completes ($st)" grep -q "^COMPLETED rows=777 " <<<"$st"
+check "... the log says it resumed" grep -q "query slow/s: resuming job" "$LOG"
+check "vofs_umount" vofs_umount
+write_config
+
 # --- -o debug, and syslog when in the background ---------------------------------------------
 : > "$LOG"
 check "mount with -o debug" vofs_mount -o debug
