@@ -44,7 +44,10 @@ mount_fresh() {   # mount_fresh [keep]: a fresh cache unless "keep"
 	for _ in $(seq 100); do mountpoint -q "$MNT" && return 0; sleep 0.1; done
 	echo "mount failed"; tail "$W/vofs.log"; exit 1
 }
-umount_it() { fusermount3 -u "$MNT"; wait "$PID" || true; }
+umount_it() {   # the mount may have been made in a subshell: poll, do not wait
+	fusermount3 -u "$MNT"
+	while kill -0 "$PID" 2>/dev/null; do sleep 0.05; done
+}
 wait_done() { while ! grep -qE "^(COMPLETED|ERROR)" "$1/status"; do sleep 0.05; done; }
 Q=$MNT/local/queries
 
