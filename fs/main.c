@@ -285,6 +285,12 @@ static char *xdg_path(const char *env, const char *fallback, const char *leaf)
 	const char *home = getenv("HOME");
 	char *out = NULL;
 
+	/* mount(8) at boot and systemd mount units run without $HOME */
+	if (!home || !*home) {
+		struct passwd *pw = getpwuid(getuid());
+		home = pw && pw->pw_dir && *pw->pw_dir ? pw->pw_dir : NULL;
+	}
+
 	if (base && *base) {
 		if (asprintf(&out, "%s/%s", base, leaf) < 0)
 			return NULL;
