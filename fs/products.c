@@ -15,6 +15,7 @@
 #include "http.h"
 #include "log.h"
 #include "names.h"
+#include "query.h"
 #include "result.h"
 #include "service.h"
 
@@ -160,37 +161,23 @@ static int ends_with_ci(const char *s, const char *dot_ext)
 
 /* --- product hosts use their service's proxy -------------------------------------- */
 
-struct svc_of {
-	int64_t qid;
-	const char *url;
-};
-
-static int find_svc(void *ud, struct db_query *q)
-{
-	struct svc_of *f = ud;
-	const struct service_conf *s = q->id == f->qid ? config_find(svc_config(), q->service)
-						       : NULL;
-
-	if (s)
-		f->url = s->url;
-	db_query_clear(q);
-	return s != NULL;
-}
-
 /* Tell vo/http.c the hosts of urls before they are asked: a host found in
  * a service's results goes through that service's proxy, if it has one
  * (never with its token).  One call per run of URLs on the same host. */
 static void learn_hosts(int64_t qid, char *const *urls, size_t n)
 {
 	const struct config *cfg = svc_config();
-	struct svc_of f = {.qid = qid};
+	const struct service_conf *sc;
 	size_t i, k, lastn = 0;
 	const char *last = NULL;
 	int any = 0;
 
+	/* a service without a proxy of its own may share its origin's */
 	for (i = 0; cfg && i < cfg->nsvcs && !any; i++)
 		any = cfg->svcs[i].proxy != NULL;
-	if (!any || db_query_load_all(find_svc, &f) <= 0)
+	/* the saved queries are in memory: no store look-up on this path
+	 * (getattr of a product comes here) */
+	if (!any || !(sc = query_service_of(qid)))
 		return;
 	for (i = 0; i < n; i++) {
 		const char *u = urls[i], *p = u ? strstr(u, "://") : NULL;
@@ -199,7 +186,7 @@ static void learn_hosts(int64_t qid, char *const *urls, size_t n)
 		k = (size_t)(p + 3 - u) + strcspn(p + 3, "/?#");
 		if (last && k == lastn && strncasecmp(u, last, k) == 0)
 			continue;
-		vo_http_site_inherit(u, f.url);
+		vo_http_site_inherit(u, sc->url);
 		last = u;
 		lastn = k;
 	}

@@ -862,6 +862,20 @@ static void qstate_of(const struct query *q, struct qstate *s)
 	s->error = !q->running ? q->d.error : NULL;
 }
 
+const struct service_conf *query_service_of(int64_t id)
+{
+	const struct service_conf *sc = NULL;
+
+	pthread_mutex_lock(&qlock);
+	for (struct query *q = queries; q; q = q->next)
+		if (q->d.id == id) {
+			sc = qcfg ? config_find(qcfg, q->d.service) : NULL;
+			break;
+		}
+	pthread_mutex_unlock(&qlock);
+	return sc;
+}
+
 int query_status_text(const char *svc, const char *name, struct vo_buf *out)
 {
 	struct query *q;

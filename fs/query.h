@@ -46,6 +46,9 @@ int query_rename(const char *svc, const char *from, const char *to);
 int query_list(const char *svc, int (*cb)(void *ud, const char *name), void *ud);
 /* -ENOENT when there is no such query */
 int query_info(const char *svc, const char *name, struct query_info *out);
+/* The configured service of the query with this id (valid for the whole
+ * mount), or NULL. */
+const struct service_conf *query_service_of(int64_t id);
 
 int query_get_adql(const char *svc, const char *name, struct vo_buf *out);
 /* Store the ADQL and start a run (cancelling one in progress). */
