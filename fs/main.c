@@ -449,18 +449,20 @@ static int command_line(int argc, char **argv, struct fuse_args *args, struct vo
 	/* the mount shows as "SOURCE on MOUNTPOINT type fuse.vofs", as fstab
 	 * and umount(8) expect; SOURCE is only a label ("vofs") */
 	{
-		char fsname[512] = "-ofsname=";
-		size_t k = strlen(fsname);
-		/* escaped for FUSE's option parser: a comma would split it */
-		for (const char *c = o->nnonopt == 2 ? o->nonopt[0] : "vofs";
-		     *c && k + 3 < sizeof fsname; c++) {
-			if (*c == ',' || *c == '\\')
-				fsname[k++] = '\\';
-			fsname[k++] = *c;
-		}
-		fsname[k] = '\0';
-		if ((!o->fsname_given && fuse_opt_add_arg(args, fsname)) ||
-		    (!o->subtype_given && fuse_opt_add_arg(args, "-osubtype=vofs")))
+		char *opts = NULL, *fsname = NULL;
+		/* escaped by libfuse's own helper: a comma would split it */
+		rc = asprintf(&fsname, "fsname=%s", o->nnonopt == 2 ? o->nonopt[0] : "vofs") < 0;
+		if (rc)
+			fsname = NULL;
+		if (!rc && !o->fsname_given)
+			rc = fuse_opt_add_opt_escaped(&opts, fsname);
+		if (!rc && !o->subtype_given)
+			rc = fuse_opt_add_opt(&opts, "subtype=vofs");
+		if (!rc && opts)
+			rc = fuse_opt_add_arg(args, "-o") || fuse_opt_add_arg(args, opts);
+		free(fsname);
+		free(opts);
+		if (rc)
 			return -1;
 		fuse_opt_add_arg(args, o->nonopt[o->nnonopt - 1]);
 	}
