@@ -90,6 +90,20 @@ gone() {   # gone PID: the process ends within 10 s
 	for _ in $(seq 1 100); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.1; done
 	return 1
 }
+# term_daemon "what" LIMIT "status check": SIGTERM to the daemon; it must end
+# within LIMIT seconds with exit status 0 (the log's tail when not)
+term_daemon() {
+	local t0 t1 secs trc
+	t0=$(date +%s.%N)
+	kill -TERM "$VOFS_PID"
+	gone "$VOFS_PID"; t1=$(date +%s.%N)
+	wait "$VOFS_PID"; trc=$?
+	VOFS_PID=
+	secs=$(echo "$t1 - $t0" | bc)
+	check "$1 ($secs s)" test "$(echo "$secs < $2" | bc)" = 1
+	check_eq "$3" 0 "$trc"
+	[ "$trc" = 0 ] || tail -5 "$LOG" | sed 's/^/    # /'
+}
 
 if mount -t fuse.vofs vofs "$MNT" -o "config=$WORK/services.ini,cache_dir=$CACHE,_netdev,nofail" \
 	>"$WORK/mount.out" 2>&1; then
@@ -202,16 +216,8 @@ line=$(grep -m1 '^product ' "$WORK/transfers.seen")
 check ".vofs/transfers showed the download in flight ($line)" \
 	grep -qE '^product [0-9]+/[0-9]+ [0-9]+% [0-9.]+[KMG]?i?B/s [0-9.]+s( from=[0-9]+)? http://127\.0\.0\.1:8080/' <<<"$line"
 fetched=$(stat_val bytes_fetched)
-t0=$(date +%s.%N)
-kill -TERM "$VOFS_PID"
-gone "$VOFS_PID"; t1=$(date +%s.%N)
-wait "$VOFS_PID"; trc=$?
-VOFS_PID=
+term_daemon "SIGTERM during an rsync: the daemon ends within 3 s" 3 "... with exit status 0"
 wait "$RS" 2>/dev/null
-secs=$(echo "$t1 - $t0" | bc)
-check "SIGTERM during an rsync: the daemon ends within 3 s (took ${secs} s)" \
-	test "$(echo "$secs < 3" | bc)" = 1
-check_eq "... with exit status 0" 0 "$trc"; [ "$trc" = 0 ] || tail -5 "$LOG" | sed 's/^/    # /'
 check "... the mount is gone" bash -c "! mountpoint -q '$MNT'"
 check "... the log says why and that it unmounted" \
 	bash -c "grep -q 'unmounting on Terminated' '$LOG' && grep -q 'vofs info: unmounted' '$LOG'"
@@ -282,15 +288,8 @@ cat "$Q/stall/products/lc-0002.fits" > /dev/null 2>&1 &
 CAT=$!
 for _ in $(seq 1 100); do grep -q stall= "$MNT/.vofs/transfers" && break; sleep 0.05; done
 check "the stalled transfer shows at 0%" grep -q '^product 0/[0-9]* 0% ' "$MNT/.vofs/transfers"
-t0=$(date +%s.%N)
-kill -TERM "$VOFS_PID"
-gone "$VOFS_PID"; t1=$(date +%s.%N)
-wait "$VOFS_PID"; trc=$?
-VOFS_PID=
-secs=$(echo "$t1 - $t0" | bc)
-check "SIGTERM with a read waiting on a stalled server: ends within 3 s, not io_timeout (${secs} s)" \
-	test "$(echo "$secs < 3" | bc)" = 1
-check_eq "... exit status 0" 0 "$trc"; [ "$trc" = 0 ] || tail -5 "$LOG" | sed 's/^/    # /'
+term_daemon "SIGTERM with a read waiting on a stalled server: ends within 3 s, not io_timeout" \
+	3 "... exit status 0"
 wait "$CAT"; crc=$?
 check "... the waiting reader got an error, not a short file (status $crc)" test "$crc" -ne 0
 
@@ -300,15 +299,8 @@ check "mount with a slow service (every request 4 s late)" vofs_mount
 run_query "$MNT/slow/queries/s" "SELECT TOP 777 id FROM vofstest.cat ORDER BY id"
 for _ in $(seq 1 100); do grep -q "job=" "$MNT/slow/queries/s/status" && break; sleep 0.1; done
 check "the run has a job ($(cat "$MNT/slow/queries/s/status"))" grep -q "job=" "$MNT/slow/queries/s/status"
-t0=$(date +%s.%N)
-kill -TERM "$VOFS_PID"
-gone "$VOFS_PID"; t1=$(date +%s.%N)
-wait "$VOFS_PID"; trc=$?
-VOFS_PID=
-secs=$(echo "$t1 - $t0" | bc)
-check "SIGTERM while a request waits 4 s on the server: ends within 2.5 s (${secs} s)" \
-	test "$(echo "$secs < 2.5" | bc)" = 1
-check_eq "... exit status 0" 0 "$trc"
+term_daemon "SIGTERM while a request waits 4 s on the server: ends within 2.5 s" 2.5 \
+	"... exit status 0"
 check "remount" vofs_mount
 st=$(wait_final "$MNT/slow/queries/s")
 check "the run resumes by its job URL and completes ($st)" grep -q "^COMPLETED rows=777 " <<<"$st"
