@@ -1057,8 +1057,16 @@ static int op_getxattr(const char *path, const char *name, char *value, size_t s
 	struct query_info qi;
 	struct node n;
 	char pos[4200];
-	int rc = xattr_node(path, &n, &qi);
+	int rc;
 
+	/* ls -l, cp -a and rsync -X ask every file for ACLs and security
+	 * labels: answer those without a query or store look-up (the
+	 * kernel has looked the path up already). */
+	if (strncmp(name, "user.vo.", 8) != 0) {
+		rc = parse(path, &n);
+		return rc ? rc : -ENODATA;
+	}
+	rc = xattr_node(path, &n, &qi);
 	if (rc == 1) {
 		rc = query_xattr(&n, name, &b);
 	} else if (rc == 0) {
