@@ -551,12 +551,12 @@ static int op_readdir(const char *path, void *buf, fuse_fill_dir_t fill, off_t o
 		 * tar and rsync then copy a query tree without errors, and never a
 		 * half-run result.  They can still be opened by name at any time
 		 * (open waits for a run; a failed query's read says EIO). */
-		if (!query_info(n.svc->name, n.name, &qi) && qi.completed && !qi.running) {
+		if (!query_info(n.svc->name, n.name, &qi) && qi.completed) {
 			fill(buf, "result.csv", NULL, 0, 0);
 			fill(buf, "result.vot", NULL, 0, 0);
+			if (!products_of(&qi))
+				fill(buf, "products", NULL, 0, 0);
 		}
-		if (!query_products(&n, &qi))
-			fill(buf, "products", NULL, 0, 0);
 		return 0;
 	}
 	case N_VOFS:
