@@ -1005,11 +1005,10 @@ static int xattr_node(const char *path, struct node *n, struct query_info *qi)
 
 	if (rc)
 		return rc;
-	if (n->type != N_P_ENTRY && n->type != N_P_FILE) {
-		if ((rc = node_exists(n)))
-			return rc;
+	/* the kernel looked the path up before asking: no existence check
+	 * here (ls -l of 50,000 tables lists the attributes of each) */
+	if (n->type != N_P_ENTRY && n->type != N_P_FILE)
 		return node_in_query(n->type) ? 1 : 2;
-	}
 	if ((rc = query_products(n, qi)))
 		return rc;
 	return 0;
