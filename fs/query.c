@@ -855,6 +855,11 @@ static void qstate_of(const struct query *q, struct qstate *s)
 	s->final = !q->running && q->d.finished > 0;
 	end = s->final ? q->d.finished : clock_wall();
 	s->phase = q->d.phase ? q->d.phase : "QUEUED";
+	/* The worker sets the final phase, then saves it, then lets go of
+	 * the run: until then the error text, the result files and the
+	 * failed flag are not yet visible, so neither is the final phase. */
+	if (q->running && vo_uws_phase_final(vo_uws_phase_parse(s->phase)))
+		s->phase = "EXECUTING";
 	s->rows = (long long)(s->final ? q->d.nrows : q->rows_live);
 	s->elapsed = q->d.started > 0 && end > q->d.started ? end - q->d.started : 0;
 	s->overflow = s->final && q->d.overflow;

@@ -258,6 +258,21 @@ run_query "$Q/bad" "SELEC nothing"
 wait_final "$Q/bad" > /dev/null
 check "a failed query's error is user.vo.error" \
 	bash -c "getfattr --absolute-names --only-values -n user.vo.error '$Q/bad' | grep -q 'Could not parse'"
+# status, error and user.vo.error flip together: a reader that sees ERROR in
+# status must find the error text at once (CI once saw status say ERROR
+# while the run was still being saved, and user.vo.error missing)
+torn=0
+for i in $(seq 1 6); do
+	printf 'SELEC nothing %s\n' "$i" > "$Q/bad/query.adql"
+	end=$((SECONDS + 30))
+	while [ $SECONDS -lt $end ]; do
+		case "$(cat "$Q/bad/status")" in ERROR*) break;; esac
+	done
+	getfattr --absolute-names --only-values -n user.vo.error "$Q/bad" 2>/dev/null |
+		grep -q 'Could not parse' || torn=$((torn + 1))
+	grep -q 'Could not parse' "$Q/bad/error" || torn=$((torn + 1))
+done
+check_eq "6 failed runs: every time status says ERROR, error and user.vo.error hold the text" 0 "$torn"
 mkdir "$Q/empty"
 check_eq "an empty query's phase is EMPTY" EMPTY "$(getfattr --absolute-names --only-values -n user.vo.phase "$Q/empty")"
 check "a product file keeps its own attributes (user.vo.url)" \
