@@ -26,6 +26,7 @@
 #include "db.h"
 #include "transfers.h"
 #include "http.h"
+#include "list.h"
 #include "log.h"
 
 #define NWORKERS 8
@@ -137,11 +138,11 @@ struct mblock {
 	int final;
 	struct db_obj fin;
 	struct mblock *hnext;            /* hash chain */
-	struct mblock *prev, *next;      /* hot list (stored ones), most recent first */
+	struct list_link hot;            /* hot list (stored ones), most recent first */
 	struct mblock *wnext;            /* writer queue */
 };
 static struct mblock *pool[NBUCKETS];
-static struct mblock *hot_head, *hot_tail;
+static struct list hot;
 static struct mblock *wq_head, *wq_tail;
 static size_t unstored_bytes, hot_bytes;
 static pthread_cond_t wcond = PTHREAD_COND_INITIALIZER;   /* writer queue, flushes */
@@ -244,30 +245,6 @@ static struct mblock *pool_find(int64_t oid, int64_t idx)
 	return NULL;
 }
 
-static void hot_unlink(struct mblock *m)
-{
-	if (m->prev)
-		m->prev->next = m->next;
-	else
-		hot_head = m->next;
-	if (m->next)
-		m->next->prev = m->prev;
-	else
-		hot_tail = m->prev;
-	m->prev = m->next = NULL;
-}
-
-static void hot_push(struct mblock *m)
-{
-	m->prev = NULL;
-	m->next = hot_head;
-	if (hot_head)
-		hot_head->prev = m;
-	hot_head = m;
-	if (!hot_tail)
-		hot_tail = m;
-}
-
 static void pool_remove(struct mblock *m)
 {
 	for (struct mblock **pp = &pool[bucket(m->oid, m->idx)]; *pp; pp = &(*pp)->hnext)
@@ -276,7 +253,7 @@ static void pool_remove(struct mblock *m)
 			break;
 		}
 	if (m->stored) {
-		hot_unlink(m);
+		list_remove(&hot, &m->hot);
 		hot_bytes -= m->len;
 	}
 	free(m->data);
@@ -286,8 +263,8 @@ static void pool_remove(struct mblock *m)
 /* under lock: drop stored blocks beyond the hot budget */
 static void hot_trim(void)
 {
-	while (hot_bytes > POOL_HOT_MAX && hot_tail)
-		pool_remove(hot_tail);
+	while (hot_bytes > POOL_HOT_MAX && hot.tail)
+		pool_remove(list_item(hot.tail, struct mblock, hot));
 }
 
 /* under lock: copy from a pooled block; -ENOENT when not pooled */
@@ -302,9 +279,9 @@ static ssize_t pool_read(int64_t oid, int64_t idx, size_t off, char *buf, size_t
 	if (n > m->len - off)
 		n = m->len - off;
 	memcpy(buf, m->data + off, n);
-	if (m->stored && m != hot_head) {
-		hot_unlink(m);
-		hot_push(m);
+	if (m->stored && &m->hot != hot.head) {
+		list_remove(&hot, &m->hot);
+		list_push_front(&hot, &m->hot);
 	}
 	return (ssize_t)n;
 }
@@ -418,7 +395,7 @@ static void *writer_main(void *arg)
 			if (!rc)
 				ctr.used += (int64_t)m->len;
 			m->stored = 1;
-			hot_push(m);
+			list_push_front(&hot, &m->hot);
 			hot_bytes += m->len;
 		}
 		hot_trim();
@@ -1629,7 +1606,7 @@ void cache_shutdown(void)
 			free(m->data);
 			free(m);
 		}
-	hot_head = hot_tail = NULL;
+	hot = (struct list){0};
 	wq_head = wq_tail = NULL;
 	unstored_bytes = hot_bytes = 0;
 	/* jobs never started: their waiters are gone with FUSE */

@@ -19,6 +19,7 @@
 #include "http.h"
 #include "log.h"
 #include "names.h"
+#include "list.h"
 #include "path.h"
 #include "products.h"
 #include "query.h"
@@ -120,13 +121,13 @@ struct fh {
 	int refused;                 /* FH_WRITE: invalid text was written */
 	int written;                 /* FH_WRITE: write() was called */
 	pthread_mutex_t lock;
-	struct fh *prev, *next;      /* the open handles (open_fhs) */
+	struct list_link link;       /* in open_fhs */
 };
 
 /* Every open handle, so that destroy can free those the kernel never
  * released (files still open when a signal ended the session). */
 static pthread_mutex_t fhs_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct fh *open_fhs;
+static struct list open_fhs;
 
 static struct fh *fh_new(enum fh_kind k, const struct node *n)
 {
@@ -138,10 +139,7 @@ static struct fh *fh_new(enum fh_kind k, const struct node *n)
 	f->node = *n;
 	pthread_mutex_init(&f->lock, NULL);
 	pthread_mutex_lock(&fhs_lock);
-	f->next = open_fhs;
-	if (open_fhs)
-		open_fhs->prev = f;
-	open_fhs = f;
+	list_push_front(&open_fhs, &f->link);
 	pthread_mutex_unlock(&fhs_lock);
 	return f;
 }
@@ -151,12 +149,7 @@ static void fh_free(struct fh *f)
 	if (!f)
 		return;
 	pthread_mutex_lock(&fhs_lock);
-	if (f->prev)
-		f->prev->next = f->next;
-	else
-		open_fhs = f->next;
-	if (f->next)
-		f->next->prev = f->prev;
+	list_remove(&open_fhs, &f->link);
 	pthread_mutex_unlock(&fhs_lock);
 	vo_buf_free(&f->buf);
 	result_reader_free(f->rr);
@@ -1150,8 +1143,8 @@ static void op_destroy(void *ud)
 		pthread_join(inval_thread, NULL);
 	the_fuse = NULL;
 	/* no request runs any more: what is still open was never released */
-	while (open_fhs)
-		fh_free(open_fhs);
+	while (open_fhs.head)
+		fh_free(list_item(open_fhs.head, struct fh, link));
 	cache_shutdown();
 	svc_shutdown();
 	db_close();

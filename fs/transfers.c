@@ -9,9 +9,10 @@
 #include <string.h>
 
 #include "clock.h"
+#include "list.h"
 
 struct xfer {
-	struct xfer *prev, *next;
+	struct list_link link;     /* in xfers, oldest first */
 	char what[16];
 	int64_t first;
 	int64_t total;            /* atomic */
@@ -21,7 +22,7 @@ struct xfer {
 };
 
 static pthread_mutex_t xlock = PTHREAD_MUTEX_INITIALIZER;
-static struct xfer *head, *tail;
+static struct list xfers;
 static int count;
 
 struct xfer *xfer_begin(const char *what, const char *url, int64_t first, int64_t total)
@@ -37,12 +38,7 @@ struct xfer *xfer_begin(const char *what, const char *url, int64_t first, int64_
 	x->total = total;
 	x->start_us = (double)clock_us();
 	pthread_mutex_lock(&xlock);
-	x->prev = tail;
-	if (tail)
-		tail->next = x;
-	else
-		head = x;
-	tail = x;
+	list_push_back(&xfers, &x->link);
 	count++;
 	pthread_mutex_unlock(&xlock);
 	return x;
@@ -65,14 +61,7 @@ void xfer_end(struct xfer *x)
 	if (!x)
 		return;
 	pthread_mutex_lock(&xlock);
-	if (x->prev)
-		x->prev->next = x->next;
-	else
-		head = x->next;
-	if (x->next)
-		x->next->prev = x->prev;
-	else
-		tail = x->prev;
+	list_remove(&xfers, &x->link);
 	count--;
 	pthread_mutex_unlock(&xlock);
 	free(x);
@@ -108,7 +97,8 @@ int xfer_text(struct vo_buf *out)
 
 	vo_buf_reset(out);
 	pthread_mutex_lock(&xlock);
-	for (struct xfer *x = head; x && !rc; x = x->next) {
+	for (struct list_link *k = xfers.head; k && !rc; k = k->next) {
+		const struct xfer *x = list_item(k, struct xfer, link);
 		int64_t done = __atomic_load_n(&x->done, __ATOMIC_RELAXED);
 		int64_t total = __atomic_load_n(&x->total, __ATOMIC_RELAXED);
 		double secs = (now - x->start_us) / 1e6;
