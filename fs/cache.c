@@ -658,18 +658,11 @@ static int on_body(void *ud, const char *p, size_t n)
 	return 0;
 }
 
-static int abort_io;   /* cache_request_stop() */
-
-void cache_request_stop(void)
-{
-	__atomic_store_n(&abort_io, 1, __ATOMIC_RELAXED);
-}
-
+/* (a stop signal reaches transfers through vo_http_abort_all) */
 static int job_cancelled(void *ud)
 {
 	(void)ud;
-	return __atomic_load_n(&stopping, __ATOMIC_RELAXED) ||
-	       __atomic_load_n(&abort_io, __ATOMIC_RELAXED);
+	return __atomic_load_n(&stopping, __ATOMIC_RELAXED);
 }
 
 /* First block of the job still missing (ranged jobs resume there). */

@@ -37,9 +37,6 @@
 #define CACHE_PROBE_THREADS 16
 
 int cache_init(int64_t limit, int offline, double timeout_s);
-/* Abandon every transfer in flight and to come (the mount is going
- * away; async-signal-safe).  cache_shutdown still stores what arrived. */
-void cache_request_stop(void);
 void cache_shutdown(void);
 
 struct cache_stat {

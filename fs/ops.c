@@ -171,8 +171,7 @@ void ops_request_stop(void)
 {
 	stop_requested = 1;
 	query_request_stop();   /* first: runs cut short below stay resumable */
-	cache_request_stop();
-	vo_http_abort_all();
+	vo_http_abort_all();    /* every transfer, queries' and products' */
 }
 
 static int interrupted(void)
