@@ -343,6 +343,22 @@ int vo_http_token_read(const char *path, char **token, struct vo_err *err)
 	return token_read(path, token, NULL, err);
 }
 
+/* s takes token t (tok_lock held), read from a file that was st then. A
+ * file changed less than 2 s ago is read again at the next look (a write
+ * in the same clock tick would not show in its mtime). */
+static void token_adopt(struct site *s, char *t, const struct stat *st)
+{
+	token_free(s->token);
+	s->token = t;
+	s->tok_errno = 0;
+	s->tok_msg[0] = '\0';
+	s->dev = st->st_dev;
+	s->ino = st->st_ino;
+	s->size = st->st_size;
+	s->mtime = st->st_mtim;
+	s->fresh = (double)time(NULL) - (double)st->st_mtim.tv_sec < 2.0;
+}
+
 /* s's token is up to date (tok_lock held): look at the file again when it
  * was last looked at more than TOKEN_RECHECK_S ago; read it when it
  * changed, or when it had only just changed at the last read (a write in
@@ -371,15 +387,7 @@ static void token_refresh(struct site *s)
 	if (s->tok_errno || !s->token || strcmp(s->token, t) != 0)
 		vo_info("token_file %s: %s", s->token_file,
 			s->tok_errno ? "usable again" : s->token ? "a new token" : "read");
-	token_free(s->token);
-	s->token = t;
-	s->tok_errno = 0;
-	s->tok_msg[0] = '\0';
-	s->dev = st.st_dev;
-	s->ino = st.st_ino;
-	s->size = st.st_size;
-	s->mtime = st.st_mtim;
-	s->fresh = (double)time(NULL) - (double)st.st_mtim.tv_sec < 2.0;
+	token_adopt(s, t, &st);
 }
 
 static struct site *site_find(const char *origin)
@@ -471,14 +479,9 @@ int vo_http_site_set(const char *url, const struct vo_http_site *site, struct vo
 		if ((rc = strdup_or_null(site->token_file, &s->token_file)))
 			goto out;
 		pthread_mutex_lock(&tok_lock);
-		s->token = token;
+		token_adopt(s, token, &st);
 		token = NULL;
-		s->dev = st.st_dev;
-		s->ino = st.st_ino;
-		s->size = st.st_size;
-		s->mtime = st.st_mtim;
 		s->checked = site_now();
-		s->fresh = (double)time(NULL) - (double)st.st_mtim.tv_sec < 2.0;
 		pthread_mutex_unlock(&tok_lock);
 	}
 	if (fresh && (rc = site_add(fresh)) == 0)
