@@ -957,10 +957,14 @@ int query_error_text(const char *svc, const char *name, struct vo_buf *out)
 	vo_buf_reset(out);
 	pthread_mutex_lock(&qlock);
 	q = find(svc, name);
-	if (!q)
+	if (!q) {
 		rc = -ENOENT;
-	else if (!q->running && q->d.error)
-		rc = vo_buf_addf(out, "%s\n", q->d.error);
+	} else {
+		struct qstate s;
+		qstate_of(q, &s);
+		if (s.error)
+			rc = vo_buf_addf(out, "%s\n", s.error);
+	}
 	pthread_mutex_unlock(&qlock);
 	return rc;
 }
