@@ -68,11 +68,6 @@ static const struct fuse_opt vofs_opt_spec[] = {
 };
 
 static struct config cfg;
-
-static void on_intr_signal(int sig)
-{
-	(void)sig;   /* only there to interrupt a blocking call */
-}
 static char **service_specs;
 static size_t nservice_specs;
 
@@ -322,6 +317,11 @@ static int mkdir_p(const char *dir)
 	return 0;
 }
 
+static void on_intr_signal(int sig)
+{
+	(void)sig;   /* only there to interrupt a blocking call */
+}
+
 static struct fuse_session *stop_session;
 static volatile sig_atomic_t stop_signal;
 
@@ -501,6 +501,17 @@ int main(int argc, char *argv[])
 		return rc > 0 ? 0 : 1;
 	}
 	vo_log_init(o.foreground, o.debug ? VO_LOG_DEBUG : VO_LOG_INFO);
+	/* bad values fail before anything is created */
+	s.cache_size = o.cache_size ? parse_size(o.cache_size) : 4LL << 30;
+	if (s.cache_size < 0) {
+		fprintf(stderr, "vofs: cache_size=%s: not a size (bytes, or a number with K, M, G"
+			" or T)\n", o.cache_size);
+		goto fail;
+	}
+	if (o.io_timeout <= 0) {
+		fprintf(stderr, "vofs: io_timeout must be positive\n");
+		goto fail;
+	}
 
 	/* services */
 	if (o.config) {
@@ -584,16 +595,6 @@ int main(int argc, char *argv[])
 	s.attr_timeout = o.attr_timeout;
 	s.offline = o.offline;
 	s.io_timeout = o.io_timeout;
-	s.cache_size = o.cache_size ? parse_size(o.cache_size) : 4LL << 30;
-	if (s.cache_size < 0) {
-		fprintf(stderr, "vofs: cache_size=%s: not a size (bytes, or a number with K, M, G"
-			" or T)\n", o.cache_size);
-		goto fail;
-	}
-	if (o.io_timeout <= 0) {
-		fprintf(stderr, "vofs: io_timeout must be positive\n");
-		goto fail;
-	}
 	ops_prepare(&cfg, dbpath, &s);
 	vo_info("vofs %s: %zu services from %s", VOFS_VERSION, cfg.nsvcs,
 		cfg.config_file ? cfg.config_file : cfg.builtin ? "the built-in list" : "the command line");
