@@ -32,7 +32,8 @@ PY=/usr/bin/python3
 W=$(mktemp -d /tmp/vofs-cbench.XXXXXX)
 MNT=$W/mnt
 mkdir -p "$MNT"
-PID='' DS9_PID='' XVFB_PID=''
+. "$ROOT/tests/bench/common.sh"   # PID, mount_fresh (a fresh cache every time), umount_it
+DS9_PID='' XVFB_PID=''
 
 cleanup() {
 	set +e
@@ -70,19 +71,6 @@ cat > "$W/services.ini" <<EOF
 url = $TAP
 mode = sync
 EOF
-mount_fresh() {   # a fresh cache every time
-	rm -rf "$W/cache"
-	"$VOFS" -f -o config="$W/services.ini" -o cache_dir="$W/cache" "$MNT" >>"$W/vofs.log" 2>&1 &
-	PID=$!
-	for _ in $(seq 100); do mountpoint -q "$MNT" && return 0; sleep 0.1; done
-	die "mount failed"
-}
-umount_it() {
-	fusermount3 -u "$MNT" || die "unmount failed (busy?)"
-	while kill -0 "$PID" 2>/dev/null; do sleep 0.05; done
-	wait "$PID" 2>/dev/null || true
-	PID=
-}
 Q=$MNT/local/queries
 run_query() {   # run_query NAME ADQL [MAXREC]: create, run, wait for the end
 	mkdir "$Q/$1"

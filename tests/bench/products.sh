@@ -36,18 +36,7 @@ cat > "$W/services.ini" <<EOF
 url = $TAP
 mode = sync
 EOF
-PID=
-mount_fresh() {   # mount_fresh [keep]: a fresh cache unless "keep"
-	[ "${1:-}" = keep ] || rm -rf "$W/cache"
-	"$VOFS" -f -o config="$W/services.ini" -o cache_dir="$W/cache" "$MNT" >>"$W/vofs.log" 2>&1 &
-	PID=$!
-	for _ in $(seq 100); do mountpoint -q "$MNT" && return 0; sleep 0.1; done
-	echo "mount failed"; tail "$W/vofs.log"; exit 1
-}
-umount_it() {   # the mount may have been made in a subshell: poll, do not wait
-	fusermount3 -u "$MNT"
-	while kill -0 "$PID" 2>/dev/null; do sleep 0.05; done
-}
+. "$ROOT/tests/bench/common.sh"   # mount_fresh [keep], umount_it
 wait_done() { while ! grep -qE "^(COMPLETED|ERROR)" "$1/status"; do sleep 0.05; done; }
 Q=$MNT/local/queries
 
