@@ -32,15 +32,14 @@ struct vofs_opts {
 	int foreground;
 	int show_help;
 	int show_version;
-	int max_threads_given;
-	int max_idle_given;
-	int fsname_given, subtype_given;
-	char *nonopt[3];         /* [SOURCE] MOUNTPOINT, as mount(8) passes them */
+	unsigned given;          /* GIVEN(KEY_...): libfuse options the user set */
+	char *nonopt[2];         /* [SOURCE] MOUNTPOINT, as mount(8) passes them */
 	int nnonopt;
 };
 
 enum { KEY_SERVICE, KEY_FG, KEY_HELP, KEY_VERSION, KEY_DEBUG, KEY_MAXTHREADS,
        KEY_MAXIDLE, KEY_FSNAME, KEY_SUBTYPE };
+#define GIVEN(key) (1u << (key))
 
 #define OPT(t, p) {t, offsetof(struct vofs_opts, p), 1}
 static const struct fuse_opt vofs_opt_spec[] = {
@@ -87,18 +86,9 @@ static int opt_proc(void *data, const char *arg, int key, struct fuse_args *outa
 	case KEY_DEBUG:
 		o->debug = 1;
 		return 0;
-	case KEY_MAXTHREADS:
-		o->max_threads_given = 1;
-		return 1;
-	case KEY_MAXIDLE:
-		o->max_idle_given = 1;
-		return 1;
-	case KEY_FSNAME:
-		o->fsname_given = 1;
-		return 1;
-	case KEY_SUBTYPE:
-		o->subtype_given = 1;
-		return 1;
+	case KEY_MAXTHREADS: case KEY_MAXIDLE: case KEY_FSNAME: case KEY_SUBTYPE:
+		o->given |= GIVEN(key);
+		return 1;   /* libfuse's: passed on, vofs only notes it was set */
 	case FUSE_OPT_KEY_NONOPT:
 		if (o->nnonopt >= 2) {
 			fprintf(stderr, "vofs: too many arguments: %s (usage: vofs [SOURCE]"
@@ -454,9 +444,9 @@ static int command_line(int argc, char **argv, struct fuse_args *args, struct vo
 		rc = asprintf(&fsname, "fsname=%s", o->nnonopt == 2 ? o->nonopt[0] : "vofs") < 0;
 		if (rc)
 			fsname = NULL;
-		if (!rc && !o->fsname_given)
+		if (!rc && !(o->given & GIVEN(KEY_FSNAME)))
 			rc = fuse_opt_add_opt_escaped(&opts, fsname);
-		if (!rc && !o->subtype_given)
+		if (!rc && !(o->given & GIVEN(KEY_SUBTYPE)))
 			rc = fuse_opt_add_opt(&opts, "subtype=vofs");
 		if (!rc && opts)
 			rc = fuse_opt_add_arg(args, "-o") || fuse_opt_add_arg(args, opts);
@@ -585,11 +575,11 @@ int main(int argc, char *argv[])
 		sigaction(SIGUSR1, &sa, NULL);
 	}
 	/* libfuse 3.14 warns about its own default; state a sane pool size */
-	if (!o.max_threads_given)
+	if (!(o.given & GIVEN(KEY_MAXTHREADS)))
 		fuse_opt_add_arg(&args, "-omax_threads=32");
 	/* libfuse 3.14.0 passes an unset max_idle_threads on as UINT_MAX and
 	 * complains about it at every mount: give it its documented default */
-	if (!o.max_idle_given)
+	if (!(o.given & GIVEN(KEY_MAXIDLE)))
 		fuse_opt_add_arg(&args, "-omax_idle_threads=10");
 	s.entry_timeout = o.entry_timeout;
 	s.attr_timeout = o.attr_timeout;
