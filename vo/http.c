@@ -659,6 +659,7 @@ static size_t on_header(char *p, size_t size, size_t nmemb, void *ud)
 		/* a new response (after a redirect or 100): forget the old one */
 		x->resp->content_type[0] = '\0';
 		x->resp->content_range[0] = '\0';
+		x->resp->etag[0] = '\0';
 		x->resp->location[0] = '\0';
 		return n;
 	}
@@ -666,6 +667,8 @@ static size_t on_header(char *p, size_t size, size_t nmemb, void *ud)
 		dst = x->resp->content_type; dstlen = sizeof x->resp->content_type; k = 13;
 	} else if (n > 14 && strncasecmp(p, "Content-Range:", 14) == 0) {
 		dst = x->resp->content_range; dstlen = sizeof x->resp->content_range; k = 14;
+	} else if (n > 5 && strncasecmp(p, "ETag:", 5) == 0) {
+		dst = x->resp->etag; dstlen = sizeof x->resp->etag; k = 5;
 	} else {
 		return n;
 	}
@@ -802,6 +805,7 @@ int vo_http_do(const struct vo_http_req *req, struct vo_http_resp *resp,
 	struct xfer x = {.req = req, .resp = resp};
 	char curlmsg[CURL_ERROR_SIZE] = "";
 	char *token = NULL, *proxy = NULL, via[300] = "";
+	struct curl_slist *hdrs = NULL;
 	int has_proxy = 0;
 	int post = strcmp(method, "POST") == 0;
 	CURLcode cc;
@@ -813,6 +817,7 @@ int vo_http_do(const struct vo_http_req *req, struct vo_http_resp *resp,
 
 	resp->status = 0;
 	resp->location[0] = resp->content_type[0] = resp->content_range[0] = '\0';
+	resp->etag[0] = '\0';
 	resp->effective_url[0] = '\0';
 	resp->content_length = -1;
 	resp->last_modified = -1;
@@ -887,6 +892,16 @@ int vo_http_do(const struct vo_http_req *req, struct vo_http_resp *resp,
 	}
 	if (req->range)
 		curl_easy_setopt(c, CURLOPT_RANGE, req->range);
+	if (req->range && req->if_range && req->if_range[0] &&
+	    !strpbrk(req->if_range, "\r\n") && strlen(req->if_range) < 512) {
+		char h[600];
+		snprintf(h, sizeof h, "If-Range: %s", req->if_range);
+		if (!(hdrs = curl_slist_append(NULL, h))) {
+			rc = -ENOMEM;
+			goto out;
+		}
+	}
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
 	if (req->buffer_size > 0)
 		curl_easy_setopt(c, CURLOPT_BUFFERSIZE, req->buffer_size);
 	if (post) {
@@ -953,6 +968,10 @@ int vo_http_do(const struct vo_http_req *req, struct vo_http_resp *resp,
 				curl_easy_strerror(cc), curlmsg[0] ? ": " : "", curlmsg);
 	}
 out:
+	if (hdrs) {
+		curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
+		curl_slist_free_all(hdrs);
+	}
 	vo_buf_free(&url);
 	vo_buf_free(&form);
 	token_free(token);

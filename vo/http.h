@@ -54,6 +54,9 @@ struct vo_http_req {
 	int (*start)(void *ud, const struct vo_http_resp *resp);
 	int identity;         /* no Content-Encoding (byte ranges must be raw) */
 	long buffer_size;     /* curl's receive buffer (bytes per sink call); 0: 16 KiB */
+	/* a validator (an ETag, or an HTTP date) sent as If-Range with a
+	 * range: a server whose object changed answers 200 with all of it */
+	const char *if_range;
 };
 
 struct vo_http_resp {
@@ -63,6 +66,7 @@ struct vo_http_resp {
 	char content_type[256];
 	long long content_length; /* -1 when unknown */
 	char content_range[128];
+	char etag[256];           /* ETag as sent (quotes kept), "" when absent */
 	long long last_modified;  /* Last-Modified as Unix time, -1 when absent */
 	struct vo_buf body;       /* when req->sink == NULL (2xx only) */
 	struct vo_buf errbody;    /* status >= 400: the start of the body */
