@@ -1,25 +1,30 @@
 /* fs/cache.h - remote files read lazily, block by block, through the
- * SQLite block cache.
+ * SQLite block cache: the block engine's API for the FUSE layer.
  *
  * An object is a URL.  Its bytes are fetched only when read, in blocks of
  * CACHE_BLOCK bytes, with HTTP Range requests, and kept in the store
- * (db.h); a later read of the same bytes never touches the network.  A
- * block is stored whole in one transaction or not at all, so a block that
- * is present is the server's bytes, whatever happened to the daemon.
+ * (store.h, db.h); a later read of the same bytes never touches the
+ * network.  A block counts as stored only once its commit succeeded.
  *
- * Reads that follow each other are detected per open file and read ahead
- * with range requests that grow up to CACHE_RA_MAX bytes, two in flight;
- * several readers of the same block wait for one download.  Objects whose
- * length is unknown (generated on the fly, e.g. SODA cutouts) or whose
- * server ignores Range are streamed whole on first read and served only
- * once complete; their size is then recorded.
+ * Each open file has a read window (prefetch.h): the first read fetches
+ * what was asked for, sequential reads widen the window ahead of the
+ * reader, a seek starts it over at the new place and cancels requests the
+ * reader left behind.  Several readers of one block wait for one request.
+ * Objects whose length is unknown (generated on the fly, e.g. SODA
+ * cutouts) or whose server ignores Range are streamed whole and served
+ * once complete.
+ *
+ * Every ranged request carries the object's validator (If-Range with its
+ * ETag or Last-Modified); an object that changed on the server between
+ * two requests is never served as a splice: reads of a file opened before
+ * the change fail with -ESTALE (logged), the next open reads the new one.
  *
  * Failed or short transfers are retried (CACHE_RETRIES times, with
  * back-off); then the read fails with -EIO and a log line naming the URL.
  * With `offline`, nothing is fetched: uncached bytes are -ENETDOWN.
  *
- * The cache stays under its limit by evicting the least recently used
- * blocks, never those of open files.
+ * The store stays under its limit by evicting the least recently used
+ * blocks, never those of live objects (open, or being fetched).
  *
  * All functions are thread-safe.  Errors are negative errnos.
  */
@@ -37,6 +42,11 @@
 #define CACHE_PROBE_THREADS 16
 
 int cache_init(int64_t limit, int offline, double timeout_s);
+struct engine_cfg;
+/* The same with every part given (unit tests: a fake transport, clock). */
+int cache_init_cfg(const struct engine_cfg *cfg);
+/* The running engine (unit tests reach its store through it). */
+struct engine *cache_engine(void);
 void cache_shutdown(void);
 
 struct cache_stat {
@@ -61,7 +71,8 @@ struct cache_file;
 /* volatile_obj: the object is generated per request (no stable length):
  * always streamed whole.  -ENETDOWN offline when nothing is cached. */
 int cache_open(const char *url, int volatile_obj, struct cache_file **out);
-/* Bytes read (0 at the end), -EIO, -ENETDOWN, -EINTR (interrupted() said
+/* Bytes read (0 at the end), -EIO, -ENETDOWN, -ESTALE (the object changed
+ * on the server since this file was opened), -EINTR (interrupted() said
  * so while waiting). */
 ssize_t cache_read(struct cache_file *f, char *buf, size_t size, off_t off,
 		   int (*interrupted)(void));
@@ -79,6 +90,8 @@ struct cache_counters {
 	int64_t hits, misses;          /* blocks served from the store / fetched for a read */
 	int64_t bytes_fetched, requests, retries, errors, evicted;
 	int64_t probes;
+	int64_t cancelled;             /* requests no reader wanted any more */
+	int64_t commit_errors;         /* store batches that failed */
 };
 void cache_counters(struct cache_counters *c);
 

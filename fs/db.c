@@ -10,7 +10,9 @@
 
 #include "log.h"
 
-#define DB_SCHEMA_VERSION 1
+/* 1: the first layout (queries.cutout added later, without a version)
+ * 2: objects.etag, the validator an object's blocks were fetched under */
+#define DB_SCHEMA_VERSION 2
 #define STMT_CACHE 64
 
 static char *db_path;
@@ -74,7 +76,7 @@ static const char *const schema[] = {
 	 * written whole in one transaction, so present means complete */
 	"CREATE TABLE IF NOT EXISTS objects(oid INTEGER PRIMARY KEY, url TEXT UNIQUE NOT NULL,"
 	" size INTEGER NOT NULL DEFAULT -1, mtime REAL, ctype TEXT,"
-	" ranges INTEGER NOT NULL DEFAULT -1)",
+	" ranges INTEGER NOT NULL DEFAULT -1, etag TEXT)",
 	"CREATE TABLE IF NOT EXISTS blocks(oid INTEGER NOT NULL, idx INTEGER NOT NULL,"
 	" data BLOB NOT NULL, PRIMARY KEY(oid, idx))",
 	/* access times apart from the blobs: updating one never rewrites a block */
@@ -267,9 +269,60 @@ static int step_names(sqlite3_stmt *st, int (*cb)(void *ud, const char *name),
 	return rc;
 }
 
+/* The layout version the store was written with: 0 for a new, empty file. */
+static int schema_version(sqlite3 *db, int *version)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	*version = 0;
+	rc = sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key='schema'", -1, &st, NULL);
+	if (rc != SQLITE_OK) {
+		sqlite3_finalize(st);
+		/* no meta table: a new database, or not one of ours */
+		return sqlite3_exec(db, "SELECT 1 FROM sqlite_master LIMIT 0", NULL, NULL, NULL)
+			== SQLITE_OK ? 0 : db_fail(db, "reading the schema version");
+	}
+	if (sqlite3_step(st) == SQLITE_ROW)
+		*version = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return 0;
+}
+
+/* Bring a store of an older layout up to this one, in one transaction. */
+static int migrate(sqlite3 *db, int from)
+{
+	char sql[128];
+
+	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		return db_fail(db, "BEGIN (schema migration)");
+	/* queries.cutout came without a version: new stores and version 1
+	 * stores may lack it (an error here means it is there) */
+	sqlite3_exec(db, "ALTER TABLE queries ADD COLUMN cutout TEXT", NULL, NULL, NULL);
+	if (from == 1 && sqlite3_exec(db, "ALTER TABLE objects ADD COLUMN etag TEXT", NULL,
+				      NULL, NULL) != SQLITE_OK)
+		goto fail;
+	snprintf(sql, sizeof sql, "INSERT OR REPLACE INTO meta VALUES('schema', %d)",
+		 DB_SCHEMA_VERSION);
+	if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		goto fail;
+	if (from)
+		vo_info("%s: store migrated from layout %d to %d", db_path, from,
+			DB_SCHEMA_VERSION);
+	return 0;
+fail:
+	db_fail(db, "schema migration");
+	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	return -EIO;
+}
+
 int db_open(const char *path)
 {
 	struct conn *c;
+	const char *mode;
+	sqlite3_stmt *st = NULL;
+	int version, rc;
 
 	free(db_path);
 	db_path = strdup(path);
@@ -278,19 +331,46 @@ int db_open(const char *path)
 	c = conn_get();
 	if (!c)
 		return -EIO;
+	/* WAL is what lets readers go on while the writer commits: refuse to
+	 * run without it rather than have every reader wait */
+	if (sqlite3_prepare_v2(c->db, "PRAGMA journal_mode", -1, &st, NULL) != SQLITE_OK ||
+	    sqlite3_step(st) != SQLITE_ROW || !(mode = (const char *)sqlite3_column_text(st, 0)) ||
+	    strcmp(mode, "wal") != 0) {
+		vo_error("%s: SQLite did not grant WAL journal mode (got '%s'); the store needs"
+			 " it (a file system without shared memory or locks?)", path,
+			 st && sqlite3_column_text(st, 0) ? (const char *)sqlite3_column_text(st, 0)
+			 : "?");
+		sqlite3_finalize(st);
+		return -EIO;
+	}
+	sqlite3_finalize(st);
+	if ((rc = schema_version(c->db, &version)))
+		return rc;
+	if (version > DB_SCHEMA_VERSION) {
+		vo_error("%s: written by a newer vofs (store layout %d; this one knows up to %d):"
+			 " refusing to use it; give another cache_dir= or remove it", path,
+			 version, DB_SCHEMA_VERSION);
+		return -EPROTO;
+	}
+	if (version == 0) {
+		/* a new store, or one whose meta table is missing */
+		int tables = 0;
+		if (sqlite3_prepare_v2(c->db, "SELECT count(*) FROM sqlite_master WHERE"
+				       " type='table' AND name='objects'", -1, &st, NULL) == SQLITE_OK &&
+		    sqlite3_step(st) == SQLITE_ROW)
+			tables = sqlite3_column_int(st, 0);
+		sqlite3_finalize(st);
+		if (tables) {
+			vo_error("%s: not a vofs store this version knows (no layout version):"
+				 " refusing to use it; give another cache_dir= or remove it", path);
+			return -EPROTO;
+		}
+	}
 	for (size_t i = 0; i < sizeof schema / sizeof schema[0]; i++)
 		if (sqlite3_exec(c->db, schema[i], NULL, NULL, NULL) != SQLITE_OK)
 			return db_fail(c->db, schema[i]);
-	/* columns added after the first release of the schema (fails harmlessly
-	 * when the column is there) */
-	sqlite3_exec(c->db, "ALTER TABLE queries ADD COLUMN cutout TEXT", NULL, NULL, NULL);
-	{
-		char sql[128];
-		snprintf(sql, sizeof sql, "INSERT OR IGNORE INTO meta VALUES('schema', %d)",
-			 DB_SCHEMA_VERSION);
-		if (sqlite3_exec(c->db, sql, NULL, NULL, NULL) != SQLITE_OK)
-			return db_fail(c->db, sql);
-	}
+	if (version < DB_SCHEMA_VERSION)
+		return migrate(c->db, version);
 	return 0;
 }
 
@@ -1106,11 +1186,14 @@ static void obj_from_row(sqlite3_stmt *st, struct db_obj *o)
 	ct = sqlite3_column_text(st, 3);
 	snprintf(o->ctype, sizeof o->ctype, "%s", ct ? (const char *)ct : "");
 	o->ranges = sqlite3_column_int(st, 4);
+	ct = sqlite3_column_text(st, 5);
+	snprintf(o->etag, sizeof o->etag, "%s", ct ? (const char *)ct : "");
 }
 
 int db_obj_get(const char *url, struct db_obj *o)
 {
-	sqlite3_stmt *st = stmt("SELECT oid, size, mtime, ctype, ranges FROM objects WHERE url=?1");
+	sqlite3_stmt *st = stmt("SELECT oid, size, mtime, ctype, ranges, etag FROM objects"
+				 " WHERE url=?1");
 	int rc;
 
 	if (!st)
@@ -1140,8 +1223,8 @@ int db_obj_ensure(const char *url, struct db_obj *o)
 
 int db_obj_update(const struct db_obj *o)
 {
-	sqlite3_stmt *st = stmt("UPDATE objects SET size=?2, mtime=?3, ctype=?4, ranges=?5"
-				" WHERE oid=?1");
+	sqlite3_stmt *st = stmt("UPDATE objects SET size=?2, mtime=?3, ctype=?4, ranges=?5,"
+				" etag=?6 WHERE oid=?1");
 
 	if (!st)
 		return -EIO;
@@ -1153,6 +1236,7 @@ int db_obj_update(const struct db_obj *o)
 		sqlite3_bind_null(st, 3);
 	bind_text(st, 4, o->ctype[0] ? o->ctype : NULL);
 	sqlite3_bind_int(st, 5, o->ranges);
+	bind_text(st, 6, o->etag[0] ? o->etag : NULL);
 	return step_done(st, "object update");
 }
 
@@ -1184,6 +1268,37 @@ int db_block_touch(int64_t oid, int64_t idx, int64_t atime)
 		return -EIO;
 	sqlite3_bind_int64(st, 3, atime);
 	return step_done(st, "block touch");
+}
+
+int db_obj_touch(int64_t oid, int64_t atime)
+{
+	sqlite3_stmt *st = stmt("UPDATE block_use SET atime=?2 WHERE oid=?1");
+
+	if (!st)
+		return -EIO;
+	sqlite3_bind_int64(st, 1, oid);
+	sqlite3_bind_int64(st, 2, atime);
+	return step_done(st, "object touch");
+}
+
+int db_block_list(int64_t oid, int (*cb)(void *ud, int64_t idx), void *ud)
+{
+	sqlite3_stmt *st = stmt("SELECT idx FROM block_use WHERE oid=?1");
+	int rc;
+
+	if (!st)
+		return -EIO;
+	sqlite3_bind_int64(st, 1, oid);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int r = cb(ud, sqlite3_column_int64(st, 0));
+		if (r) {
+			done(st);
+			return r < 0 ? r : 0;
+		}
+	}
+	rc = rc == SQLITE_DONE ? 0 : db_fail(cur_db(), "block list");
+	done(st);
+	return rc;
 }
 
 ssize_t db_block_read(int64_t oid, int64_t idx, size_t off, void *buf, size_t n,

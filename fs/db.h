@@ -139,6 +139,7 @@ struct db_obj {
 	int64_t oid, size;
 	double mtime;
 	char ctype[128];
+	char etag[256];     /* the validator the blocks were fetched under, "" */
 	int ranges;
 };
 int db_obj_get(const char *url, struct db_obj *o);          /* -ENOENT */
@@ -146,6 +147,11 @@ int db_obj_ensure(const char *url, struct db_obj *o);       /* creates */
 int db_obj_update(const struct db_obj *o);
 int db_block_put(int64_t oid, int64_t idx, const void *data, size_t len, int64_t atime);
 int db_block_touch(int64_t oid, int64_t idx, int64_t atime);
+/* every block of oid used at atime (the engine keeps access times in
+ * memory and hands them to the writer) */
+int db_obj_touch(int64_t oid, int64_t atime);
+/* the indexes of oid's stored blocks (cb non-zero stops) */
+int db_block_list(int64_t oid, int (*cb)(void *ud, int64_t idx), void *ud);
 /* Copy bytes [off, off+n) of a block into buf: bytes copied (short at the
  * block's end), -ENOENT when the block is absent.  atime: its last use. */
 ssize_t db_block_read(int64_t oid, int64_t idx, size_t off, void *buf, size_t n,

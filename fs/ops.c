@@ -200,12 +200,14 @@ static int stats_text(struct vo_buf *out)
 		"retries %lld\n"
 		"errors %lld\n"
 		"blocks_evicted %lld\n"
+		"requests_cancelled %lld\n"
+		"store_commit_errors %lld\n"
 		"transfers_in_flight %d\n"
 		"offline %d\n",
 		(long long)c.used, (long long)c.limit, (long long)c.hits, (long long)c.misses,
 		(long long)c.bytes_fetched, (long long)c.requests, (long long)c.probes,
 		(long long)c.retries, (long long)c.errors, (long long)c.evicted,
-		xfer_count(), settings.offline);
+		(long long)c.cancelled, (long long)c.commit_errors, xfer_count(), settings.offline);
 }
 
 /* The query's cutout POS without its newline ("" for none). */

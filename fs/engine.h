@@ -1,0 +1,73 @@
+/* fs/engine.h - the block engine's context, shared by its parts:
+ *
+ *   fs/object.c    one state per remote object (size, validators, which
+ *                  blocks are stored, in memory or in flight), with its
+ *                  own lock; the table of live objects
+ *   fs/fetch.c     requests for runs of blocks or whole objects, run by a
+ *                  pool of fetch threads through the transport (xport.h)
+ *   fs/prefetch.c  the read window of one open file: what to ask for next
+ *   fs/store.c     the one writer of the SQLite block store
+ *   fs/cache.c     the API the FUSE layer calls (cache.h)
+ *
+ * One struct engine holds what they share; no part keeps file-level
+ * state, so unit tests run an engine with a fake transport and clock.
+ */
+#ifndef FS_ENGINE_H
+#define FS_ENGINE_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include "cache.h"
+#include "list.h"
+#include "store.h"
+#include "xport.h"
+
+struct obj;
+struct req;
+
+struct engine_cfg {
+	int64_t limit;              /* store limit in bytes, <= 0 none */
+	int offline;
+	long stall_s;               /* a transfer with no byte for this long fails */
+	int nworkers;               /* fetch threads (0: ENGINE_WORKERS) */
+	struct xport *xport;        /* NULL: xport_http() */
+	/* monotonic microseconds and a sleep, both injectable (NULL: real) */
+	int64_t (*now_us)(void);
+	void (*sleep_us)(int64_t us);
+};
+
+#define ENGINE_WORKERS 8
+#define ENGINE_FAILED_MEMORY 64
+#define ENGINE_MAX_WORKERS 32
+
+struct engine {
+	struct engine_cfg cfg;
+	struct store *store;
+
+	/* live objects (open, being fetched or waited for); tab_mu guards
+	 * the list and every object's refs */
+	pthread_mutex_t tab_mu;
+	struct list live;
+	/* objects whose fetch failed a moment ago and that are not live any
+	 * more: new reads fail at once instead of trying again (under tab_mu) */
+	struct { int64_t oid, at; int err; } failed[ENGINE_FAILED_MEMORY];
+	int nfailed;
+
+	/* the request queues (fetch.c): demand first, then read-ahead */
+	pthread_mutex_t q_mu;
+	pthread_cond_t q_cv;
+	struct list q_demand, q_ahead;
+	int stopping;
+	pthread_t workers[ENGINE_MAX_WORKERS];
+	int nworkers;
+
+	/* counters (atomics) */
+	int64_t hits, misses, bytes_fetched, requests, retries, errors, probes, cancelled;
+};
+
+int64_t engine_now_us(const struct engine *e);
+void engine_sleep_us(const struct engine *e, int64_t us);
+void engine_count(int64_t *ctr, int64_t n);
+
+#endif

@@ -1,0 +1,381 @@
+/* fs/object.c - one state per remote object; see object.h. */
+#include "object.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+
+static int collect_block(void *ud, int64_t idx)
+{
+	struct obj *o = ud;
+
+	if (idx < 0)
+		return 0;
+	if (idx >= o->nblk && obj_grow(o, idx + 1))
+		return -ENOMEM;
+	o->st[idx] = BLK_STORED;
+	return 0;
+}
+
+static void obj_free(struct obj *o)
+{
+	pthread_cond_destroy(&o->cv);
+	pthread_mutex_destroy(&o->mu);
+	free(o->st);
+	free(o->mem);
+	free(o->url);
+	free(o);
+}
+
+/* under e->tab_mu */
+static struct obj *find_live(struct engine *e, const char *url)
+{
+	for (struct list_link *l = e->live.head; l; l = l->next) {
+		struct obj *o = list_item(l, struct obj, live);
+		if (strcmp(o->url, url) == 0)
+			return o;
+	}
+	return NULL;
+}
+
+/* A new object from the store's row and block list (no lock held: the
+ * store is read on this thread's own connection). */
+static int obj_load(struct engine *e, const char *url, struct obj **out)
+{
+	struct obj *o = calloc(1, sizeof *o);
+	pthread_condattr_t ca;
+	struct db_obj row;
+	int rc;
+
+	if (!o || !(o->url = strdup(url))) {
+		free(o);
+		return -ENOMEM;
+	}
+	o->eng = e;
+	pthread_mutex_init(&o->mu, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&o->cv, &ca);
+	pthread_condattr_destroy(&ca);
+	o->size = -1;
+	o->ranges = -1;
+	o->last_modified = -1;
+	if ((rc = db_obj_ensure(url, &row)))
+		goto fail;
+	o->oid = row.oid;
+	o->size = row.size;
+	o->ranges = row.ranges;
+	o->mtime = row.mtime;
+	memcpy(o->ctype, row.ctype, sizeof o->ctype);
+	memcpy(o->etag, row.etag, sizeof o->etag);
+	if (o->size >= 0 && (rc = obj_grow(o, obj_nblocks(o->size))))
+		goto fail;
+	if ((rc = db_block_list(o->oid, collect_block, o)))
+		goto fail;
+	/* a failure a moment ago is remembered across lives */
+	pthread_mutex_lock(&e->tab_mu);
+	for (int i = 0; i < e->nfailed; i++)
+		if (e->failed[i].oid == o->oid &&
+		    engine_now_us(e) - e->failed[i].at < OBJ_FAIL_MEMORY_US) {
+			o->fail_err = e->failed[i].err;
+			o->fail_at = e->failed[i].at;
+			for (int64_t b = 0; b < o->nblk; b++)
+				if (o->st[b] == BLK_ABSENT)
+					o->st[b] = BLK_FAILED;
+		}
+	pthread_mutex_unlock(&e->tab_mu);
+	*out = o;
+	return 0;
+fail:
+	obj_free(o);
+	return rc;
+}
+
+int obj_get(struct engine *e, const char *url, struct obj **out)
+{
+	struct obj *o, *n = NULL;
+	int rc;
+
+	pthread_mutex_lock(&e->tab_mu);
+	o = find_live(e, url);
+	if (o)
+		o->refs++;
+	pthread_mutex_unlock(&e->tab_mu);
+	if (o) {
+		*out = o;
+		return 0;
+	}
+	if ((rc = obj_load(e, url, &n)))
+		return rc;
+	pthread_mutex_lock(&e->tab_mu);
+	/* another thread may have made it live meanwhile: one state per object */
+	o = find_live(e, url);
+	if (!o) {
+		o = n;
+		n = NULL;
+		list_push_front(&e->live, &o->live);
+	}
+	o->refs++;
+	pthread_mutex_unlock(&e->tab_mu);
+	if (n)
+		obj_free(n);
+	*out = o;
+	return 0;
+}
+
+void obj_ref(struct obj *o)
+{
+	pthread_mutex_lock(&o->eng->tab_mu);
+	o->refs++;
+	pthread_mutex_unlock(&o->eng->tab_mu);
+}
+
+/* under e->tab_mu: a dying object's recent failure goes to the engine */
+static void remember_failure(struct obj *o)
+{
+	struct engine *e = o->eng;
+	int64_t now = engine_now_us(e);
+	int k = 0;
+
+	for (int i = 0; i < e->nfailed; i++)   /* forget the old ones */
+		if (now - e->failed[i].at < OBJ_FAIL_MEMORY_US && e->failed[i].oid != o->oid)
+			e->failed[k++] = e->failed[i];
+	e->nfailed = k;
+	if (!o->fail_err || now - o->fail_at >= OBJ_FAIL_MEMORY_US ||
+	    e->nfailed >= ENGINE_FAILED_MEMORY)
+		return;
+	e->failed[e->nfailed].oid = o->oid;
+	e->failed[e->nfailed].at = o->fail_at;
+	e->failed[e->nfailed].err = o->fail_err;
+	e->nfailed++;
+}
+
+void obj_put(struct obj *o)
+{
+	struct engine *e;
+	int last;
+
+	if (!o)
+		return;
+	e = o->eng;
+	pthread_mutex_lock(&e->tab_mu);
+	last = --o->refs == 0;
+	if (last) {
+		list_remove(&e->live, &o->live);
+		remember_failure(o);
+	}
+	pthread_mutex_unlock(&e->tab_mu);
+	if (!last)
+		return;
+	/* nothing else holds it: no request, no pending block (each holds a
+	 * reference), so its memory blocks are all gone */
+	if (o->atime_us && e->store)
+		store_touch(e->store, o->oid, o->atime_us);
+	obj_free(o);
+}
+
+void obj_open(struct obj *o)
+{
+	pthread_mutex_lock(&o->eng->tab_mu);
+	o->nopen++;
+	pthread_mutex_unlock(&o->eng->tab_mu);
+}
+
+void obj_close(struct obj *o)
+{
+	pthread_mutex_lock(&o->eng->tab_mu);
+	o->nopen--;
+	pthread_mutex_unlock(&o->eng->tab_mu);
+}
+
+int obj_is_live(void *engine, int64_t oid)
+{
+	struct engine *e = engine;
+	int live = 0;
+
+	pthread_mutex_lock(&e->tab_mu);
+	for (struct list_link *l = e->live.head; l && !live; l = l->next)
+		live = list_item(l, struct obj, live)->oid == oid;
+	pthread_mutex_unlock(&e->tab_mu);
+	return live;
+}
+
+int obj_grow(struct obj *o, int64_t n)
+{
+	if (n > o->cap) {
+		int64_t cap = o->cap ? o->cap : 16;
+		uint8_t *st;
+		char **mem;
+		while (cap < n)
+			cap *= 2;
+		st = realloc(o->st, (size_t)cap);
+		if (!st)
+			return -ENOMEM;
+		o->st = st;
+		mem = realloc(o->mem, (size_t)cap * sizeof *mem);
+		if (!mem)
+			return -ENOMEM;
+		o->mem = mem;
+		memset(o->st + o->cap, BLK_ABSENT, (size_t)(cap - o->cap));
+		memset(o->mem + o->cap, 0, (size_t)(cap - o->cap) * sizeof *mem);
+		o->cap = cap;
+	}
+	if (n > o->nblk)
+		o->nblk = n;
+	return 0;
+}
+
+int obj_set_size(struct obj *o, int64_t size)
+{
+	int64_t n = obj_nblocks(size);
+	int rc = obj_grow(o, n);
+
+	if (rc)
+		return rc;
+	/* blocks past the end (a stream that was longer before) go */
+	for (int64_t i = n; i < o->nblk; i++) {
+		o->st[i] = BLK_ABSENT;
+		o->mem[i] = NULL;
+	}
+	o->nblk = n;
+	o->size = size;
+	return 0;
+}
+
+/* the store has done what an object queued before a barrier */
+static void barrier_done(void *ud, int64_t idx, const char *data, int rc)
+{
+	(void)idx;
+	(void)data;
+	(void)rc;
+	obj_put(ud);
+}
+
+/* under mu: the object stays live (so nobody loads its old row or blocks
+ * from the store) until the writer has done what is queued now */
+static void hold_until_stored(struct obj *o)
+{
+	obj_ref(o);
+	store_barrier(o->eng->store, barrier_done, o);
+}
+
+/* under mu: forget blocks; 1 when some were stored or on their way */
+static int forget(struct obj *o)
+{
+	int stored = 0;
+
+	for (int64_t i = 0; i < o->nblk; i++) {
+		if (o->st[i] == BLK_STORED || o->st[i] == BLK_MEM)
+			stored = 1;
+		/* a MEM block's data belongs to the store until its done() */
+		o->st[i] = BLK_ABSENT;
+		o->mem[i] = NULL;
+	}
+	if (stored)
+		store_drop_obj(o->eng->store, o->oid);
+	pthread_cond_broadcast(&o->cv);
+	return stored;
+}
+
+void obj_forget_blocks(struct obj *o)
+{
+	if (forget(o))
+		hold_until_stored(o);
+}
+
+void obj_stale(struct obj *o, const char *why)
+{
+	struct db_obj row;
+
+	vo_error("%s: %s: the file changed on the server; reads of the copy opened before"
+		 " fail (ESTALE), the next open reads the new one", o->url, why);
+	o->epoch++;
+	forget(o);
+	o->size = -1;
+	o->nblk = 0;
+	o->etag[0] = '\0';
+	o->last_modified = -1;
+	o->mtime = 0;
+	o->fail_err = 0;
+	obj_row(o, &row);
+	store_set_obj(o->eng->store, &row);
+	hold_until_stored(o);
+	pthread_cond_broadcast(&o->cv);
+}
+
+void obj_row(const struct obj *o, struct db_obj *row)
+{
+	memset(row, 0, sizeof *row);
+	row->oid = o->oid;
+	row->size = o->size;
+	row->mtime = o->mtime;
+	row->ranges = o->ranges;
+	memcpy(row->ctype, o->ctype, sizeof row->ctype);
+	memcpy(row->etag, o->etag, sizeof row->etag);
+}
+
+void obj_wait(struct obj *o, int64_t us)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ts.tv_sec += (time_t)(us / 1000000);
+	ts.tv_nsec += (long)(us % 1000000) * 1000;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	pthread_cond_timedwait(&o->cv, &o->mu, &ts);
+}
+
+/* The store's word on a block: stored, or not (then it is missing). */
+static void committed(void *ud, int64_t idx, const char *data, int rc)
+{
+	struct obj *o = ud;
+
+	pthread_mutex_lock(&o->mu);
+	if (idx < o->nblk && o->mem[idx] == data && o->st[idx] == BLK_MEM) {
+		o->mem[idx] = NULL;
+		o->st[idx] = rc ? BLK_ABSENT : BLK_STORED;
+		pthread_cond_broadcast(&o->cv);
+	}
+	pthread_mutex_unlock(&o->mu);
+	obj_put(o);
+}
+
+int obj_deliver(struct obj *o, unsigned epoch, int64_t idx, char *data, size_t len)
+{
+	struct engine *e = o->eng;
+	int rc = 0;
+
+	pthread_mutex_lock(&o->mu);
+	if (o->epoch != epoch) {
+		rc = -ESTALE;
+	} else if (idx >= o->nblk && (rc = obj_grow(o, idx + 1))) {
+		;
+	} else {
+		o->st[idx] = BLK_MEM;
+		o->mem[idx] = data;
+		pthread_cond_broadcast(&o->cv);
+	}
+	pthread_mutex_unlock(&o->mu);
+	if (rc) {
+		free(data);
+		return rc;
+	}
+	obj_ref(o);   /* for the store's done() */
+	if ((rc = store_put(e->store, o->oid, idx, data, len, committed, o))) {
+		pthread_mutex_lock(&o->mu);
+		if (o->mem[idx] == data) {
+			o->mem[idx] = NULL;
+			o->st[idx] = BLK_ABSENT;
+		}
+		pthread_mutex_unlock(&o->mu);
+		obj_put(o);
+	}
+	return rc;
+}

@@ -1,0 +1,427 @@
+/* fs/store.c - the one writer of the block store; see store.h. */
+#include "store.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+
+#define BATCH_OPS 64
+#define BATCH_BYTES ((size_t)8 << 20)
+/* while downloads run, blocks gather (storing competes with them for the
+ * CPU, and readers are served from memory meanwhile) until this much waits
+ * or nothing came in for WRITER_QUIET_NS */
+#define WRITER_LAZY ((size_t)24 << 20)
+#define WRITER_QUIET_NS 30000000LL
+
+enum op_kind { OP_PUT, OP_OBJ, OP_DROP, OP_TOUCH, OP_BARRIER };
+
+struct op {
+	enum op_kind kind;
+	int64_t oid, idx, atime;
+	char *data;
+	size_t len;
+	store_done_fn *done;
+	void *ud;
+	struct db_obj obj;
+	struct op *next;
+};
+
+struct store {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;          /* queue changed, batch committed */
+	struct op *head, *tail;
+	size_t unstored;            /* bytes of queued blocks */
+	int64_t queued, committed;  /* operation counts, for flushes */
+	int64_t last_add_ns;
+	int flush_wanted, stop, fail_next;
+	int64_t limit;
+	int (*is_live)(void *ud, int64_t oid);
+	void *live_ud;
+	struct store_counters ctr;
+	pthread_t th;
+};
+
+static int64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static void timed_wait_ns(pthread_cond_t *cv, pthread_mutex_t *mu, int64_t ns)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ts.tv_sec += (time_t)(ns / 1000000000LL);
+	ts.tv_nsec += (long)(ns % 1000000000LL);
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	pthread_cond_timedwait(cv, mu, &ts);
+}
+
+/* under s->mu */
+static void enqueue(struct store *s, struct op *o)
+{
+	if (s->tail)
+		s->tail->next = o;
+	else
+		s->head = o;
+	s->tail = o;
+	s->queued++;
+	if (o->kind == OP_PUT) {
+		s->unstored += o->len;
+		s->last_add_ns = mono_ns();
+		if (s->unstored >= WRITER_LAZY)
+			pthread_cond_broadcast(&s->cv);
+	} else {
+		pthread_cond_broadcast(&s->cv);
+	}
+}
+
+int store_put(struct store *s, int64_t oid, int64_t idx, char *data, size_t len,
+	      store_done_fn *done, void *ud)
+{
+	struct op *o = calloc(1, sizeof *o);
+
+	if (!o) {
+		free(data);
+		return -ENOMEM;
+	}
+	*o = (struct op){.kind = OP_PUT, .oid = oid, .idx = idx, .data = data, .len = len,
+			 .done = done, .ud = ud};
+	pthread_mutex_lock(&s->mu);
+	/* back-pressure: the network waits for the disk, memory stays bounded */
+	while (s->unstored > STORE_UNSTORED_MAX && !s->stop) {
+		pthread_cond_broadcast(&s->cv);
+		pthread_cond_wait(&s->cv, &s->mu);
+	}
+	enqueue(s, o);
+	pthread_mutex_unlock(&s->mu);
+	return 0;
+}
+
+static void queue_simple(struct store *s, enum op_kind kind, int64_t oid, int64_t atime,
+			 const struct db_obj *obj)
+{
+	struct op *o = calloc(1, sizeof *o);
+
+	if (!o) {
+		vo_error("store: out of memory queueing an update of object %" PRId64, oid);
+		return;
+	}
+	o->kind = kind;
+	o->oid = oid;
+	o->atime = atime;
+	if (obj)
+		o->obj = *obj;
+	pthread_mutex_lock(&s->mu);
+	enqueue(s, o);
+	pthread_mutex_unlock(&s->mu);
+}
+
+void store_set_obj(struct store *s, const struct db_obj *o)
+{
+	queue_simple(s, OP_OBJ, o->oid, 0, o);
+}
+
+void store_drop_obj(struct store *s, int64_t oid)
+{
+	queue_simple(s, OP_DROP, oid, 0, NULL);
+}
+
+void store_touch(struct store *s, int64_t oid, int64_t atime_us)
+{
+	queue_simple(s, OP_TOUCH, oid, atime_us, NULL);
+}
+
+void store_barrier(struct store *s, store_done_fn *done, void *ud)
+{
+	struct op *o = calloc(1, sizeof *o);
+
+	if (!o) {
+		vo_error("store: out of memory queueing a barrier");
+		done(ud, -1, NULL, -ENOMEM);
+		return;
+	}
+	o->kind = OP_BARRIER;
+	o->done = done;
+	o->ud = ud;
+	pthread_mutex_lock(&s->mu);
+	enqueue(s, o);
+	pthread_mutex_unlock(&s->mu);
+}
+
+void store_flush(struct store *s)
+{
+	int64_t target;
+
+	pthread_mutex_lock(&s->mu);
+	target = s->queued;
+	s->flush_wanted++;
+	pthread_cond_broadcast(&s->cv);
+	while (s->committed < target && !s->stop)
+		pthread_cond_wait(&s->cv, &s->mu);
+	s->flush_wanted--;
+	pthread_mutex_unlock(&s->mu);
+}
+
+void store_counters(struct store *s, struct store_counters *c)
+{
+	pthread_mutex_lock(&s->mu);
+	*c = s->ctr;
+	pthread_mutex_unlock(&s->mu);
+}
+
+void store_fail_commits(struct store *s, int n)
+{
+	pthread_mutex_lock(&s->mu);
+	s->fail_next = n;
+	pthread_mutex_unlock(&s->mu);
+}
+
+/* --- eviction (writer thread only) ----------------------------------------------- */
+
+struct victims {
+	struct { int64_t oid, idx, size; } v[256];
+	int n;
+};
+
+static int collect_victim(void *ud, int64_t oid, int64_t idx, int64_t size)
+{
+	struct victims *vs = ud;
+
+	if (vs->n < 256) {
+		vs->v[vs->n].oid = oid;
+		vs->v[vs->n].idx = idx;
+		vs->v[vs->n].size = size;
+		vs->n++;
+	}
+	return 0;
+}
+
+/* Make room for incoming bytes: evict down to 90% of the limit (in
+ * batches), skipping live objects. */
+static void evict(struct store *s, int64_t incoming)
+{
+	static int warned;
+	int64_t target = s->limit - s->limit / 10 - incoming;
+
+	if (s->limit <= 0)
+		return;
+	for (int round = 0; round < 1000; round++) {
+		struct victims vs = {.n = 0};
+		int64_t freed = 0, nfreed = 0, used;
+
+		pthread_mutex_lock(&s->mu);
+		used = s->ctr.used;
+		pthread_mutex_unlock(&s->mu);
+		if (used <= (round ? target : s->limit - incoming))
+			return;
+		if (db_block_oldest(256 * (round % 8 + 1), collect_victim, &vs) || !vs.n)
+			return;
+		if (db_begin())
+			return;
+		for (int i = 0; i < vs.n; i++) {
+			if (s->is_live && s->is_live(s->live_ud, vs.v[i].oid))
+				continue;
+			if (db_block_delete(vs.v[i].oid, vs.v[i].idx))
+				continue;
+			freed += vs.v[i].size;
+			nfreed++;
+		}
+		if (db_commit()) {
+			db_rollback();
+			return;
+		}
+		pthread_mutex_lock(&s->mu);
+		s->ctr.used -= freed;
+		s->ctr.evicted += nfreed;
+		pthread_mutex_unlock(&s->mu);
+		if (!nfreed && round >= 7) {
+			if (!warned++)
+				vo_warn("cache: %" PRId64 " bytes used, over the limit of %" PRId64
+					": what is left belongs to open files", used, s->limit);
+			return;
+		}
+	}
+}
+
+/* --- the writer ------------------------------------------------------------------ */
+
+/* Run one batch's statements inside the open transaction. */
+static int apply(struct op *o, int64_t now_us, int64_t *stored, int64_t *dropped)
+{
+	switch (o->kind) {
+	case OP_PUT: {
+		int rc = db_block_put(o->oid, o->idx, o->data, o->len, now_us);
+		if (!rc)
+			*stored += (int64_t)o->len;
+		return rc;
+	}
+	case OP_OBJ:
+		return db_obj_update(&o->obj);
+	case OP_DROP: {
+		int64_t freed = 0;
+		int rc = db_obj_drop_blocks(o->oid, &freed);
+		if (!rc)
+			*dropped += freed;
+		return rc;
+	}
+	case OP_TOUCH:
+		return db_obj_touch(o->oid, o->atime);
+	case OP_BARRIER:
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static void commit_batch(struct store *s, struct op *batch, int n, size_t bytes)
+{
+	int64_t stored = 0, dropped = 0, now_us;
+	struct timespec ts;
+	struct op *o;
+	int rc, fail;
+
+	evict(s, (int64_t)bytes);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	now_us = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+	pthread_mutex_lock(&s->mu);
+	fail = s->fail_next > 0 && bytes > 0;   /* (tests: batches with blocks) */
+	if (fail)
+		s->fail_next--;
+	pthread_mutex_unlock(&s->mu);
+	rc = fail ? -ENOSPC : db_begin();
+	for (o = batch; o && !rc; o = o->next)
+		rc = apply(o, now_us, &stored, &dropped);
+	if (!rc && (rc = db_commit()))
+		rc = -EIO;
+	if (rc) {
+		if (!fail)
+			db_rollback();
+		vo_error("cache: storing a batch of %d operations (%zu bytes of blocks) failed"
+			 " (%s): those blocks are not stored and will be fetched again",
+			 n, bytes, strerror(-rc));
+	}
+	pthread_mutex_lock(&s->mu);
+	if (rc)
+		s->ctr.commit_errors++;
+	else
+		s->ctr.used += stored - dropped;
+	pthread_mutex_unlock(&s->mu);
+	/* report outside the store's lock: done() takes the object's lock */
+	for (o = batch; o; o = o->next)
+		if (o->kind == OP_PUT && o->done)
+			o->done(o->ud, o->idx, o->data, rc);
+		else if (o->kind == OP_BARRIER)
+			o->done(o->ud, -1, NULL, rc);
+	pthread_mutex_lock(&s->mu);
+	while ((o = batch)) {
+		batch = o->next;
+		if (o->kind == OP_PUT)
+			s->unstored -= o->len;
+		s->committed++;
+		free(o->data);
+		free(o);
+	}
+	pthread_cond_broadcast(&s->cv);
+	pthread_mutex_unlock(&s->mu);
+}
+
+static void *writer_main(void *arg)
+{
+	struct store *s = arg;
+
+	/* storing is background work: downloads and readers go first */
+	setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 10);
+	pthread_mutex_lock(&s->mu);
+	for (;;) {
+		struct op *batch, *last = NULL;
+		size_t bytes = 0;
+		int n = 0;
+
+		while (!s->head && !s->stop)
+			pthread_cond_wait(&s->cv, &s->mu);
+		if (!s->head)
+			break;
+		if (!s->stop && !s->flush_wanted && s->unstored < WRITER_LAZY &&
+		    s->unstored < STORE_UNSTORED_MAX &&
+		    mono_ns() - s->last_add_ns < WRITER_QUIET_NS && s->head->kind == OP_PUT) {
+			timed_wait_ns(&s->cv, &s->mu, WRITER_QUIET_NS);
+			continue;
+		}
+		batch = s->head;
+		for (struct op *o = s->head; o && n < BATCH_OPS && bytes < BATCH_BYTES; o = o->next) {
+			last = o;
+			n++;
+			if (o->kind == OP_PUT)
+				bytes += o->len;
+		}
+		s->head = last->next;
+		if (!s->head)
+			s->tail = NULL;
+		last->next = NULL;
+		pthread_mutex_unlock(&s->mu);
+		commit_batch(s, batch, n, bytes);
+		pthread_mutex_lock(&s->mu);
+	}
+	pthread_mutex_unlock(&s->mu);
+	db_close_thread();
+	return NULL;
+}
+
+int store_start(struct store **out, int64_t limit, int (*is_live)(void *ud, int64_t oid),
+		void *live_ud)
+{
+	struct store *s = calloc(1, sizeof *s);
+	pthread_condattr_t ca;
+	int rc;
+
+	if (!s)
+		return -ENOMEM;
+	s->limit = limit;
+	s->is_live = is_live;
+	s->live_ud = live_ud;
+	if ((rc = db_blocks_total(&s->ctr.used))) {
+		free(s);
+		return rc;
+	}
+	pthread_mutex_init(&s->mu, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&s->cv, &ca);
+	pthread_condattr_destroy(&ca);
+	if (pthread_create(&s->th, NULL, writer_main, s)) {
+		pthread_cond_destroy(&s->cv);
+		pthread_mutex_destroy(&s->mu);
+		free(s);
+		return -EAGAIN;
+	}
+	*out = s;
+	return 0;
+}
+
+void store_stop(struct store *s)
+{
+	if (!s)
+		return;
+	pthread_mutex_lock(&s->mu);
+	s->stop = 1;     /* the writer commits what is queued, then ends */
+	pthread_cond_broadcast(&s->cv);
+	pthread_mutex_unlock(&s->mu);
+	pthread_join(s->th, NULL);
+	pthread_cond_destroy(&s->cv);
+	pthread_mutex_destroy(&s->mu);
+	free(s);
+}

@@ -1,0 +1,68 @@
+/* fs/store.h - the one writer of the block store.
+ *
+ * Blocks that arrived from the network are handed to the store with
+ * store_put(); a single writer thread commits them to SQLite (db.h) in
+ * short batches, in the order the operations were queued, and reports each
+ * block's fate to its done() callback: 0 when its commit succeeded (only
+ * then does the block count as stored), a negative errno when it failed
+ * (the block is not in the store; the caller must treat it as missing).
+ * No transaction is ever open while bytes travel on the network: the
+ * writer only ever commits data already in memory.
+ *
+ * Ownership: store_put takes data.  The caller may keep reading it (serving
+ * readers from memory while it waits for the writer) until done() is
+ * called for it; the store frees it after done() returns.
+ *
+ * Bounded memory: store_put waits while more than STORE_UNSTORED_MAX bytes
+ * are queued.  The store stays under its byte limit by evicting the least
+ * recently used blocks before each batch, never blocks of objects that
+ * is_live() names (open or being fetched).  Access times are kept by the
+ * callers in memory and handed over with store_touch(), which the writer
+ * writes with the next batch.
+ */
+#ifndef FS_STORE_H
+#define FS_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "db.h"
+
+#define STORE_UNSTORED_MAX ((size_t)64 << 20)
+
+struct store;
+
+typedef void store_done_fn(void *ud, int64_t idx, const char *data, int rc);
+
+/* limit <= 0: no limit.  is_live(ud, oid): 1 when oid's blocks must stay. */
+int store_start(struct store **out, int64_t limit, int (*is_live)(void *ud, int64_t oid),
+		void *live_ud);
+/* Commits what is queued, then ends the writer and frees the store. */
+void store_stop(struct store *s);
+
+/* Queue one complete block (takes data).  -ENOMEM (data freed, done not
+ * called) or 0. */
+int store_put(struct store *s, int64_t oid, int64_t idx, char *data, size_t len,
+	      store_done_fn *done, void *ud);
+/* Queue an update of the object's row (size, validators): committed in the
+ * same batch as the blocks queued before it, or a later one. */
+void store_set_obj(struct store *s, const struct db_obj *o);
+/* Queue dropping every stored block of oid (the object changed). */
+void store_drop_obj(struct store *s, int64_t oid);
+/* Queue an access-time update for all of oid's blocks. */
+void store_touch(struct store *s, int64_t oid, int64_t atime_us);
+/* Queue a call of done(ud, -1, NULL, rc) for when everything queued
+ * before it has been committed (rc 0) or has failed. */
+void store_barrier(struct store *s, store_done_fn *done, void *ud);
+/* Wait until every operation queued so far is committed (or failed). */
+void store_flush(struct store *s);
+
+struct store_counters {
+	int64_t used, evicted, commit_errors;
+};
+void store_counters(struct store *s, struct store_counters *c);
+
+/* For tests: make the next n commits of blocks fail as a full disk would. */
+void store_fail_commits(struct store *s, int n);
+
+#endif

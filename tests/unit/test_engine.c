@@ -1,0 +1,559 @@
+/* tests/unit/test_engine.c - the block engine (fs/cache.c, object.c,
+ * fetch.c, prefetch.c, store.c) with a fake transport and a test clock:
+ * no network, no sleeps that stand for synchronisation.  The store is a
+ * real SQLite file in a temporary directory.
+ *
+ * The fake serves objects from memory: with or without Range, with an ETag
+ * that changes when a test swaps the body, and with a gate that holds
+ * chosen requests until the test opens it or the engine cancels them.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cache.h"
+#include "check.h"
+#include "db.h"
+#include "engine.h"
+#include "object.h"
+#include "prefetch.h"
+#include "store.h"
+#include "xport.h"
+
+#define MAXOBJ 8
+
+struct fobj {
+	char url[64];
+	char *data;
+	size_t len;
+	char etag[64];
+	int ranges;             /* answers 206 to a range */
+	int length_known;       /* sends Content-Length on a 200 */
+	int fail;               /* answer this many requests with a reset */
+	int64_t hold_from;      /* requests from this byte on wait for the gate */
+};
+
+static struct {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct fobj o[MAXOBJ];
+	int n;
+	int gate_open;
+	int held;               /* requests waiting at the gate */
+	int requests;
+	int cancelled;          /* requests that ended by the engine's cancel */
+	int64_t bytes;
+	int64_t last_from;
+} fk = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
+
+static struct fobj *fake_add(const char *url, size_t len, unsigned seed)
+{
+	struct fobj *o = &fk.o[fk.n++];
+
+	memset(o, 0, sizeof *o);
+	snprintf(o->url, sizeof o->url, "%s", url);
+	o->data = malloc(len ? len : 1);
+	for (size_t i = 0; i < len; i++)
+		o->data[i] = (char)((i * 31 + seed * 7 + i / 4096) & 0xff);
+	o->len = len;
+	snprintf(o->etag, sizeof o->etag, "\"v%u\"", seed);
+	o->ranges = 1;
+	o->length_known = 1;
+	o->hold_from = -1;
+	return o;
+}
+
+static struct fobj *fake_find(const char *url)
+{
+	for (int i = 0; i < fk.n; i++)
+		if (strcmp(fk.o[i].url, url) == 0)
+			return &fk.o[i];
+	return NULL;
+}
+
+static int fake_get(struct xport *x, const struct xport_req *q, struct xport_resp *r,
+		    struct vo_err *err)
+{
+	struct fobj *o;
+	int64_t from = 0, to;
+	int rc = 0;
+
+	(void)x;
+	memset(r, 0, sizeof *r);
+	r->content_length = -1;
+	r->last_modified = -1;
+	pthread_mutex_lock(&fk.mu);
+	fk.requests++;
+	o = fake_find(q->url);
+	if (!o) {
+		pthread_mutex_unlock(&fk.mu);
+		r->status = 404;
+		snprintf(r->errtext, sizeof r->errtext, "HTTP 404: no such object");
+		return 0;
+	}
+	if (o->fail > 0) {
+		o->fail--;
+		pthread_mutex_unlock(&fk.mu);
+		return vo_err_set(err, ECONNRESET, "GET %s: connection reset (fake)", q->url);
+	}
+	to = (int64_t)o->len - 1;
+	snprintf(r->etag, sizeof r->etag, "%s", o->etag);
+	snprintf(r->content_type, sizeof r->content_type, "application/fits");
+	if (q->from >= 0 && o->ranges &&
+	    !(q->if_range && strcmp(q->if_range, o->etag) != 0)) {
+		from = q->from;
+		if (q->to >= 0 && q->to < to)
+			to = q->to;
+		r->status = 206;
+		snprintf(r->content_range, sizeof r->content_range, "bytes %lld-%lld/%zu",
+			 (long long)from, (long long)to, o->len);
+		r->content_length = to - from + 1;
+	} else {
+		r->status = 200;
+		if (o->length_known)
+			r->content_length = (int64_t)o->len;
+	}
+	fk.last_from = from;
+	/* the gate: hold chosen requests until opened or cancelled */
+	if (o->hold_from >= 0 && from >= o->hold_from) {
+		fk.held++;
+		pthread_cond_broadcast(&fk.cv);
+		while (!fk.gate_open) {
+			pthread_mutex_unlock(&fk.mu);
+			if (q->cancel && q->cancel(q->ud)) {
+				pthread_mutex_lock(&fk.mu);
+				fk.held--;
+				fk.cancelled++;
+				pthread_mutex_unlock(&fk.mu);
+				return vo_err_set(err, ECANCELED, "GET %s: cancelled", q->url);
+			}
+			usleep(1000);
+			pthread_mutex_lock(&fk.mu);
+		}
+		fk.held--;
+	}
+	pthread_mutex_unlock(&fk.mu);
+	if (q->start && (rc = q->start(q->ud, r)))
+		return rc;
+	if (q->head_only)
+		return 0;
+	/* the body in 64 KiB pieces, as a socket would */
+	for (int64_t p = from; p <= to && !rc;) {
+		size_t n = (size_t)(to + 1 - p) < 65536 ? (size_t)(to + 1 - p) : 65536;
+		if (q->cancel && q->cancel(q->ud))
+			return vo_err_set(err, ECANCELED, "GET %s: cancelled", q->url);
+		/* counted before the engine sees them: a reader may return at once */
+		pthread_mutex_lock(&fk.mu);
+		fk.bytes += (int64_t)n;
+		pthread_mutex_unlock(&fk.mu);
+		rc = q->sink(q->ud, o->data + p, n);
+		p += (int64_t)n;
+	}
+	return rc;
+}
+
+static struct xport fake = {.get = fake_get};
+
+/* the test clock: moves only when a test says so (backoff sleeps add to it) */
+static int64_t clock_now = 1000000;
+static int64_t test_now(void)
+{
+	return __atomic_load_n(&clock_now, __ATOMIC_RELAXED);
+}
+static void test_sleep(int64_t us)
+{
+	__atomic_add_fetch(&clock_now, us, __ATOMIC_RELAXED);
+}
+
+static void fake_reset_counts(void)
+{
+	pthread_mutex_lock(&fk.mu);
+	fk.requests = 0;
+	fk.bytes = 0;
+	fk.cancelled = 0;
+	pthread_mutex_unlock(&fk.mu);
+}
+
+static int fake_requests(void)
+{
+	int n;
+	pthread_mutex_lock(&fk.mu);
+	n = fk.requests;
+	pthread_mutex_unlock(&fk.mu);
+	return n;
+}
+
+static int64_t fake_bytes(void)
+{
+	int64_t n;
+	pthread_mutex_lock(&fk.mu);
+	n = fk.bytes;
+	pthread_mutex_unlock(&fk.mu);
+	return n;
+}
+
+/* wait (bounded) until at least n requests are held at the gate (n > 0),
+ * or none is (n == 0) */
+static int wait_held(int n)
+{
+	int ok = 0;
+
+	pthread_mutex_lock(&fk.mu);
+	for (int i = 0; i < 5000 && !(ok = n ? fk.held >= n : fk.held == 0); i++) {
+		pthread_mutex_unlock(&fk.mu);
+		usleep(1000);
+		pthread_mutex_lock(&fk.mu);
+	}
+	pthread_mutex_unlock(&fk.mu);
+	return ok;
+}
+
+static void gate(int open)
+{
+	pthread_mutex_lock(&fk.mu);
+	fk.gate_open = open;
+	pthread_mutex_unlock(&fk.mu);
+}
+
+static ssize_t read_at(const char *url, char *buf, size_t n, off_t off)
+{
+	struct cache_file *f;
+	ssize_t got;
+	int rc = cache_open(url, 0, &f);
+
+	if (rc)
+		return rc;
+	got = cache_read(f, buf, n, off, NULL);
+	cache_close(f);
+	return got;
+}
+
+static int64_t stat_size(const char *url)
+{
+	struct cache_stat st;
+	struct vo_err err = {0};
+	int rc = cache_stat(url, -1, 1, &st, &err);
+
+	return rc ? rc : st.size;
+}
+
+/* --- the read window (pure policy) ------------------------------------------ */
+
+static void test_window(void)
+{
+	struct pf p = {0};
+	int64_t from, to;
+
+	/* a header read asks for what was read */
+	CHECK_INT(pf_read(&p, 0, 2880, 16 << 20, &from, &to), 0);
+	CHECK_INT(from, 0);
+	CHECK_INT(to, 2880);
+	/* sequential reads widen the window, up to its cap */
+	pf_read(&p, 2880, 4096, 16 << 20, &from, &to);
+	CHECK_INT(to - (2880 + 4096), PF_WIN_FIRST);
+	for (int i = 0; i < 20; i++)
+		pf_read(&p, p.next_off, 4096, (int64_t)1 << 40, &from, &to);
+	CHECK_INT(to - p.next_off, PF_WIN_MAX);
+	/* a jump is a seek: the window starts over */
+	CHECK_INT(pf_read(&p, (int64_t)1 << 35, 65536, (int64_t)1 << 40, &from, &to), 1);
+	CHECK_INT(to - from, 65536);
+	/* the end of the file bounds the window */
+	pf_read(&p, ((int64_t)1 << 35) + 65536, 65536, ((int64_t)1 << 35) + 100000, &from, &to);
+	CHECK_INT(to, ((int64_t)1 << 35) + 100000);
+	/* a short step back is not a seek (readers overlap a little) */
+	CHECK_INT(pf_read(&p, ((int64_t)1 << 35) + 60000, 4096, (int64_t)1 << 40, &from, &to), 0);
+}
+
+/* --- reads fetch what they need ---------------------------------------------- */
+
+static void test_small_reads(void)
+{
+	const char *url = "http://fake/ffi.fits";
+	struct fobj *o = fake_add(url, 16 << 20, 1);
+	char *buf = malloc(1 << 20);
+	int64_t b0;
+
+	CHECK_INT(stat_size(url), 16 << 20);
+	fake_reset_counts();
+	/* a FITS header: one block */
+	CHECK_INT(read_at(url, buf, 2880, 0), 2880);
+	CHECK_MEM(buf, 2880, o->data, 2880);
+	CHECK(fake_bytes() <= 256 << 10);
+	CHECK_INT(fake_requests(), 1);
+	/* 64 KiB at 15 MiB of a cold part: one block, not the stream there */
+	b0 = fake_bytes();
+	CHECK_INT(read_at(url, buf, 65536, 15 << 20), 65536);
+	CHECK_MEM(buf, 65536, o->data + (15 << 20), 65536);
+	CHECK(fake_bytes() - b0 <= 512 << 10);
+	CHECK_INT(fk.last_from, 15 << 20);
+	/* read again: from the store or memory, no request */
+	b0 = fake_requests();
+	CHECK_INT(read_at(url, buf, 2880, 0), 2880);
+	CHECK_INT(fake_requests(), b0);
+	free(buf);
+}
+
+static void test_sequential(void)
+{
+	const char *url = "http://fake/lc.fits";
+	struct fobj *o = fake_add(url, (2 << 20) + 12345, 2);
+	struct cache_file *f;
+	char *buf = malloc(o->len);
+	size_t done = 0;
+
+	CHECK_INT(stat_size(url), (int64_t)o->len);
+	fake_reset_counts();
+	CHECK_INT(cache_open(url, 0, &f), 0);
+	while (done < o->len) {
+		ssize_t n = cache_read(f, buf + done, 131072, (off_t)done, NULL);
+		if (!CHECK(n > 0))
+			break;
+		done += (size_t)n;
+	}
+	CHECK_INT(cache_file_copied(f), 1);
+	cache_close(f);
+	CHECK_MEM(buf, o->len, o->data, o->len);
+	/* every byte once, in a few requests (the window grows) */
+	CHECK_INT(fake_bytes(), (int64_t)o->len);
+	CHECK(fake_requests() <= 4);
+	free(buf);
+}
+
+/* --- concurrent readers, seeks, cancellation --------------------------------- */
+
+struct reader {
+	const char *url;
+	off_t off;
+	size_t n;
+	char *buf;
+	ssize_t got;
+};
+
+static void *reader_main(void *arg)
+{
+	struct reader *r = arg;
+
+	r->got = read_at(r->url, r->buf, r->n, r->off);
+	return NULL;
+}
+
+static void test_one_request_for_two_readers(void)
+{
+	const char *url = "http://fake/shared.fits";
+	struct fobj *o = fake_add(url, 1 << 20, 3);
+	struct reader a = {.url = url, .off = 1000, .n = 4000}, b = a;
+	pthread_t ta, tb;
+
+	CHECK_INT(stat_size(url), 1 << 20);
+	a.buf = malloc(a.n);
+	b.buf = malloc(b.n);
+	o->hold_from = 0;
+	gate(0);
+	fake_reset_counts();
+	pthread_create(&ta, NULL, reader_main, &a);
+	CHECK(wait_held(1));
+	pthread_create(&tb, NULL, reader_main, &b);
+	usleep(20000);   /* give b the chance to (wrongly) ask again */
+	gate(1);
+	pthread_join(ta, NULL);
+	pthread_join(tb, NULL);
+	CHECK_INT(a.got, 4000);
+	CHECK_INT(b.got, 4000);
+	CHECK_MEM(a.buf, 4000, o->data + 1000, 4000);
+	CHECK_MEM(b.buf, 4000, o->data + 1000, 4000);
+	CHECK_INT(fake_requests(), 1);
+	o->hold_from = -1;
+	free(a.buf);
+	free(b.buf);
+}
+
+static void test_seek_cancels(void)
+{
+	const char *url = "http://fake/big.fits";
+	struct fobj *o = fake_add(url, 64 << 20, 4);
+	struct cache_file *f;
+	char *buf = malloc(1 << 20);
+	off_t off = 0;
+
+	CHECK_INT(stat_size(url), 64 << 20);
+	/* read-ahead beyond 2 MiB is held: the reader leaves before it comes */
+	o->hold_from = 2 << 20;
+	gate(0);
+	fake_reset_counts();
+	CHECK_INT(cache_open(url, 0, &f), 0);
+	for (int i = 0; i < 8; i++, off += 131072)
+		CHECK_INT(cache_read(f, buf, 131072, off, NULL), 131072);
+	CHECK(wait_held(1));
+	/* a seek far away: a new request there, the held ones cancelled */
+	o->hold_from = -1;
+	CHECK_INT(cache_read(f, buf, 65536, 40 << 20, NULL), 65536);
+	CHECK_MEM(buf, 65536, o->data + (40 << 20), 65536);
+	CHECK_INT(fk.last_from, 40 << 20);
+	CHECK(wait_held(0));
+	pthread_mutex_lock(&fk.mu);
+	CHECK(fk.cancelled >= 1);
+	CHECK_INT(fk.held, 0);
+	pthread_mutex_unlock(&fk.mu);
+	cache_close(f);
+	gate(1);
+	free(buf);
+}
+
+/* --- validators ----------------------------------------------------------------- */
+
+static void test_changed_object(void)
+{
+	const char *url = "http://fake/changing.fits";
+	struct fobj *o = fake_add(url, 4 << 20, 5);
+	struct cache_file *f;
+	char buf[4096];
+
+	CHECK_INT(stat_size(url), 4 << 20);
+	CHECK_INT(cache_open(url, 0, &f), 0);
+	CHECK_INT(cache_read(f, buf, sizeof buf, 0, NULL), (ssize_t)sizeof buf);
+	CHECK_MEM(buf, sizeof buf, o->data, sizeof buf);
+	/* the server's file changes: same size, new bytes and ETag */
+	for (size_t i = 0; i < o->len; i++)
+		o->data[i] ^= 0x5a;
+	snprintf(o->etag, sizeof o->etag, "\"v5b\"");
+	/* the open file must not get bytes of the new version */
+	CHECK_INT(cache_read(f, buf, sizeof buf, 3 << 20, NULL), -ESTALE);
+	CHECK_INT(cache_read(f, buf, sizeof buf, 3 << 20, NULL), -ESTALE);
+	cache_close(f);
+	/* the next open reads the new version, the first bytes included */
+	CHECK_INT(stat_size(url), 4 << 20);
+	CHECK_INT(read_at(url, buf, sizeof buf, 0), (ssize_t)sizeof buf);
+	CHECK_MEM(buf, sizeof buf, o->data, sizeof buf);
+	CHECK_INT(read_at(url, buf, sizeof buf, 3 << 20), (ssize_t)sizeof buf);
+	CHECK_MEM(buf, sizeof buf, o->data + (3 << 20), sizeof buf);
+}
+
+/* --- failures -------------------------------------------------------------------- */
+
+static void test_failed_commit(void)
+{
+	const char *url = "http://fake/nospace.fits";
+	struct fobj *o = fake_add(url, 1 << 20, 6);
+	struct engine *e = cache_engine();
+	char buf[8192];
+
+	struct store_counters sc0, sc;
+
+	CHECK_INT(stat_size(url), 1 << 20);
+	store_flush(e->store);
+	store_counters(e->store, &sc0);
+	store_fail_commits(e->store, 1);
+	fake_reset_counts();
+	CHECK_INT(read_at(url, buf, sizeof buf, 0), (ssize_t)sizeof buf);
+	CHECK_MEM(buf, sizeof buf, o->data, sizeof buf);
+	/* (the reader may return before the fetch thread queued the block) */
+	for (int i = 0; i < 2000; i++) {
+		store_flush(e->store);
+		store_counters(e->store, &sc);
+		if (sc.commit_errors > sc0.commit_errors)
+			break;
+		usleep(1000);
+	}
+	CHECK_INT(sc.commit_errors, sc0.commit_errors + 1);
+	{
+		struct db_obj row;
+		CHECK_INT(db_obj_get(url, &row), 0);
+		CHECK_INT(db_block_exists(row.oid, 0), 0);
+	}
+	/* the block is missing, not stored: the next read fetches it again */
+	CHECK_INT(read_at(url, buf, sizeof buf, 0), (ssize_t)sizeof buf);
+	CHECK_MEM(buf, sizeof buf, o->data, sizeof buf);
+	CHECK_INT(fake_requests(), 2);
+	{
+		struct db_obj row;
+		int there = 0;
+		CHECK_INT(db_obj_get(url, &row), 0);
+		for (int i = 0; i < 2000 && !there; i++) {
+			store_flush(e->store);
+			if (!(there = db_block_exists(row.oid, 0) == 1))
+				usleep(1000);
+		}
+		CHECK(there);
+	}
+}
+
+static void test_streamed_unknown_length(void)
+{
+	const char *url = "http://fake/generated.fits";
+	struct fobj *o = fake_add(url, 700000, 7);
+	struct engine *e = cache_engine();
+	char *buf = malloc(o->len);
+
+	o->ranges = 0;
+	o->length_known = 0;
+	/* a failed commit of the whole stream: the size is still never 0 */
+	store_flush(e->store);
+	store_fail_commits(e->store, 3);
+	CHECK_INT(stat_size(url), 700000);
+	store_flush(e->store);
+	CHECK_INT(stat_size(url), 700000);
+	CHECK_INT(read_at(url, buf, o->len, 0), 700000);
+	CHECK_MEM(buf, o->len, o->data, o->len);
+	free(buf);
+}
+
+static void test_failure_remembered(void)
+{
+	const char *url = "http://fake/broken.fits";
+	struct fobj *o = fake_add(url, 1 << 20, 8);
+	char buf[4096];
+	int n;
+
+	CHECK_INT(stat_size(url), 1 << 20);
+	o->fail = 100;
+	fake_reset_counts();
+	CHECK_INT(read_at(url, buf, sizeof buf, 0), -EIO);
+	n = fake_requests();
+	CHECK_INT(n, CACHE_RETRIES + 1);
+	/* at once again: the failure is remembered, no new request cycle */
+	CHECK_INT(read_at(url, buf, sizeof buf, 0), -EIO);
+	CHECK_INT(fake_requests(), n);
+	/* later (on the engine's clock) the server works again */
+	o->fail = 0;
+	test_sleep(OBJ_FAIL_MEMORY_US);
+	CHECK_INT(read_at(url, buf, sizeof buf, 0), (ssize_t)sizeof buf);
+	CHECK_MEM(buf, sizeof buf, o->data, sizeof buf);
+}
+
+int main(void)
+{
+	char dir[] = "/tmp/vofs-engine-XXXXXX", path[256];
+	struct engine_cfg cfg = {
+		.limit = 0, .stall_s = 5, .nworkers = 4, .xport = &fake,
+		.now_us = test_now, .sleep_us = test_sleep,
+	};
+
+	check_init();
+	if (!mkdtemp(dir))
+		return 2;
+	snprintf(path, sizeof path, "%s/vofs.db", dir);
+	if (db_open(path) || cache_init_cfg(&cfg)) {
+		fprintf(stderr, "cannot start the engine in %s\n", dir);
+		return 2;
+	}
+	test_window();
+	test_small_reads();
+	test_sequential();
+	test_one_request_for_two_readers();
+	test_seek_cancels();
+	test_changed_object();
+	test_failed_commit();
+	test_streamed_unknown_length();
+	test_failure_remembered();
+	cache_shutdown();
+	db_close();
+	snprintf(path, sizeof path, "rm -rf '%s'", dir);
+	if (system(path) != 0)
+		fprintf(stderr, "could not remove %s\n", dir);
+	for (int i = 0; i < fk.n; i++)
+		free(fk.o[i].data);
+	return check_done("engine");
+}
