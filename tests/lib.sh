@@ -1,6 +1,7 @@
 # tests/lib.sh - shared by the integration tests and the examples.
-# Source it; it defines check/ok/fail counting, mounting, and cleanup.
-# Results are TAP-like lines ("ok - ...", "not ok - ...") that tests/run.sh counts.
+# Source it; it defines check/ok/fail/skip counting, mounting, and cleanup.
+# Results are TAP-like lines that tests/run.sh counts: "ok - ...", "not ok - ...",
+# and "ok - ... # SKIP reason" for a check that could not run here.
 
 VOFS_ROOT=${VOFS_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 VOFS_BIN=${VOFS_BIN:-$VOFS_ROOT/build/fs/vofs}
@@ -13,11 +14,16 @@ LOG=$WORK/vofs.log
 VOFS_PID=
 PASS=0
 FAIL=0
+SKIP=0
 
 mkdir -p "$MNT" "$CACHE"
 
 ok()   { PASS=$((PASS + 1)); echo "ok - $*"; }
 fail() { FAIL=$((FAIL + 1)); echo "not ok - $*"; }
+# skip "description" "reason": a check that cannot run on this machine.  It is
+# no pass: tests/run.sh counts it apart and lists it, with its reason, above
+# its summary line.  Say why, and what would make it run.
+skip() { SKIP=$((SKIP + 1)); echo "ok - $1 # SKIP $2"; }
 
 # check "description" command...: ok when the command succeeds
 # (runs in this shell, not a subshell: vofs_mount must set VOFS_PID here)
@@ -117,6 +123,6 @@ run_query() {
 }
 
 finish() {
-	echo "# $(basename "$0"): $PASS passed, $FAIL failed"
+	echo "# $(basename "$0"): $PASS passed, $FAIL failed, $SKIP skipped"
 	[ "$FAIL" -eq 0 ]
 }

@@ -43,7 +43,8 @@ trap cleanup EXIT
 have() {
 	local t
 	for t in "$@"; do
-		command -v "$t" > /dev/null 2>&1 || { echo "# SKIP $SECTION because $t is not installed"; return 1; }
+		command -v "$t" > /dev/null 2>&1 ||
+			{ skip "$SECTION" "$t is not installed (tests/install-deps.sh installs it)"; return 1; }
 	done
 }
 
@@ -204,8 +205,8 @@ if have "$PY" && $PY -c "import astropy, numpy" 2>/dev/null; then
 		check "astropy: $p/this.fits (image) equals the direct file, memmap on and off" \
 			$PY "$CHK" fits "$f" "$d"
 	done
-else
-	echo "# SKIP astropy checks because /usr/bin/python3 has no astropy"
+elif [ -x "$PY" ]; then
+	skip "$SECTION" "$PY has no astropy or numpy (tests/install-deps.sh installs python3-astropy)"
 fi
 
 # --- 3. STILTS on result.vot and result.csv -------------------------------------------------

@@ -125,7 +125,8 @@ bad_mount "a directory as token file" DIR 700 "not a regular file"
 if [ "$(id -u)" -eq 0 ]; then
 	bad_mount "a token file of another user" "$TOKEN1" 600 "owned by uid 65534" 65534:65534
 else
-	echo "# SKIP a token file of another user: only root can make one (tests/unit/test_config.c checks the rest)"
+	skip "a token file of another user fails the mount" \
+		"only root can make one (run as root; tests/unit/test_config.c checks the rest)"
 fi
 
 # --- mount 1: a token through the reverse proxy, redirects, refusals ---------------

@@ -46,7 +46,8 @@ if command -v groff >/dev/null; then
 	warn=$(groff -man -Tutf8 -ww "$MAN" 2>&1 >/dev/null | head -5)
 	check_eq "the man page renders without groff warnings" "" "$warn"
 else
-	echo "# SKIP groff warnings check: groff is not installed (man-db without groff)"
+	skip "the man page renders without groff warnings" \
+		"groff is not installed (man-db without groff; tests/install-deps.sh installs groff-base)"
 fi
 
 # meson install puts the binary, the man page and the mount helpers in place
@@ -341,7 +342,8 @@ check "every log line has a time stamp and a level" \
 check "vofs_umount" vofs_umount
 
 if [ -e /dev/log ]; then
-	echo "# SKIP syslog check: /dev/log belongs to a running syslog daemon here; not replacing it"
+	skip "in the background, events go to syslog" \
+		"/dev/log belongs to a running syslog daemon here; the test does not replace it"
 else
 	$PY - "$WORK/syslog.txt" <<'PYEOF' &
 import socket, sys
