@@ -175,14 +175,20 @@ check "user.vo.url of cutout.fits is the SODA request with POS" \
 
 # --- SIGKILL during downloads, then byte-identical files ----------------------------
 check "unmount" vofs_umount
-check "mount with a fresh cache" bash -c "true"
 rm -rf "$CACHE"; mkdir -p "$CACHE"
-vofs_mount
-run_query "$Q/lc" "$LCQ"; wait_final "$Q/lc" > /dev/null
+check "mount with a fresh cache" vofs_mount
+check_eq "... which holds nothing (cache_used_bytes)" 0 "$(stat_val cache_used_bytes)"
+check "... and no query (queries/ is empty)" test -z "$(ls -A "$Q")"
+run_query "$Q/lc" "$LCQ"
+check "the light-curve query runs again from scratch" grep -q "^COMPLETED rows=120 " <(wait_final "$Q/lc")
 (cat "$Q/lc/products/"lc-00[2-6]*.fits > /dev/null 2>&1 &)
-sleep 0.4
+# kill the moment .vofs/transfers lists a product download in flight
+product_in_flight() { grep -m1 '^product ' "$MNT/.vofs/transfers" > "$WORK/inflight"; }
+WAIT_STEP=0.01 wait_for 20 product_in_flight
 kill -9 "$VOFS_PID"; wait "$VOFS_PID" 2>/dev/null; VOFS_PID=
 fusermount3 -uz "$MNT" 2>/dev/null
+check "a product download was in flight when the daemon was SIGKILLed ($(cat "$WORK/inflight"))" \
+	test -s "$WORK/inflight"
 check "remount after SIGKILL mid-download" vofs_mount
 bad=0
 for f in "$Q/lc/products/"lc-00[1-6]*.fits; do
