@@ -52,7 +52,8 @@ fi
 
 # meson install puts the binary, the man page and the mount helpers in place
 inst=$WORK/root
-if (cd "$VOFS_ROOT" && meson install -C build --destdir "$inst" >"$WORK/install.log" 2>&1); then
+# (from the build directory of the binary under test: build, build-asan, ...)
+if meson install -C "$(dirname "$(dirname "$VOFS_BIN")")" --destdir "$inst" >"$WORK/install.log" 2>&1; then
 	check "meson install: bin/vofs" test -x "$inst/usr/local/bin/vofs"
 	check "meson install: the man page" test -f "$inst/usr/local/share/man/man1/vofs.1"
 	check "meson install: /sbin/mount.fuse.vofs -> bin/vofs" \
