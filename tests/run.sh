@@ -4,7 +4,10 @@
 # twice (release with -Werror; sanitizers for the unit tests), runs the C
 # unit tests, starts DaCHS with the test archive and the fault proxy, runs
 # the integration tests that mount for real, and the mount-examples.
-# The last line is "N passed, N failed".
+# The last line is "N passed, N failed, N skipped" (CI reads the "N passed,
+# N failed" at its start).  A skip is a line "ok - ... # SKIP reason" or
+# "# SKIP reason": it counts as no pass, and every skip is listed, with its
+# reason, just above the summary.
 set -u
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -13,25 +16,40 @@ FAIL=0
 SKIP=0
 LOGDIR=${LOGDIR:-/tmp/vofs-test-logs}
 mkdir -p "$LOGDIR"
+SKIPS=$LOGDIR/skips.txt
+: > "$SKIPS"
 
 say() { echo "== $*"; }
-tally() {   # tally FILE: count ok / not ok lines of a TAP-like output
-	local p f
-	p=$(grep -c '^ok - ' "$1" || true)
+is_skip='^(ok - .*# SKIP|# SKIP)'
+tally() {   # tally FILE: count ok / not ok / skipped lines of a TAP-like output
+	local p f s
+	p=$(grep -E '^ok - ' "$1" | grep -vEc "$is_skip" || true)
 	f=$(grep -c '^not ok - ' "$1" || true)
-	PASS=$((PASS + p)); FAIL=$((FAIL + f))
+	s=$(grep -Ec "$is_skip" "$1" || true)
+	grep -E "$is_skip" "$1" >> "$SKIPS"
+	PASS=$((PASS + p)); FAIL=$((FAIL + f)); SKIP=$((SKIP + s))
 }
 step_fail() { FAIL=$((FAIL + 1)); echo "not ok - $*"; }
+# summary: the skips, loudly, then the last line
+summary() {
+	if [ -s "$SKIPS" ]; then
+		echo
+		echo "== SKIPPED: $SKIP checks did not run here; each line says why"
+		sed 's/^/   /' "$SKIPS"
+	fi
+	echo
+	echo "$PASS passed, $FAIL failed, $SKIP skipped"
+}
 
 say "dependencies"
 if ! tests/install-deps.sh; then
-	step_fail "installing build dependencies"; echo "$PASS passed, $FAIL failed"; exit 1
+	step_fail "installing build dependencies"; summary; exit 1
 fi
 
 say "build (release, -Werror)"
 if ! { meson setup build --buildtype=debugoptimized -Dwerror=true --reconfigure >/dev/null 2>&1 ||
        meson setup build --buildtype=debugoptimized -Dwerror=true; } || ! ninja -C build; then
-	step_fail "build"; echo "$PASS passed, $FAIL failed"; exit 1
+	step_fail "build"; summary; exit 1
 fi
 PASS=$((PASS + 1)); echo "ok - build with -Werror"
 
@@ -44,7 +62,7 @@ if { meson setup build-asan -Db_sanitize=address,undefined -Db_lundef=false --re
 	while read -r line; do
 		case "$line" in
 			*" OK "*) echo "ok - unit: $line";;
-			*SKIP*) echo "# SKIP unit: $line";;
+			*SKIP*) echo "ok - unit: $line # SKIP the test exited 77; its reason is in $LOGDIR/unit.log";;
 			*) echo "not ok - unit: $line";;
 		esac
 	done > "$LOGDIR/unit.tap"
@@ -62,7 +80,7 @@ if tests/server/setup.sh > "$LOGDIR/dachs.log" 2>&1; then
 else
 	tail -40 "$LOGDIR/dachs.log"
 	step_fail "DaCHS test archive up (log: $LOGDIR/dachs.log)"
-	echo "$PASS passed, $FAIL failed"; exit 1
+	summary; exit 1
 fi
 if tests/server/proxy.sh start > "$LOGDIR/proxy-start.log" 2>&1; then
 	PASS=$((PASS + 1)); echo "ok - fault proxy up"
@@ -78,7 +96,7 @@ for build in build build-asan; do
 		out=$LOGDIR/$name-$build.out
 		echo "-- $name ($build)"
 		VOFS_BIN=$ROOT/$build/fs/vofs timeout 1200 bash "$t" 2>&1 |
-			sed "s/^\(not \)\{0,1\}ok - /&[$build] /" > "$out"
+			sed "s/^\(not \)\{0,1\}ok - /&[$build] /; s/^# SKIP /&[$build] /" > "$out"
 		rc=${PIPESTATUS[0]}
 		cat "$out"
 		tally "$out"
@@ -112,6 +130,5 @@ for ex in mount-examples/*.sh; do
 done
 
 tests/server/proxy.sh stop >/dev/null 2>&1 || true
-echo
-echo "$PASS passed, $FAIL failed"
+summary
 [ "$FAIL" -eq 0 ]

@@ -66,8 +66,8 @@ check "the timed-out job was deleted on the server (DELETE ${job##*/})" \
 # a job resumed after a crash keeps what is left of the timeout (8 s)
 mkdir "$MNT/fstall/queries/r" && echo "$ADQL" > "$MNT/fstall/queries/r/query.adql"
 t0=$(date +%s)
-for _ in $(seq 1 100); do grep -q "job=" "$MNT/fstall/queries/r/status" && break; sleep 0.1; done
-sleep 2
+check "the run has a job before the SIGKILL" wait_for 10 grep -q "job=" "$MNT/fstall/queries/r/status"
+sleep 2   # deliberate: the stalled run spends 2 s of its 8 s budget before the crash
 kill -9 "$VOFS_PID"; wait "$VOFS_PID" 2>/dev/null; VOFS_PID=
 fusermount3 -uz "$MNT"
 check "remount after SIGKILL during the stalled run" vofs_mount

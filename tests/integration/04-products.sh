@@ -129,7 +129,9 @@ check_eq "this.fits size is the DataLink content_length" 16784640 "$(stat -c %s 
 f0=$(stat_val bytes_fetched)
 check "astropy reads the header of this.fits through the mount" \
 	$PY -c "from astropy.io import fits; h = fits.getheader('$Q/plates/products/ffi-0001/this.fits'); assert h['NAXIS1'] == 2048, h"
-sleep 0.5   # the stream behind the read stops when the file is closed
+# the stream behind the read stops when the file is closed
+no_transfers() { [ "$(stat_val transfers_in_flight)" = 0 ]; }
+check "after the header read no transfer is left in flight" wait_for 10 no_transfers
 f1=$(stat_val bytes_fetched)
 check "the header read fetched at most 2 MiB of 16 MiB ($((f1 - f0)) bytes)" test $((f1 - f0)) -le 2097152
 curl -sf -o "$DIRECT/ffi.fits" "$this_url"
@@ -149,8 +151,9 @@ check "a cutout with latitude 95 is refused (EINVAL)" bash -c "! echo 'CIRCLE 15
 check "a malformed cutout is refused" bash -c "! echo 'SQUARE 1 2' > '$Q/plates/cutout'"
 check "a SODA POS is accepted" bash -c "echo 'CIRCLE 156.01 48.15 0.05' > '$Q/plates/cutout'"
 check_eq "cutout reads back" "CIRCLE 156.01 48.15 0.05" "$(cat "$Q/plates/cutout")"
-sleep 1.1   # entry cache
-check "cutout.fits appears in the product directories" test -e "$Q/plates/products/ffi-0001/cutout.fits"
+# the kernel keeps the "no cutout.fits" above for entry_timeout (1 s)
+check "cutout.fits appears in the product directories (within 3 s)" \
+	wait_for 3 test -e "$Q/plates/products/ffi-0001/cutout.fits"
 check "the cutout is a FITS whose WCS covers the circle" $PY -c "
 from astropy.io import fits; from astropy.wcs import WCS; import numpy
 h = fits.open('$Q/plates/products/ffi-0001/cutout.fits')
@@ -173,14 +176,20 @@ check "user.vo.url of cutout.fits is the SODA request with POS" \
 
 # --- SIGKILL during downloads, then byte-identical files ----------------------------
 check "unmount" vofs_umount
-check "mount with a fresh cache" bash -c "true"
 rm -rf "$CACHE"; mkdir -p "$CACHE"
-vofs_mount
-run_query "$Q/lc" "$LCQ"; wait_final "$Q/lc" > /dev/null
+check "mount with a fresh cache" vofs_mount
+check_eq "... which holds nothing (cache_used_bytes)" 0 "$(stat_val cache_used_bytes)"
+check "... and no query (queries/ is empty)" test -z "$(ls -A "$Q")"
+run_query "$Q/lc" "$LCQ"
+check "the light-curve query runs again from scratch" grep -q "^COMPLETED rows=120 " <(wait_final "$Q/lc")
 (cat "$Q/lc/products/"lc-00[2-6]*.fits > /dev/null 2>&1 &)
-sleep 0.4
+# kill the moment .vofs/transfers lists a product download in flight
+product_in_flight() { grep -m1 '^product ' "$MNT/.vofs/transfers" > "$WORK/inflight"; }
+WAIT_STEP=0.01 wait_for 20 product_in_flight
 kill -9 "$VOFS_PID"; wait "$VOFS_PID" 2>/dev/null; VOFS_PID=
 fusermount3 -uz "$MNT" 2>/dev/null
+check "a product download was in flight when the daemon was SIGKILLed ($(cat "$WORK/inflight"))" \
+	test -s "$WORK/inflight"
 check "remount after SIGKILL mid-download" vofs_mount
 bad=0
 for f in "$Q/lc/products/"lc-00[1-6]*.fits; do

@@ -43,7 +43,8 @@ trap cleanup EXIT
 have() {
 	local t
 	for t in "$@"; do
-		command -v "$t" > /dev/null 2>&1 || { echo "# SKIP $SECTION because $t is not installed"; return 1; }
+		command -v "$t" > /dev/null 2>&1 ||
+			{ skip "$SECTION" "$t is not installed (tests/install-deps.sh installs it)"; return 1; }
 	done
 }
 
@@ -144,22 +145,20 @@ if have Xvfb ds9 xpaget xpaset xpaaccess; then
 	# -displayfd: Xvfb picks a free display itself and says which
 	Xvfb -displayfd 5 -screen 0 1024x768x24 -nolisten tcp 5> "$WORK/display" > "$WORK/xvfb.log" 2>&1 &
 	XVFB_PID=$!
-	for _ in $(seq 1 100); do [ -s "$WORK/display" ] && break; sleep 0.1; done
+	check "Xvfb started on a free display" wait_for 10 test -s "$WORK/display"
 	disp=$(head -1 "$WORK/display" 2>/dev/null)
-	check "Xvfb started on a free display (:$disp)" test -n "$disp"
+	echo "    # display :$disp"
 	# ds9 loads FITS files with mmap (its default load type, mmapincr): the
 	# pixels come through the mount's page cache
 	P1=$Q/plates/products/plate-0001/this.fits
 	FFI=$Q/plates/products/ffi-0001/this.fits
 	DISPLAY=:$disp ds9 -title "$DS9" "$P1" > "$WORK/ds9.log" 2>&1 &
 	DS9_PID=$!
-	up=no
-	for _ in $(seq 1 300); do
-		xpaaccess "$DS9" 2>/dev/null | grep -q yes && { up=yes; break; }
-		kill -0 "$DS9_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	check_eq "ds9 answers on XPA (xpaaccess $DS9)" yes "$up"
+	# ds9 answers on XPA, or has died (then no use waiting longer)
+	ds9_up_or_dead() { xpaaccess "$DS9" 2>/dev/null | grep -q yes || pid_gone "$DS9_PID"; }
+	WAIT_STEP=0.1 wait_for 30 ds9_up_or_dead
+	up=$(xpaaccess "$DS9" 2>/dev/null)
+	check_eq "ds9 answers on XPA within 30 s (xpaaccess $DS9)" yes "$up"
 	[ "$up" = yes ] || sed 's/^/    # ds9: /' "$WORK/ds9.log" | head -10
 
 	d1=$(direct_of "$P1")
@@ -180,8 +179,8 @@ if have Xvfb ds9 xpaget xpaset xpaaccess; then
 	ds9_whole "the whole FFI in ds9 equals the direct file's" "$dffi"
 
 	xpaset -p "$DS9" exit > /dev/null 2>&1
-	for _ in $(seq 1 50); do kill -0 "$DS9_PID" 2>/dev/null || break; sleep 0.1; done
-	kill "$DS9_PID" 2>/dev/null && echo "    # ds9 did not exit on 'xpaset exit'; killed"
+	wait_for 5 pid_gone "$DS9_PID" > /dev/null ||
+		{ kill "$DS9_PID" 2>/dev/null; echo "    # ds9 did not exit on 'xpaset exit' within 5 s; killed"; }
 	wait "$DS9_PID" 2>/dev/null; DS9_PID=
 	kill "$XVFB_PID" 2>/dev/null; wait "$XVFB_PID" 2>/dev/null; XVFB_PID=
 	unset XPA_METHOD XPA_TMPDIR
@@ -204,8 +203,8 @@ if have "$PY" && $PY -c "import astropy, numpy" 2>/dev/null; then
 		check "astropy: $p/this.fits (image) equals the direct file, memmap on and off" \
 			$PY "$CHK" fits "$f" "$d"
 	done
-else
-	echo "# SKIP astropy checks because /usr/bin/python3 has no astropy"
+elif [ -x "$PY" ]; then
+	skip "$SECTION" "$PY has no astropy or numpy (tests/install-deps.sh installs python3-astropy)"
 fi
 
 # --- 3. STILTS on result.vot and result.csv -------------------------------------------------

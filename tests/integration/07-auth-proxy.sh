@@ -27,14 +27,22 @@ H1=$(tok_hash "$TOKEN1")
 H2=$(tok_hash "$TOKEN2")
 plog_from() { tail -c +"$(( $1 + 1 ))" "$PLOG"; }   # proxy log lines after byte offset $1
 plog_size() { stat -c %s "$PLOG" 2>/dev/null || echo 0; }
+# plog_has OFFSET ERE...: the proxy log after OFFSET has a line matching each
+# ERE (the proxy writes a request's line once it has answered it, so it can
+# come a moment after the client has the whole answer: wait_for it)
+plog_has() {
+	local off=$1 p log; shift
+	log=$(plog_from "$off")
+	for p in "$@"; do grep -qE -- "$p" <<<"$log" || { echo "no line matching: $p"; return 1; }; done
+}
+re() { sed 's/[][\.*^$+?(){}|]/\\&/g' <<<"$1"; }   # an ERE matching the string $1
 
 # --- the fault proxy must log Authorization and accept absolute-form requests
 off=$(plog_size)
 curl -s -o /dev/null --max-time 20 -x "$PROXY" -H "Authorization: Bearer probe-$RUN" \
 	"$DAC/tap/capabilities?probe=$RUN" || true
-sleep 0.3
-if ! plog_from "$off" | grep -F "GET $DAC/tap/capabilities?probe=$RUN " |
-		grep -q "status=200 .*auth=Bearer:$(tok_hash "probe-$RUN")"; then
+if ! wait_for 5 plog_has "$off" \
+	"GET $(re "$DAC/tap/capabilities?probe=$RUN") .*status=200 .*auth=Bearer:$(tok_hash "probe-$RUN")"; then
 	fail "the fault proxy at $PROXY is a forward proxy and logs auth= (restart it: tests/server/proxy.sh restart)"
 	finish
 	exit 1
@@ -93,9 +101,9 @@ PYEOF
 $PY "$WORK/authsrv.py" "$WORK/authsrv.port" "$WORK/authsrv.log" "$PPORT" "$RUN" &
 AUTHSRV_PID=$!
 trap 'vofs_cleanup; kill "$AUTHSRV_PID" 2>/dev/null' EXIT
-for _ in $(seq 1 50); do [ -s "$WORK/authsrv.port" ] && break; sleep 0.1; done
+check "the redirecting / refusing test server is up" wait_for 10 test -s "$WORK/authsrv.port"
 RP=$(cat "$WORK/authsrv.port" 2>/dev/null)
-check "the redirecting / refusing test server is up (port $RP)" test -n "$RP"
+echo "    # on port $RP"
 touch "$WORK/authsrv.log"
 
 # --- token files the mount refuses -------------------------------------------------
@@ -125,7 +133,8 @@ bad_mount "a directory as token file" DIR 700 "not a regular file"
 if [ "$(id -u)" -eq 0 ]; then
 	bad_mount "a token file of another user" "$TOKEN1" 600 "owned by uid 65534" 65534:65534
 else
-	echo "# SKIP a token file of another user: only root can make one (tests/unit/test_config.c checks the rest)"
+	skip "a token file of another user fails the mount" \
+		"only root can make one (run as root; tests/unit/test_config.c checks the rest)"
 fi
 
 # --- mount 1: a token through the reverse proxy, redirects, refusals ---------------
@@ -181,7 +190,10 @@ check "the token the server echoed is masked in the error" grep -q "invalid toke
 	"$MNT/deny/queries/q/error"
 echo "    # error: $(head -c 400 "$MNT/deny/queries/q/error")"
 
-sleep 0.3
+check "the proxy logged the requests the checks below look at" wait_for 5 plog_has "$off1" \
+	"POST /f/nonce=tok-$RUN/tap/async " "GET /f/nonce=tok-$RUN/$GP/lc-0001.fits " \
+	"GET /f/nonce=prod-$RUN/$GP/lc-0001.fits " \
+	" /f/nonce=redira-$RUN/tap/.* status=200 " " /f/nonce=redirb-$RUN/tap/.* status=200 "
 p1=$(plog_from "$off1")
 tokl=$(grep -F "/f/nonce=tok-$RUN/" <<<"$p1" || true)
 check "requests to the service's origin went through the proxy ($(wc -l <<<"$tokl") lines)" \
@@ -210,11 +222,14 @@ check "... without the token (of either origin)" bash -c '! grep -v "auth=-$" <<
 # --- rotation: new content in the same file, then a new file renamed over it ------
 off2=$(plog_size)
 printf '%s\n' "$TOKEN2" > "$WORK/token"
+# deliberate: vofs looks at a token file at most once a second (TOKEN_RECHECK_S
+# in vo/http.c) and only when it sends a request, so there is nothing to poll;
+# the next query must carry the new token and never the old one
 sleep 1.5
 echo "SELECT obs_id, access_url $LC" > "$Q/same/query.adql"
 st=$(wait_final "$Q/same")
 check "a query after the token file changed completes" grep -q "^COMPLETED rows=2 " <<<"$st"
-sleep 0.3
+wait_for 5 plog_has "$off2" "/f/nonce=tok-$RUN/.*auth=Bearer:$H2$"
 p2=$(plog_from "$off2" | grep -F "/f/nonce=tok-$RUN/" || true)
 check "requests after the rotation carry the new token" grep -q "auth=Bearer:$H2$" <<<"$p2"
 check "... and none the old one" bash -c '! grep -q "auth=Bearer:$1" <<<"$2"' _ "$H1" "$p2"
@@ -223,9 +238,10 @@ off3=$(plog_size)
 printf '%s\n' "$TOKEN1" > "$WORK/token.new"
 chmod 600 "$WORK/token.new"
 mv "$WORK/token.new" "$WORK/token"
-sleep 1.5
+sleep 1.5   # deliberate: the token recheck interval, as above
 echo "SELECT obs_id, access_url $LC" > "$Q/same/query.adql"
 st=$(wait_final "$Q/same")
+wait_for 5 plog_has "$off3" "/f/nonce=tok-$RUN/.*auth=Bearer:$H1$"
 p3=$(plog_from "$off3" | grep -F "/f/nonce=tok-$RUN/" || true)
 check "a token file replaced by rename is picked up" bash -c \
 	'grep -q "auth=Bearer:$1\$" <<<"$3" && ! grep -q "auth=Bearer:$2" <<<"$3"' _ "$H1" "$H2" "$p3"
@@ -292,7 +308,9 @@ check "a product of the service's host through the proxy reads right" \
 	cmp "$Q/native/products/lc-0001.fits" "$WORK/lc-0001.fits"
 check "a product of another host through the proxy reads right" \
 	cmp "$Q/other/products/lc-0001.fits" "$WORK/lc-0001.fits"
-sleep 0.3
+check "the proxy logged the requests the checks below look at" wait_for 5 plog_has "$off4" \
+	"POST $(re "$DAC")/tap/async " "GET $(re "$DAC")/[^ ]+/results/result " \
+	"GET $(re "$DAC/$GP")/lc-0001.fits " "GET $(re "$DAC_OTHER/$GP")/lc-0001.fits "
 p4=$(plog_from "$off4" | grep -E " (GET|POST|DELETE) http://" || true)
 echo "    # $(grep -c . <<<"$p4") requests through the proxy"
 check "the TAP job was created through the proxy, with the token" \

@@ -46,12 +46,14 @@ if command -v groff >/dev/null; then
 	warn=$(groff -man -Tutf8 -ww "$MAN" 2>&1 >/dev/null | head -5)
 	check_eq "the man page renders without groff warnings" "" "$warn"
 else
-	echo "# SKIP groff warnings check: groff is not installed (man-db without groff)"
+	skip "the man page renders without groff warnings" \
+		"groff is not installed (man-db without groff; tests/install-deps.sh installs groff-base)"
 fi
 
 # meson install puts the binary, the man page and the mount helpers in place
 inst=$WORK/root
-if (cd "$VOFS_ROOT" && meson install -C build --destdir "$inst" >"$WORK/install.log" 2>&1); then
+# (from the build directory of the binary under test: build, build-asan, ...)
+if meson install -C "$(dirname "$(dirname "$VOFS_BIN")")" --destdir "$inst" >"$WORK/install.log" 2>&1; then
 	check "meson install: bin/vofs" test -x "$inst/usr/local/bin/vofs"
 	check "meson install: the man page" test -f "$inst/usr/local/share/man/man1/vofs.1"
 	check "meson install: /sbin/mount.fuse.vofs -> bin/vofs" \
@@ -86,10 +88,7 @@ write_config
 
 # daemon_of MOUNTPOINT: the pid of the vofs serving it
 daemon_of() { pgrep -f -- " $1( |$)" | head -1; }
-gone() {   # gone PID: the process ends within 10 s
-	for _ in $(seq 1 100); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.1; done
-	return 1
-}
+gone() { wait_for 10 pid_gone "$1"; }   # gone PID: the process ends within 10 s
 # term_daemon "what" LIMIT "status check": SIGTERM to the daemon; it must end
 # within LIMIT seconds with exit status 0 (the log's tail when not)
 term_daemon() {
@@ -182,8 +181,7 @@ unit_cmd() {   # the unit's command line of KEY, %h expanded, the binary under t
 $(unit_cmd ExecStartPre)
 HOME=$SHOME XDG_CACHE_HOME=$WORK/scache $(unit_cmd ExecStart) >"$WORK/unit.log" 2>&1 &
 UPID=$!
-for _ in $(seq 1 100); do mountpoint -q "$SHOME/vo" && break; sleep 0.1; done
-check "the unit's ExecStart mounts ~/vo in the foreground" mountpoint -q "$SHOME/vo"
+check "the unit's ExecStart mounts ~/vo in the foreground" wait_for 10 mountpoint -q "$SHOME/vo"
 check "... with the services of ~/.config/vofs/services.ini" test -d "$SHOME/vo/local"
 kill -TERM "$UPID"   # systemctl --user stop
 gone "$UPID"; wait "$UPID"; urc=$?
@@ -206,12 +204,13 @@ check "a query of ~100 light curves completes ($st)" grep -qE "^COMPLETED rows=(
 ls -l "$Q/lc/products" > /dev/null
 rsync -a "$Q/lc/products/" "$WORK/rs1/" 2>/dev/null &
 RS=$!
-seen=0 : > "$WORK/transfers.seen"
-for _ in $(seq 1 400); do
+# sample .vofs/transfers until 30 MB have come (the SIGTERM then hits a busy rsync)
+: > "$WORK/transfers.seen"
+sample_until_30mb() {
 	cat "$MNT/.vofs/transfers" >> "$WORK/transfers.seen" 2>/dev/null
-	[ -s "$WORK/transfers.seen" ] && [ "$(stat_val bytes_fetched)" -gt 30000000 ] && break
-	sleep 0.01
-done
+	[ -s "$WORK/transfers.seen" ] && [ "$(stat_val bytes_fetched)" -gt 30000000 ]
+}
+WAIT_STEP=0.01 wait_for 10 sample_until_30mb
 line=$(grep -m1 '^product ' "$WORK/transfers.seen")
 check ".vofs/transfers showed the download in flight ($line)" \
 	grep -qE '^product [0-9]+/[0-9]+ [0-9]+% [0-9.]+[KMG]?i?B/s [0-9.]+s( from=[0-9]+)? http://127\.0\.0\.1:8080/' <<<"$line"
@@ -281,12 +280,14 @@ check "a product file keeps its own attributes (user.vo.url)" \
 # a result download in .vofs/transfers
 run_query "$Q/big" "SELECT * FROM vofstest.cat" 100000
 : > "$WORK/transfers.seen"
-for _ in $(seq 1 1500); do
+# sample .vofs/transfers until it shows the result download (or the run ended)
+sample_until_result() {
 	cat "$MNT/.vofs/transfers" >> "$WORK/transfers.seen"
-	grep -q '^result ' "$WORK/transfers.seen" && break
-	case "$(cat "$Q/big/status")" in COMPLETED*|ERROR*) break;; esac
-	sleep 0.01
-done
+	grep -q '^result ' "$WORK/transfers.seen" && return 0
+	case "$(cat "$Q/big/status")" in COMPLETED*|ERROR*) return 0;; esac
+	return 1
+}
+WAIT_STEP=0.01 wait_for 60 sample_until_result
 line=$(grep -m1 '^result ' "$WORK/transfers.seen")
 check "a 100k-row result download shows in .vofs/transfers ($line)" \
 	grep -qE '^result [0-9]+/\? \? [0-9.]+[KMG]?i?B/s [0-9.]+s http://' <<<"$line"
@@ -301,8 +302,7 @@ wait_final "$Q/stall" > /dev/null
 ls -l "$Q/stall/products" > /dev/null
 cat "$Q/stall/products/lc-0002.fits" > /dev/null 2>&1 &
 CAT=$!
-for _ in $(seq 1 100); do grep -q stall= "$MNT/.vofs/transfers" && break; sleep 0.05; done
-check "the stalled transfer shows at 0%" grep -q '^product 0/[0-9]* 0% ' "$MNT/.vofs/transfers"
+check "the stalled transfer shows at 0%" wait_for 5 grep -q '^product 0/[0-9]* 0% .*stall=' "$MNT/.vofs/transfers"
 term_daemon "SIGTERM with a read waiting on a stalled server: ends within 3 s, not io_timeout" \
 	3 "... exit status 0"
 wait "$CAT"; crc=$?
@@ -312,8 +312,8 @@ check "... the waiting reader got an error, not a short file (status $crc)" test
 write_config "[slow]" "url = $PROXY/f/delay=4/tap"
 check "mount with a slow service (every request 4 s late)" vofs_mount
 run_query "$MNT/slow/queries/s" "SELECT TOP 777 id FROM vofstest.cat ORDER BY id"
-for _ in $(seq 1 100); do grep -q "job=" "$MNT/slow/queries/s/status" && break; sleep 0.1; done
-check "the run has a job ($(cat "$MNT/slow/queries/s/status"))" grep -q "job=" "$MNT/slow/queries/s/status"
+check "the run has a job" wait_for 10 grep -q "job=" "$MNT/slow/queries/s/status"
+echo "    # $(cat "$MNT/slow/queries/s/status")"
 term_daemon "SIGTERM while a request waits 4 s on the server: ends within 2.5 s" 2.5 \
 	"... exit status 0"
 check "remount" vofs_mount
@@ -341,7 +341,8 @@ check "every log line has a time stamp and a level" \
 check "vofs_umount" vofs_umount
 
 if [ -e /dev/log ]; then
-	echo "# SKIP syslog check: /dev/log belongs to a running syslog daemon here; not replacing it"
+	skip "in the background, events go to syslog" \
+		"/dev/log belongs to a running syslog daemon here; the test does not replace it"
 else
 	$PY - "$WORK/syslog.txt" <<'PYEOF' &
 import socket, sys
@@ -352,7 +353,7 @@ with open(sys.argv[1], "ab", buffering=0) as out:
         out.write(s.recv(65536) + b"\n")
 PYEOF
 	SYSLOG_PID=$!
-	for _ in $(seq 1 50); do [ -S /dev/log ] && break; sleep 0.1; done
+	wait_for 5 test -S /dev/log
 	"$VOFS_BIN" -o config="$WORK/services.ini" -o cache_dir="$CACHE" "$MNT"
 	brc=$?
 	check_eq "vofs without -f returns once mounted" 0 "$brc"
