@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "db.h"
 #include "engine.h"
 #include "fetch.h"
@@ -44,12 +45,7 @@ struct cache_file {
 
 int64_t engine_now_us(const struct engine *e)
 {
-	struct timespec ts;
-
-	if (e->cfg.now_us)
-		return e->cfg.now_us();
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+	return e->cfg.now_us ? e->cfg.now_us() : clock_mono_us();
 }
 
 void engine_sleep_us(const struct engine *e, int64_t us)
@@ -63,14 +59,6 @@ void engine_sleep_us(const struct engine *e, int64_t us)
 void engine_count(int64_t *ctr, int64_t n)
 {
 	__atomic_add_fetch(ctr, n, __ATOMIC_RELAXED);
-}
-
-static int64_t wall_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
 /* --- asking for blocks ------------------------------------------------------------ */
@@ -624,7 +612,7 @@ ssize_t cache_read(struct cache_file *f, char *buf, size_t size, off_t off,
 	pthread_mutex_lock(&o->mu);
 	got = read_blocks(f, buf, size, off, interrupted, want0, want1, room);
 	if (got > 0) {
-		o->atime_us = wall_us();
+		o->atime_us = clock_us();
 		f->served += got;
 	}
 	pthread_mutex_unlock(&o->mu);
@@ -723,7 +711,7 @@ int cache_init_cfg(const struct engine_cfg *cfg)
 		e->cfg.stall_s = 60;
 	pthread_mutex_init(&e->tab_mu, NULL);
 	pthread_mutex_init(&e->q_mu, NULL);
-	pthread_cond_init(&e->q_cv, NULL);
+	clock_cond_init(&e->q_cv);
 	if ((rc = store_start(&e->store, e->cfg.limit, obj_is_live, e)))
 		goto fail;
 	if ((rc = fetch_start(e))) {

@@ -55,7 +55,7 @@ static void req_free(struct req *r)
 	free(r);
 }
 
-struct req *fetch_prepare(struct obj *o, int64_t b0, int64_t b1)
+static struct req *req_new(struct obj *o)
 {
 	struct req *r = calloc(1, sizeof *r);
 
@@ -64,26 +64,31 @@ struct req *fetch_prepare(struct obj *o, int64_t b0, int64_t b1)
 	r->e = o->eng;
 	r->o = o;
 	r->epoch = o->epoch;
+	obj_ref(o);
+	return r;
+}
+
+struct req *fetch_prepare(struct obj *o, int64_t b0, int64_t b1)
+{
+	struct req *r = req_new(o);
+
+	if (!r)
+		return NULL;
 	r->b0 = r->next = b0;
 	r->b1 = b1;
 	for (int64_t i = b0; i < b1; i++)
 		o->st[i] = BLK_FLIGHT;
-	obj_ref(o);
 	return r;
 }
 
 struct req *fetch_prepare_whole(struct obj *o)
 {
-	struct req *r = calloc(1, sizeof *r);
+	struct req *r = req_new(o);
 
 	if (!r)
 		return NULL;
-	r->e = o->eng;
-	r->o = o;
-	r->epoch = o->epoch;
 	r->whole = 1;
 	o->whole = 1;
-	obj_ref(o);
 	return r;
 }
 

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "log.h"
 
 static int collect_block(void *ud, int64_t idx)
@@ -47,7 +48,6 @@ static struct obj *find_live(struct engine *e, const char *url)
 static int obj_load(struct engine *e, const char *url, struct obj **out)
 {
 	struct obj *o = calloc(1, sizeof *o);
-	pthread_condattr_t ca;
 	struct db_obj row;
 	int rc;
 
@@ -57,10 +57,7 @@ static int obj_load(struct engine *e, const char *url, struct obj **out)
 	}
 	o->eng = e;
 	pthread_mutex_init(&o->mu, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&o->cv, &ca);
-	pthread_condattr_destroy(&ca);
+	clock_cond_init(&o->cv);
 	o->size = -1;
 	o->ranges = -1;
 	o->last_modified = -1;
@@ -320,16 +317,7 @@ void obj_row(const struct obj *o, struct db_obj *row)
 
 void obj_wait(struct obj *o, int64_t us)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ts.tv_sec += (time_t)(us / 1000000);
-	ts.tv_nsec += (long)(us % 1000000) * 1000;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
-	pthread_cond_timedwait(&o->cv, &o->mu, &ts);
+	clock_cond_wait_us(&o->cv, &o->mu, us);
 }
 
 /* The store's word on a block: stored, or not (then it is missing). */

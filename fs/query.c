@@ -425,6 +425,7 @@ int query_init(const struct config *cfg, void (*notify)(const char *path))
 
 	qcfg = cfg;
 	qnotify = notify;
+	clock_cond_init(&qcond);   /* its timed waits run on the monotonic clock */
 	rc = db_query_load_all(load_one, NULL);
 	if (rc)
 		return rc;

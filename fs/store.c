@@ -11,15 +11,16 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "log.h"
 
 #define BATCH_OPS 64
 #define BATCH_BYTES ((size_t)8 << 20)
 /* while downloads run, blocks gather (storing competes with them for the
  * CPU, and readers are served from memory meanwhile) until this much waits
- * or nothing came in for WRITER_QUIET_NS */
+ * or nothing came in for WRITER_QUIET_US */
 #define WRITER_LAZY ((size_t)24 << 20)
-#define WRITER_QUIET_NS 30000000LL
+#define WRITER_QUIET_US 30000
 
 enum op_kind { OP_PUT, OP_OBJ, OP_DROP, OP_TOUCH, OP_BARRIER };
 
@@ -40,7 +41,7 @@ struct store {
 	struct op *head, *tail;
 	size_t unstored;            /* bytes of queued blocks */
 	int64_t queued, committed;  /* operation counts, for flushes */
-	int64_t last_add_ns;
+	int64_t last_add_us;
 	int flush_wanted, stop, fail_next;
 	int64_t limit;
 	int (*is_live)(void *ud, int64_t oid);
@@ -48,28 +49,6 @@ struct store {
 	struct store_counters ctr;
 	pthread_t th;
 };
-
-static int64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-static void timed_wait_ns(pthread_cond_t *cv, pthread_mutex_t *mu, int64_t ns)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ts.tv_sec += (time_t)(ns / 1000000000LL);
-	ts.tv_nsec += (long)(ns % 1000000000LL);
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
-	pthread_cond_timedwait(cv, mu, &ts);
-}
 
 /* under s->mu */
 static void enqueue(struct store *s, struct op *o)
@@ -82,7 +61,7 @@ static void enqueue(struct store *s, struct op *o)
 	s->queued++;
 	if (o->kind == OP_PUT) {
 		s->unstored += o->len;
-		s->last_add_ns = mono_ns();
+		s->last_add_us = clock_mono_us();
 		if (s->unstored >= WRITER_LAZY)
 			pthread_cond_broadcast(&s->cv);
 	} else {
@@ -357,8 +336,8 @@ static void *writer_main(void *arg)
 			break;
 		if (!s->stop && !s->flush_wanted && s->unstored < WRITER_LAZY &&
 		    s->unstored < STORE_UNSTORED_MAX &&
-		    mono_ns() - s->last_add_ns < WRITER_QUIET_NS && s->head->kind == OP_PUT) {
-			timed_wait_ns(&s->cv, &s->mu, WRITER_QUIET_NS);
+		    clock_mono_us() - s->last_add_us < WRITER_QUIET_US && s->head->kind == OP_PUT) {
+			clock_cond_wait_us(&s->cv, &s->mu, WRITER_QUIET_US);
 			continue;
 		}
 		batch = s->head;
@@ -385,7 +364,6 @@ int store_start(struct store **out, int64_t limit, int (*is_live)(void *ud, int6
 		void *live_ud)
 {
 	struct store *s = calloc(1, sizeof *s);
-	pthread_condattr_t ca;
 	int rc;
 
 	if (!s)
@@ -398,10 +376,7 @@ int store_start(struct store **out, int64_t limit, int (*is_live)(void *ud, int6
 		return rc;
 	}
 	pthread_mutex_init(&s->mu, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&s->cv, &ca);
-	pthread_condattr_destroy(&ca);
+	clock_cond_init(&s->cv);
 	if (pthread_create(&s->th, NULL, writer_main, s)) {
 		pthread_cond_destroy(&s->cv);
 		pthread_mutex_destroy(&s->mu);
