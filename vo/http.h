@@ -95,8 +95,40 @@ int vo_http_do(const struct vo_http_req *req, struct vo_http_resp *resp,
  * 429/503 EAGAIN, anything else >= 400 EIO. */
 int vo_http_status_errno(long status);
 
-/* A short readable excerpt of an error body (tags stripped, whitespace
- * folded, at most n-1 chars) for messages. */
+/* --- messages -----------------------------------------------------------
+ * The one way to put what a server answered into a message.  Messages never
+ * hold binary bytes, control characters or malformed UTF-8, and are cut at
+ * a character boundary.  A body is text when its Content-Type says so
+ * (text/..., XML, JSON, ...+xml, ...+json; not with a NUL byte in it),
+ * or, when the type is absent or generic (application/octet-stream), when
+ * its bytes are UTF-8 without control characters other than white space. */
+
+/* The message of an HTTP answer, for errors, into out (n bytes):
+ *   "HTTP 404: <the server's words>"  a text error body (below)
+ *   "HTTP 404 (image/png, 826 bytes)" any other error body ("binary" when
+ *                                     the type is absent)
+ *   "HTTP 404"                        no body, or one with no words
+ * Callers write "GET <url>: " before it. */
+void vo_http_status_text(const struct vo_http_resp *r, char *out, size_t n);
+
+/* Record an answer that is a failure in err: "<fmt...>: " and its
+ * vo_http_status_text, with vo_http_status_errno(r->status) (EPROTO for a
+ * status that is no error there); returns that errno negated. */
+int vo_http_status_err(const struct vo_http_resp *r, struct vo_err *err, const char *fmt,
+		       ...) __attribute__((format(printf, 3, 4)));
+
+/* The server's words in a body, at most n-1 bytes: the message of a
+ * VOTable error document (DALI QUERY_STATUS), else the text with white
+ * space and control characters folded into single spaces and, in a body
+ * that starts with '<' (HTML, XML), tags, comments, scripts and styles
+ * left out and entities decoded.  Returns 1 (out "") when the body is not
+ * text, else 0 (out may be "" too). */
+int vo_http_body_text(const struct vo_buf *body, const char *content_type, char *out,
+		      size_t n);
+
+/* vo_http_body_text of a body whose type is not known (its bytes decide);
+ * "" for binary.  For error messages use vo_http_status_text (fs/cache.c
+ * still builds its own from this). */
 void vo_http_excerpt(const struct vo_buf *body, char *out, size_t n);
 
 /* Parse "bytes FIRST-LAST/TOTAL" (TOTAL may be "*": -1); -EPROTO when

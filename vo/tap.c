@@ -73,39 +73,6 @@ static void set_phase(struct run *r, enum vo_uws_phase ph)
 		r->h->phase(r->h->ud, ph);
 }
 
-/* --- the server's own words from an error body ------------------------- */
-
-static int msg_meta(void *ud, const struct vo_table_meta *m) { return 0; }
-static int msg_row(void *ud, const struct vo_cell *c, size_t n) { return 0; }
-
-/* A VOTable error document carries its message in QUERY_STATUS; anything
- * else is shown as a short text excerpt. */
-static void server_message(const struct vo_buf *body, char *out, size_t n)
-{
-	struct vo_votable_cb cb = {.meta = msg_meta, .row = msg_row};
-	struct vo_err e = {0};
-	struct vo_votable *v;
-	size_t i = 0;
-
-	out[0] = '\0';
-	while (body->p && i < body->len && (body->p[i] == ' ' || body->p[i] == '\n' ||
-					     body->p[i] == '\r' || body->p[i] == '\t'))
-		i++;
-	if (body->p && i < body->len && body->p[i] == '<') {
-		v = vo_votable_new(&cb, &e);
-		if (v) {
-			vo_votable_feed(v, body->p, body->len);
-			vo_votable_finish(v);
-			const char *msg = vo_votable_status_msg(v);
-			if (msg && msg[0])
-				snprintf(out, n, "%s", msg);
-			vo_votable_free(v);
-		}
-	}
-	if (!out[0])
-		vo_http_excerpt(body, out, n);
-}
-
 /* --- streaming a result into the caller's callbacks -------------------- */
 
 static int rows_meta(void *ud, const struct vo_table_meta *m)
@@ -247,18 +214,6 @@ static void pipe_drain(struct pipe *q)
 	q->tail = NULL;
 }
 
-static int http_failure(struct run *r, const char *what, const char *url,
-			struct vo_http_resp *resp)
-{
-	char msg[VO_ERR_MSG - 200];
-
-	server_message(&resp->errbody, msg, sizeof msg);
-	return vo_err_set(r->err, vo_http_status_errno(resp->status) ?
-			  vo_http_status_errno(resp->status) : EPROTO,
-			  "%s %s: HTTP %ld%s%s", what, url, resp->status,
-			  msg[0] ? ": " : "", msg);
-}
-
 /* The reader gave up on a result document: say where, and remember a
  * binary stream broken by the server's non-BMP length bug. */
 static int parse_failure(struct run *r, int rc, const char *method, const char *url)
@@ -315,7 +270,7 @@ static int fetch_result_once(struct run *r, const char *method, const char *url,
 		goto out;
 	}
 	if (resp->status >= 400) {
-		rc = http_failure(r, method, url, resp);
+		rc = vo_http_status_err(resp, r->err, "%s %s", method, url);
 		goto out;
 	}
 	if (resp->status < 200 || resp->status >= 300) {
@@ -394,9 +349,12 @@ static int small_request(struct run *r, const struct vo_http_req *req0,
 	for (int attempt = 0; attempt < TAP_RETRIES; attempt++) {
 		vo_err_clear(r->err);
 		rc = vo_http_do(&req, resp, r->err);
-		if (!rc && (resp->status == 503 || resp->status == 502 || resp->status == 429))
-			rc = vo_err_set(r->err, EAGAIN, "%s %s: HTTP %ld",
-					req.method ? req.method : "GET", req.url, resp->status);
+		if (!rc && (resp->status == 503 || resp->status == 502 || resp->status == 429)) {
+			char msg[VO_ERR_MSG - 200];
+			vo_http_status_text(resp, msg, sizeof msg);
+			rc = vo_err_set(r->err, EAGAIN, "%s %s: %s",
+					req.method ? req.method : "GET", req.url, msg);
+		}
 		if (!transient(rc) || attempt + 1 == TAP_RETRIES)
 			break;
 		vo_warn("%s (attempt %d of %d)", r->err->msg, attempt + 1, TAP_RETRIES);
@@ -459,9 +417,9 @@ static int job_error_message(struct run *r, const char *job_url,
 	msg[0] = '\0';
 	rc = small_request(r, &req, &resp);
 	if (!rc && resp.status >= 200 && resp.status < 300)
-		server_message(&resp.body, msg, sizeof msg);
+		vo_http_body_text(&resp.body, resp.content_type, msg, sizeof msg);
 	else if (!rc && resp.status >= 400)
-		server_message(&resp.errbody, msg, sizeof msg);
+		vo_http_body_text(&resp.errbody, resp.content_type, msg, sizeof msg);
 	vo_http_resp_free(&resp);
 	vo_err_clear(r->err);
 	if (!msg[0] && job->error_summary[0])
@@ -493,7 +451,7 @@ static int get_job(struct run *r, const char *job_url, int wait_s,
 	req.nparams = np;
 	rc = small_request(r, &req, &resp);
 	if (!rc && resp.status != 200)
-		rc = http_failure(r, "GET", job_url, &resp);
+		rc = vo_http_status_err(&resp, r->err, "GET %s", job_url);
 	if (!rc) {
 		rc = vo_uws_parse(resp.body.p, resp.body.len, job, r->err);
 		if (rc)
@@ -515,7 +473,7 @@ static int start_job(struct run *r, const char *job_url)
 	snprintf(url, sizeof url, "%s/phase", job_url);
 	rc = small_request(r, &req, &resp);
 	if (!rc && resp.status >= 400)
-		rc = http_failure(r, "POST", url, &resp);
+		rc = vo_http_status_err(&resp, r->err, "POST %s", url);
 	vo_http_resp_free(&resp);
 	return rc;
 }
@@ -610,7 +568,7 @@ static int create_job(struct run *r, const struct vo_tap_query *q)
 		   job.job_id[0]) {
 		snprintf(r->out->job_url, sizeof r->out->job_url, "%s/%s", url, job.job_id);
 	} else if (resp.status >= 400) {
-		rc = http_failure(r, "POST", url, &resp);
+		rc = vo_http_status_err(&resp, r->err, "POST %s", url);
 		goto out;
 	} else {
 		vo_err_clear(r->err);
@@ -739,8 +697,7 @@ int vo_tap_delete(const char *job_url, struct vo_err *err)
 		rc = vo_http_do(&req, &resp, err);
 	}
 	if (!rc && resp.status >= 400 && resp.status != 404 && resp.status != 410)
-		rc = vo_err_set(err, vo_http_status_errno(resp.status),
-				"DELETE %s: HTTP %ld", job_url, resp.status);
+		rc = vo_http_status_err(&resp, err, "DELETE %s", job_url);
 	vo_http_resp_free(&resp);
 	return rc;
 }
