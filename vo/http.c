@@ -91,7 +91,7 @@ int vo_http_status_errno(long status)
 	case 400: case 422: return EINVAL;
 	case 408: case 504: return ETIMEDOUT;
 	case 413: return EFBIG;
-	case 429: case 503: return EAGAIN;
+	case 429: case 502: case 503: return EAGAIN;
 	default: return EIO;
 	}
 }
@@ -502,6 +502,28 @@ int vo_http_status_err(const struct vo_http_resp *r, struct vo_err *err, const c
 	va_end(ap);
 	vo_http_status_text(r, msg, sizeof msg);
 	return vo_err_set(err, e ? e : EPROTO, "%s: %s", what, msg);
+}
+
+/* --- the retry policy ------------------------------------------------------- */
+
+int vo_http_retryable(int rc)
+{
+	switch (-rc) {
+	case ECONNREFUSED: case ECONNRESET: case EHOSTUNREACH: case EPROTO:
+	case ETIMEDOUT: case EAGAIN:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+long vo_http_backoff_ms(int attempt)
+{
+	long ms = 250;
+
+	for (int i = 0; i < attempt && ms < VO_HTTP_BACKOFF_MAX_MS; i++)
+		ms *= 4;
+	return ms < VO_HTTP_BACKOFF_MAX_MS ? ms : VO_HTTP_BACKOFF_MAX_MS;
 }
 
 /* --- per-origin settings ---------------------------------------------------- */

@@ -92,7 +92,7 @@ int vo_http_do(const struct vo_http_req *req, struct vo_http_resp *resp,
 
 /* The one mapping from an HTTP status to an errno: 2xx/3xx 0, 404/410
  * ENOENT, 401/403 EACCES, 400/422 EINVAL, 408/504 ETIMEDOUT, 413 EFBIG,
- * 429/503 EAGAIN, anything else >= 400 EIO. */
+ * 429/502/503 EAGAIN (busy: try later), anything else >= 400 EIO. */
 int vo_http_status_errno(long status);
 
 /* --- messages -----------------------------------------------------------
@@ -130,6 +130,28 @@ int vo_http_body_text(const struct vo_buf *body, const char *content_type, char 
  * "" for binary.  For error messages use vo_http_status_text (fs/cache.c
  * still builds its own from this). */
 void vo_http_excerpt(const struct vo_buf *body, char *out, size_t n);
+
+/* --- retries ------------------------------------------------------------
+ * The one retry policy.  A caller that retries makes at most
+ * VO_HTTP_ATTEMPTS attempts, retries only what vo_http_retryable() accepts,
+ * and waits vo_http_backoff_ms(attempt) after failed attempt number
+ * `attempt` (from 0), giving up the wait early when cancelled. */
+#define VO_HTTP_ATTEMPTS 4
+#define VO_HTTP_BACKOFF_MAX_MS 10000L
+
+/* 1 when another attempt may succeed after one that returned rc (0 or a
+ * negative errno: vo_http_do's own, or -vo_http_status_errno() of the
+ * answer): the connection failed or broke (-ECONNREFUSED, -ECONNRESET,
+ * -EHOSTUNREACH, -EPROTO for a malformed or short answer), it timed out
+ * (-ETIMEDOUT: also HTTP 408/504), or the server is busy (-EAGAIN: HTTP
+ * 429/502/503).  0 for success, -ECANCELED, the server's definite answers
+ * (-ENOENT, -EACCES, -EINVAL, -EFBIG, -EIO from HTTP 500) and local
+ * failures. */
+int vo_http_retryable(int rc);
+
+/* 250 ms after the first attempt, four times longer after each next one
+ * (250 ms, 1 s, 4 s), at most VO_HTTP_BACKOFF_MAX_MS. */
+long vo_http_backoff_ms(int attempt);
 
 /* Parse "bytes FIRST-LAST/TOTAL" (TOTAL may be "*": -1); -EPROTO when
  * malformed. */

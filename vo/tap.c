@@ -13,7 +13,6 @@
 
 #define TAP_WAIT_S 30          /* UWS blocking poll length per request */
 #define TAP_SMALL_DOC (4u << 20)
-#define TAP_RETRIES 4
 #define TAP_QUICK_S 5.0            /* poll every 250 ms this long, then WAIT */
 
 struct run {
@@ -58,12 +57,6 @@ static int nap(struct run *r, long ms)
 		ms -= step;
 	}
 	return 0;
-}
-
-static int transient(int rc)
-{
-	return rc == -ECONNRESET || rc == -EPROTO || rc == -ETIMEDOUT ||
-	       rc == -EAGAIN || rc == -ECONNREFUSED;
 }
 
 static void set_phase(struct run *r, enum vo_uws_phase ph)
@@ -318,18 +311,16 @@ out_free:
 static int fetch_result(struct run *r, const char *method, const char *url,
 			const struct vo_http_param *params, size_t np)
 {
-	long backoff = 500;
 	int rc = 0;
 
-	for (int attempt = 0; attempt < TAP_RETRIES; attempt++) {
+	for (int attempt = 0; attempt < VO_HTTP_ATTEMPTS; attempt++) {
 		vo_err_clear(r->err);
 		rc = fetch_result_once(r, method, url, params, np);
-		if (!transient(rc) || rc == -ECANCELED || attempt + 1 == TAP_RETRIES)
+		if (!vo_http_retryable(rc) || attempt + 1 == VO_HTTP_ATTEMPTS)
 			break;
-		vo_warn("%s (attempt %d of %d)", r->err->msg, attempt + 1, TAP_RETRIES);
-		if (nap(r, backoff))
+		vo_warn("%s (attempt %d of %d)", r->err->msg, attempt + 1, VO_HTTP_ATTEMPTS);
+		if (nap(r, vo_http_backoff_ms(attempt)))
 			return vo_err_set(r->err, ECANCELED, "%s: cancelled", url);
-		backoff *= 3;
 	}
 	return rc;
 }
@@ -340,27 +331,22 @@ static int small_request(struct run *r, const struct vo_http_req *req0,
 			 struct vo_http_resp *resp)
 {
 	struct vo_http_req req = *req0;
-	long backoff = 500;
 	int rc = 0;
 
 	req.max_body = TAP_SMALL_DOC;
 	req.cancel = cancelled;
 	req.ud = r;
-	for (int attempt = 0; attempt < TAP_RETRIES; attempt++) {
+	for (int attempt = 0; attempt < VO_HTTP_ATTEMPTS; attempt++) {
 		vo_err_clear(r->err);
 		rc = vo_http_do(&req, resp, r->err);
-		if (!rc && (resp->status == 503 || resp->status == 502 || resp->status == 429)) {
-			char msg[VO_ERR_MSG - 200];
-			vo_http_status_text(resp, msg, sizeof msg);
-			rc = vo_err_set(r->err, EAGAIN, "%s %s: %s",
-					req.method ? req.method : "GET", req.url, msg);
-		}
-		if (!transient(rc) || attempt + 1 == TAP_RETRIES)
+		if (!rc && vo_http_retryable(-vo_http_status_errno(resp->status)))
+			rc = vo_http_status_err(resp, r->err, "%s %s",
+						req.method ? req.method : "GET", req.url);
+		if (!vo_http_retryable(rc) || attempt + 1 == VO_HTTP_ATTEMPTS)
 			break;
-		vo_warn("%s (attempt %d of %d)", r->err->msg, attempt + 1, TAP_RETRIES);
-		if (nap(r, backoff))
+		vo_warn("%s (attempt %d of %d)", r->err->msg, attempt + 1, VO_HTTP_ATTEMPTS);
+		if (nap(r, vo_http_backoff_ms(attempt)))
 			return vo_err_set(r->err, ECANCELED, "%s: cancelled", req.url);
-		backoff *= 3;
 	}
 	return rc;
 }

@@ -1,5 +1,6 @@
 /* tests/unit/test_http.c - the message of an HTTP answer (vo_http_status_text,
- * vo_http_status_err, vo_http_body_text) of vo/http.c, on hand-made
+ * vo_http_status_err, vo_http_body_text) and the retry policy
+ * (vo_http_retryable, vo_http_backoff_ms) of vo/http.c, on hand-made
  * answers and the captured DaCHS error documents and PNG.  No network.
  */
 #include <errno.h>
@@ -240,6 +241,34 @@ static void test_status_err(void)
 	vo_http_resp_free(&r);
 }
 
+static void test_retry_policy(void)
+{
+	static const int again[] = {ECONNREFUSED, ECONNRESET, EHOSTUNREACH, EPROTO, ETIMEDOUT,
+				    EAGAIN};
+	static const int final[] = {0, ECANCELED, ENOENT, EACCES, EINVAL, EIO, EFBIG, ESTALE,
+				    ENODATA, ENOMEM, ENOSPC, EBADMSG, ELOOP};
+	static const long busy[] = {408, 429, 502, 503, 504};
+	static const long definite[] = {200, 206, 301, 400, 401, 403, 404, 410, 413, 422, 500,
+					501};
+
+	for (size_t i = 0; i < sizeof again / sizeof again[0]; i++)
+		CHECK_INT(vo_http_retryable(-again[i]), 1);
+	for (size_t i = 0; i < sizeof final / sizeof final[0]; i++)
+		CHECK_INT(vo_http_retryable(-final[i]), 0);
+	/* positive values are not errors of this API */
+	CHECK_INT(vo_http_retryable(EAGAIN), 0);
+	for (size_t i = 0; i < sizeof busy / sizeof busy[0]; i++)
+		CHECK_INT(vo_http_retryable(-vo_http_status_errno(busy[i])), 1);
+	for (size_t i = 0; i < sizeof definite / sizeof definite[0]; i++)
+		CHECK_INT(vo_http_retryable(-vo_http_status_errno(definite[i])), 0);
+	CHECK_INT(vo_http_backoff_ms(0), 250);
+	CHECK_INT(vo_http_backoff_ms(1), 1000);
+	CHECK_INT(vo_http_backoff_ms(2), 4000);
+	CHECK_INT(vo_http_backoff_ms(3), VO_HTTP_BACKOFF_MAX_MS);
+	CHECK_INT(vo_http_backoff_ms(1000), VO_HTTP_BACKOFF_MAX_MS);
+	CHECK_INT(VO_HTTP_ATTEMPTS, 4);
+}
+
 int main(int argc, char **argv)
 {
 	fixdir = check_init_fixtures(argc, argv);
@@ -251,5 +280,6 @@ int main(int argc, char **argv)
 	test_control_characters();
 	test_random_bodies();
 	test_status_err();
+	test_retry_policy();
 	return check_done("test_http");
 }
