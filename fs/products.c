@@ -546,12 +546,8 @@ static int fetch_single(const char *url, struct vo_dl_doc *doc, char **effective
 	struct vo_http_resp resp = {0};
 	int rc = vo_http_do(&req, &resp, err);
 
-	if (!rc && resp.status >= 400) {
-		char ex[300];
-		vo_http_excerpt(&resp.errbody, ex, sizeof ex);
-		rc = vo_err_set(err, vo_http_status_errno(resp.status), "GET %s: HTTP %ld%s%s",
-				url, resp.status, ex[0] ? ": " : "", ex);
-	}
+	if (!rc && resp.status >= 400)
+		rc = vo_http_status_err(&resp, err, "GET %s", url);
 	if (!rc) {
 		rc = vo_dl_parse(resp.body.p ? resp.body.p : "", resp.body.len, doc, err);
 		if (rc)

@@ -1868,35 +1868,6 @@ out:
 
 /* ------------------------------------------------------------ HTTP */
 
-static int msg_meta(void *ud, const struct vo_table_meta *m)
-{
-	return 0;
-}
-
-static int msg_row(void *ud, const struct vo_cell *c, size_t n)
-{
-	return 0;
-}
-
-/* The server's words from an error body: a DALI error document's
- * QUERY_STATUS message, else a text excerpt. */
-static void server_message(const struct vo_buf *body, char *out, size_t n)
-{
-	struct vo_votable_cb cb = {.meta = msg_meta, .row = msg_row};
-	struct vo_err e = {0};
-	struct vo_votable *v;
-
-	out[0] = '\0';
-	if (body->p && body->len && (v = vo_votable_new(&cb, &e))) {
-		vo_votable_feed(v, body->p, body->len);
-		vo_votable_finish(v);
-		snprintf(out, n, "%s", vo_votable_status_msg(v));
-		vo_votable_free(v);
-	}
-	if (!out[0])
-		vo_http_excerpt(body, out, n);
-}
-
 struct http_ctx {
 	long timeout_s;
 };
@@ -1982,12 +1953,7 @@ static int http_post(void *ud, const char *base, const char *const *ids,
 		}
 	}
 	if (resp.status < 200 || resp.status >= 300) {
-		char msg[512];
-		int e = vo_http_status_errno(resp.status);
-
-		server_message(&resp.errbody, msg, sizeof msg);
-		rc = vo_err_set(err, e ? e : EPROTO, "DataLink %s: HTTP %ld%s%s", url,
-				resp.status, msg[0] ? ": " : "", msg);
+		rc = vo_http_status_err(&resp, err, "DataLink %s", url);
 		goto out;
 	}
 	vo_buf_free(body);

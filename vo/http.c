@@ -5,6 +5,7 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "votable.h"
 
 #ifndef VOFS_VERSION
 #define VOFS_VERSION "dev"
@@ -89,7 +91,7 @@ int vo_http_status_errno(long status)
 	case 400: case 422: return EINVAL;
 	case 408: case 504: return ETIMEDOUT;
 	case 413: return EFBIG;
-	case 429: case 503: return EAGAIN;
+	case 429: case 502: case 503: return EAGAIN;
 	default: return EIO;
 	}
 }
@@ -147,32 +149,381 @@ int vo_http_urlencode(struct vo_buf *b, const char *s)
 	return rc;
 }
 
-void vo_http_excerpt(const struct vo_buf *body, char *out, size_t n)
+/* --- the words of an answer, for messages ---------------------------------- */
+
+/* Length of the well-formed UTF-8 sequence at p (n bytes left, n > 0):
+ * 1 to 4; 0 when malformed; -1 when the buffer ends inside it. */
+static int utf8_seq(const unsigned char *p, size_t n)
+{
+	unsigned char lo = 0x80, hi = 0xBF;
+	int len;
+
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] < 0xC2 || p[0] > 0xF4)
+		return 0;
+	len = p[0] < 0xE0 ? 2 : p[0] < 0xF0 ? 3 : 4;
+	if (p[0] == 0xE0)
+		lo = 0xA0;            /* overlong */
+	else if (p[0] == 0xED)
+		hi = 0x9F;            /* surrogates */
+	else if (p[0] == 0xF0)
+		lo = 0x90;            /* overlong */
+	else if (p[0] == 0xF4)
+		hi = 0x8F;            /* beyond U+10FFFF */
+	for (int i = 1; i < len; i++, lo = 0x80, hi = 0xBF) {
+		if ((size_t)i >= n)
+			return -1;
+		if (p[i] < lo || p[i] > hi)
+			return 0;
+	}
+	return len;
+}
+
+/* A C0 or C1 control character or DEL (the sequence of k bytes at p);
+ * white space counts as control here too. */
+static int is_control(const unsigned char *p, int k)
+{
+	return (k == 1 && (p[0] < 0x20 || p[0] == 0x7F || p[0] == ' ')) ||
+	       (k == 2 && p[0] == 0xC2 && p[1] < 0xA0);
+}
+
+/* A body whose Content-Type says nothing: text when it is UTF-8 with no
+ * control bytes other than white space (a sequence cut by the end of the
+ * buffer is fine when the body was cut there). */
+static int sniff_text(const unsigned char *p, size_t len, int cut)
+{
+	for (size_t i = 0; i < len;) {
+		int k = utf8_seq(p + i, len - i);
+		if (k < 0 && cut)
+			break;
+		if (k <= 0 || (is_control(p + i, k) && !isspace(p[i])))
+			return 0;
+		i += (size_t)k;
+	}
+	return 1;
+}
+
+/* The media type of a Content-Type into mt: lower case, up to the first
+ * character that cannot be in one (the header is the server's). */
+static void media_type(const char *ct, char *mt, size_t n)
 {
 	size_t o = 0;
-	int intag = 0, space = 1;
+
+	while (ct && (*ct == ' ' || *ct == '\t'))
+		ct++;
+	for (; ct && *ct && o + 1 < n; ct++) {
+		unsigned char ch = (unsigned char)*ct;
+		if (!isalnum(ch) && !strchr("!#$&^_.+-/*", ch))
+			break;
+		mt[o++] = (char)tolower(ch);
+	}
+	mt[o] = '\0';
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+	size_t a = strlen(s), b = strlen(suffix);
+	return a >= b && strcmp(s + a - b, suffix) == 0;
+}
+
+/* Whether a body may be shown as text: by its Content-Type, and by its
+ * bytes when the type is absent or generic.  Text types holding a NUL
+ * byte are not text either. */
+static int body_is_text(const char *p, size_t len, const char *content_type)
+{
+	char mt[128];
+
+	media_type(content_type, mt, sizeof mt);
+	if (!mt[0] || strcmp(mt, "application/octet-stream") == 0 ||
+	    strcmp(mt, "binary/octet-stream") == 0 || strcmp(mt, "application/unknown") == 0 ||
+	    strcmp(mt, "*/*") == 0)
+		return sniff_text((const unsigned char *)p, len, len >= VO_HTTP_ERRBODY);
+	if (strncmp(mt, "text/", 5) == 0 || strcmp(mt, "application/xml") == 0 ||
+	    strcmp(mt, "application/json") == 0 || strcmp(mt, "application/javascript") == 0 ||
+	    ends_with(mt, "+xml") || ends_with(mt, "+json"))
+		return !memchr(p, '\0', len);
+	return 0;
+}
+
+/* Folded text written into a caller's buffer: runs of white space and
+ * control characters become one space, never at either end; a character
+ * that does not fit whole ends it. */
+struct text {
+	char *out;
+	size_t n, o;
+	int space, full;
+};
+
+static void text_put(struct text *t, const char *s, size_t k)
+{
+	if (t->full || t->o + k >= t->n) {
+		t->full = 1;
+		return;
+	}
+	if (t->space && t->o) {
+		if (t->o + k + 1 >= t->n) {
+			t->full = 1;
+			return;
+		}
+		t->out[t->o++] = ' ';
+	}
+	memcpy(t->out + t->o, s, k);
+	t->o += k;
+	t->space = 0;
+}
+
+/* One character of UTF-8 text at p (len bytes left); returns the bytes
+ * used.  Malformed bytes show as '?'. */
+static size_t text_char(struct text *t, const char *p, size_t len)
+{
+	int k = utf8_seq((const unsigned char *)p, len);
+
+	if (k < 0)
+		return len;           /* cut by the end of the buffer */
+	if (k == 0) {
+		text_put(t, "?", 1);
+		return 1;
+	}
+	if (is_control((const unsigned char *)p, k))
+		t->space = 1;
+	else
+		text_put(t, p, (size_t)k);
+	return (size_t)k;
+}
+
+/* The character of an entity at p ("&lt;", "&#233;"), as UTF-8 into u;
+ * returns the entity's length, 0 when p holds none. */
+static size_t entity(const char *p, size_t len, char *u, size_t *ulen)
+{
+	static const char *const names[][2] = {
+		{"lt", "<"}, {"gt", ">"}, {"amp", "&"}, {"quot", "\""}, {"apos", "'"},
+		{"nbsp", " "},
+	};
+	const char *semi = memchr(p, ';', len < 12 ? len : 12);
+	size_t nl;
+	unsigned long cp;
+	char *end;
+
+	if (!semi)
+		return 0;
+	nl = (size_t)(semi - p) - 1;
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		if (strlen(names[i][0]) == nl && strncmp(p + 1, names[i][0], nl) == 0) {
+			*ulen = strlen(names[i][1]);
+			memcpy(u, names[i][1], *ulen);
+			return nl + 2;
+		}
+	}
+	if (nl < 2 || p[1] != '#')
+		return 0;
+	cp = p[2] == 'x' || p[2] == 'X' ? strtoul(p + 3, &end, 16) : strtoul(p + 2, &end, 10);
+	if (end != semi || !isxdigit((unsigned char)p[nl]) || cp > 0x10FFFF ||
+	    (cp >= 0xD800 && cp < 0xE000))
+		return 0;
+	if (cp < 0x80) {
+		u[0] = (char)cp; *ulen = 1;
+	} else if (cp < 0x800) {
+		u[0] = (char)(0xC0 | cp >> 6); u[1] = (char)(0x80 | (cp & 0x3F)); *ulen = 2;
+	} else if (cp < 0x10000) {
+		u[0] = (char)(0xE0 | cp >> 12); u[1] = (char)(0x80 | (cp >> 6 & 0x3F));
+		u[2] = (char)(0x80 | (cp & 0x3F)); *ulen = 3;
+	} else {
+		u[0] = (char)(0xF0 | cp >> 18); u[1] = (char)(0x80 | (cp >> 12 & 0x3F));
+		u[2] = (char)(0x80 | (cp >> 6 & 0x3F)); u[3] = (char)(0x80 | (cp & 0x3F)); *ulen = 4;
+	}
+	return nl + 2;
+}
+
+/* Where needle (lower case) starts in p, case ignored; NULL if nowhere. */
+static const char *find_ci(const char *p, const char *end, const char *needle)
+{
+	size_t nl = strlen(needle);
+
+	for (; p && (size_t)(end - p) >= nl; p++)
+		if (strncasecmp(p, needle, nl) == 0)
+			return p;
+	return NULL;
+}
+
+/* Skip the markup at p ('<'): a tag, a comment, or an element whose
+ * content is not for reading (script, style); a CDATA section's content
+ * is read.  Returns where reading goes on. */
+static const char *skip_markup(struct text *t, const char *p, const char *end)
+{
+	static const char *const hidden[] = {"script", "style"};
+	const char *q;
+
+	t->space = 1;
+	if (end - p >= 9 && memcmp(p, "<![CDATA[", 9) == 0) {
+		p += 9;
+		q = memmem(p, (size_t)(end - p), "]]>", 3);
+		for (const char *e = q ? q : end; p < e;)
+			p += text_char(t, p, (size_t)(e - p));
+		return q ? q + 3 : end;
+	}
+	if (end - p >= 4 && memcmp(p, "<!--", 4) == 0) {
+		q = memmem(p + 4, (size_t)(end - p - 4), "-->", 3);
+		return q ? q + 3 : end;
+	}
+	for (size_t i = 0; i < sizeof hidden / sizeof hidden[0]; i++) {
+		size_t hl = strlen(hidden[i]);
+		if ((size_t)(end - p) > hl + 1 && strncasecmp(p + 1, hidden[i], hl) == 0 &&
+		    p[hl + 1] && strchr(" \t\r\n/>", p[hl + 1])) {
+			char close[16];
+			snprintf(close, sizeof close, "</%s", hidden[i]);
+			if (!(p = find_ci(p + 1, end, close)))
+				return end;
+			break;
+		}
+	}
+	q = memchr(p, '>', (size_t)(end - p));
+	return q ? q + 1 : end;
+}
+
+/* The readable text of p into out (n bytes): with markup, tags, comments
+ * and scripts are left out and entities decoded. */
+static void readable(const char *p, size_t len, int markup, char *out, size_t n)
+{
+	struct text t = {.out = out, .n = n};
+	const char *end = p + len;
+
+	while (p < end && !t.full) {
+		char u[4];
+		size_t ul, el;
+		if (markup && *p == '<') {
+			p = skip_markup(&t, p, end);
+		} else if (markup && *p == '&' && (el = entity(p, (size_t)(end - p), u, &ul))) {
+			text_char(&t, u, ul);
+			p += el;
+		} else {
+			p += text_char(&t, p, (size_t)(end - p));
+		}
+	}
+	out[t.o] = '\0';
+}
+
+/* The message of a VOTable error document (DALI: the QUERY_STATUS INFO);
+ * "" when p holds none. */
+static void votable_words(const char *p, size_t len, char *out, size_t n)
+{
+	struct vo_votable_cb cb = {0};
+	struct vo_err e = {0};
+	struct vo_votable *v = vo_votable_new(&cb, &e);
+	const char *msg;
+
+	out[0] = '\0';
+	if (!v)
+		return;
+	vo_votable_feed(v, p, len);
+	vo_votable_finish(v);
+	msg = vo_votable_status_msg(v);
+	readable(msg, strlen(msg), 0, out, n);
+	vo_votable_free(v);
+}
+
+int vo_http_body_text(const struct vo_buf *body, const char *content_type, char *out,
+		      size_t n)
+{
+	const char *p = body->p;
+	size_t len = p ? body->len : 0, i = 0;
+
+	if (!n)
+		return 0;
+	out[0] = '\0';
+	if (!len)
+		return 0;
+	if (!body_is_text(p, len, content_type))
+		return 1;
+	if (len >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
+		i = 3;                /* a byte order mark */
+	while (i < len && isspace((unsigned char)p[i]))
+		i++;
+	if (i < len && p[i] == '<')
+		votable_words(p, len, out, n);
+	if (!out[0])
+		readable(p + i, len - i, i < len && p[i] == '<', out, n);
+	return 0;
+}
+
+void vo_http_excerpt(const struct vo_buf *body, char *out, size_t n)
+{
+	vo_http_body_text(body, NULL, out, n);
+}
+
+/* What the error body of r says: ": <the server's words>", " (image/png,
+ * 826 bytes)" for a body that is not text, or "" */
+static void body_part(const struct vo_http_resp *r, char *out, size_t n)
+{
+	char mt[128];
+	size_t got = r->errbody.p ? r->errbody.len : 0;
+
+	if (n < 3) {
+		if (n)
+			out[0] = '\0';
+		return;
+	}
+	if (!vo_http_body_text(&r->errbody, r->content_type, out + 2, n - 2)) {
+		if (out[2])
+			memcpy(out, ": ", 2);
+		else
+			out[0] = '\0';
+		return;
+	}
+	media_type(r->content_type, mt, sizeof mt);
+	if (got < VO_HTTP_ERRBODY)
+		snprintf(out, n, " (%s, %zu bytes)", mt[0] ? mt : "binary", got);
+	else if (r->content_length > (long long)got)
+		snprintf(out, n, " (%s, %lld bytes)", mt[0] ? mt : "binary", r->content_length);
+	else
+		snprintf(out, n, " (%s, at least %zu bytes)", mt[0] ? mt : "binary", got);
+}
+
+void vo_http_status_text(const struct vo_http_resp *r, char *out, size_t n)
+{
+	int k;
 
 	if (!n)
 		return;
-	for (size_t i = 0; body->p && i < body->len && o + 1 < n; i++) {
-		unsigned char ch = (unsigned char)body->p[i];
-		if (ch == '<') { intag = 1; continue; }
-		if (ch == '>' && intag) { intag = 0; ch = ' '; }
-		if (intag)
-			continue;
-		if (isspace(ch) || ch < 32) {
-			if (space)
-				continue;
-			space = 1;
-			ch = ' ';
-		} else {
-			space = 0;
-		}
-		out[o++] = (char)ch;
+	k = snprintf(out, n, "HTTP %ld", r->status);
+	if (k > 0 && (size_t)k < n)
+		body_part(r, out + k, n - (size_t)k);
+}
+
+int vo_http_status_err(const struct vo_http_resp *r, struct vo_err *err, const char *fmt,
+		       ...)
+{
+	char what[VO_ERR_MSG], msg[VO_ERR_MSG];
+	int e = vo_http_status_errno(r->status);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof what, fmt, ap);
+	va_end(ap);
+	vo_http_status_text(r, msg, sizeof msg);
+	return vo_err_set(err, e ? e : EPROTO, "%s: %s", what, msg);
+}
+
+/* --- the retry policy ------------------------------------------------------- */
+
+int vo_http_retryable(int rc)
+{
+	switch (-rc) {
+	case ECONNREFUSED: case ECONNRESET: case EHOSTUNREACH: case EPROTO:
+	case ETIMEDOUT: case EAGAIN:
+		return 1;
+	default:
+		return 0;
 	}
-	while (o > 0 && out[o - 1] == ' ')
-		o--;
-	out[o] = '\0';
+}
+
+long vo_http_backoff_ms(int attempt)
+{
+	long ms = 250;
+
+	for (int i = 0; i < attempt && ms < VO_HTTP_BACKOFF_MAX_MS; i++)
+		ms *= 4;
+	return ms < VO_HTTP_BACKOFF_MAX_MS ? ms : VO_HTTP_BACKOFF_MAX_MS;
 }
 
 /* --- per-origin settings ---------------------------------------------------- */
@@ -625,15 +976,15 @@ static void mask_token(struct vo_buf *b, const char *token)
 }
 
 /* A 401 or 403 from origin: say in errbody whether it refused the token
- * (sent) or asks for one that was not sent, then the server's own words. */
+ * (sent) or asks for one that was not sent, then what the server sent. */
 static void auth_failure(struct vo_http_resp *resp, const char *origin, int sent,
 			 const char *token_file)
 {
-	char ex[512];
+	char said[512];
 
 	if (!sent && resp->status != 401)
 		return;
-	vo_http_excerpt(&resp->errbody, ex, sizeof ex);
+	body_part(resp, said, sizeof said);
 	vo_buf_reset(&resp->errbody);
 	if (sent)
 		vo_buf_addf(&resp->errbody, "%s refused the token of token_file %s (HTTP %ld:"
@@ -644,8 +995,12 @@ static void auth_failure(struct vo_http_resp *resp, const char *origin, int sent
 			    token_file ? "a token is sent only to its service's own scheme,"
 			    " host and port, not after a redirect elsewhere"
 			    : "no token_file is set for it");
-	if (ex[0])
-		vo_buf_addf(&resp->errbody, "; the server says: %s", ex);
+	if (said[0] == ':')
+		vo_buf_addf(&resp->errbody, "; the server says%s", said);
+	else if (said[0])
+		vo_buf_addf(&resp->errbody, "; the server sent%s", said);
+	/* the body is this message now */
+	snprintf(resp->content_type, sizeof resp->content_type, "text/plain; charset=utf-8");
 }
 
 static size_t on_header(char *p, size_t size, size_t nmemb, void *ud)

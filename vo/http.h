@@ -92,12 +92,66 @@ int vo_http_do(const struct vo_http_req *req, struct vo_http_resp *resp,
 
 /* The one mapping from an HTTP status to an errno: 2xx/3xx 0, 404/410
  * ENOENT, 401/403 EACCES, 400/422 EINVAL, 408/504 ETIMEDOUT, 413 EFBIG,
- * 429/503 EAGAIN, anything else >= 400 EIO. */
+ * 429/502/503 EAGAIN (busy: try later), anything else >= 400 EIO. */
 int vo_http_status_errno(long status);
 
-/* A short readable excerpt of an error body (tags stripped, whitespace
- * folded, at most n-1 chars) for messages. */
+/* --- messages -----------------------------------------------------------
+ * The one way to put what a server answered into a message.  Messages never
+ * hold binary bytes, control characters or malformed UTF-8, and are cut at
+ * a character boundary.  A body is text when its Content-Type says so
+ * (text/..., XML, JSON, ...+xml, ...+json; not with a NUL byte in it),
+ * or, when the type is absent or generic (application/octet-stream), when
+ * its bytes are UTF-8 without control characters other than white space. */
+
+/* The message of an HTTP answer, for errors, into out (n bytes):
+ *   "HTTP 404: <the server's words>"  a text error body (below)
+ *   "HTTP 404 (image/png, 826 bytes)" any other error body ("binary" when
+ *                                     the type is absent)
+ *   "HTTP 404"                        no body, or one with no words
+ * Callers write "GET <url>: " before it. */
+void vo_http_status_text(const struct vo_http_resp *r, char *out, size_t n);
+
+/* Record an answer that is a failure in err: "<fmt...>: " and its
+ * vo_http_status_text, with vo_http_status_errno(r->status) (EPROTO for a
+ * status that is no error there); returns that errno negated. */
+int vo_http_status_err(const struct vo_http_resp *r, struct vo_err *err, const char *fmt,
+		       ...) __attribute__((format(printf, 3, 4)));
+
+/* The server's words in a body, at most n-1 bytes: the message of a
+ * VOTable error document (DALI QUERY_STATUS), else the text with white
+ * space and control characters folded into single spaces and, in a body
+ * that starts with '<' (HTML, XML), tags, comments, scripts and styles
+ * left out and entities decoded.  Returns 1 (out "") when the body is not
+ * text, else 0 (out may be "" too). */
+int vo_http_body_text(const struct vo_buf *body, const char *content_type, char *out,
+		      size_t n);
+
+/* vo_http_body_text of a body whose type is not known (its bytes decide);
+ * "" for binary.  For error messages use vo_http_status_text (fs/cache.c
+ * still builds its own from this). */
 void vo_http_excerpt(const struct vo_buf *body, char *out, size_t n);
+
+/* --- retries ------------------------------------------------------------
+ * The one retry policy.  A caller that retries makes at most
+ * VO_HTTP_ATTEMPTS attempts, retries only what vo_http_retryable() accepts,
+ * and waits vo_http_backoff_ms(attempt) after failed attempt number
+ * `attempt` (from 0), giving up the wait early when cancelled. */
+#define VO_HTTP_ATTEMPTS 4
+#define VO_HTTP_BACKOFF_MAX_MS 10000L
+
+/* 1 when another attempt may succeed after one that returned rc (0 or a
+ * negative errno: vo_http_do's own, or -vo_http_status_errno() of the
+ * answer): the connection failed or broke (-ECONNREFUSED, -ECONNRESET,
+ * -EHOSTUNREACH, -EPROTO for a malformed or short answer), it timed out
+ * (-ETIMEDOUT: also HTTP 408/504), or the server is busy (-EAGAIN: HTTP
+ * 429/502/503).  0 for success, -ECANCELED, the server's definite answers
+ * (-ENOENT, -EACCES, -EINVAL, -EFBIG, -EIO from HTTP 500) and local
+ * failures. */
+int vo_http_retryable(int rc);
+
+/* 250 ms after the first attempt, four times longer after each next one
+ * (250 ms, 1 s, 4 s), at most VO_HTTP_BACKOFF_MAX_MS. */
+long vo_http_backoff_ms(int attempt);
 
 /* Parse "bytes FIRST-LAST/TOTAL" (TOTAL may be "*": -1); -EPROTO when
  * malformed. */

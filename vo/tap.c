@@ -13,7 +13,6 @@
 
 #define TAP_WAIT_S 30          /* UWS blocking poll length per request */
 #define TAP_SMALL_DOC (4u << 20)
-#define TAP_RETRIES 4
 #define TAP_QUICK_S 5.0            /* poll every 250 ms this long, then WAIT */
 
 struct run {
@@ -60,50 +59,11 @@ static int nap(struct run *r, long ms)
 	return 0;
 }
 
-static int transient(int rc)
-{
-	return rc == -ECONNRESET || rc == -EPROTO || rc == -ETIMEDOUT ||
-	       rc == -EAGAIN || rc == -ECONNREFUSED;
-}
-
 static void set_phase(struct run *r, enum vo_uws_phase ph)
 {
 	r->out->phase = ph;
 	if (r->h->phase)
 		r->h->phase(r->h->ud, ph);
-}
-
-/* --- the server's own words from an error body ------------------------- */
-
-static int msg_meta(void *ud, const struct vo_table_meta *m) { return 0; }
-static int msg_row(void *ud, const struct vo_cell *c, size_t n) { return 0; }
-
-/* A VOTable error document carries its message in QUERY_STATUS; anything
- * else is shown as a short text excerpt. */
-static void server_message(const struct vo_buf *body, char *out, size_t n)
-{
-	struct vo_votable_cb cb = {.meta = msg_meta, .row = msg_row};
-	struct vo_err e = {0};
-	struct vo_votable *v;
-	size_t i = 0;
-
-	out[0] = '\0';
-	while (body->p && i < body->len && (body->p[i] == ' ' || body->p[i] == '\n' ||
-					     body->p[i] == '\r' || body->p[i] == '\t'))
-		i++;
-	if (body->p && i < body->len && body->p[i] == '<') {
-		v = vo_votable_new(&cb, &e);
-		if (v) {
-			vo_votable_feed(v, body->p, body->len);
-			vo_votable_finish(v);
-			const char *msg = vo_votable_status_msg(v);
-			if (msg && msg[0])
-				snprintf(out, n, "%s", msg);
-			vo_votable_free(v);
-		}
-	}
-	if (!out[0])
-		vo_http_excerpt(body, out, n);
 }
 
 /* --- streaming a result into the caller's callbacks -------------------- */
@@ -247,18 +207,6 @@ static void pipe_drain(struct pipe *q)
 	q->tail = NULL;
 }
 
-static int http_failure(struct run *r, const char *what, const char *url,
-			struct vo_http_resp *resp)
-{
-	char msg[VO_ERR_MSG - 200];
-
-	server_message(&resp->errbody, msg, sizeof msg);
-	return vo_err_set(r->err, vo_http_status_errno(resp->status) ?
-			  vo_http_status_errno(resp->status) : EPROTO,
-			  "%s %s: HTTP %ld%s%s", what, url, resp->status,
-			  msg[0] ? ": " : "", msg);
-}
-
 /* The reader gave up on a result document: say where, and remember a
  * binary stream broken by the server's non-BMP length bug. */
 static int parse_failure(struct run *r, int rc, const char *method, const char *url)
@@ -315,7 +263,7 @@ static int fetch_result_once(struct run *r, const char *method, const char *url,
 		goto out;
 	}
 	if (resp->status >= 400) {
-		rc = http_failure(r, method, url, resp);
+		rc = vo_http_status_err(resp, r->err, "%s %s", method, url);
 		goto out;
 	}
 	if (resp->status < 200 || resp->status >= 300) {
@@ -363,18 +311,16 @@ out_free:
 static int fetch_result(struct run *r, const char *method, const char *url,
 			const struct vo_http_param *params, size_t np)
 {
-	long backoff = 500;
 	int rc = 0;
 
-	for (int attempt = 0; attempt < TAP_RETRIES; attempt++) {
+	for (int attempt = 0; attempt < VO_HTTP_ATTEMPTS; attempt++) {
 		vo_err_clear(r->err);
 		rc = fetch_result_once(r, method, url, params, np);
-		if (!transient(rc) || rc == -ECANCELED || attempt + 1 == TAP_RETRIES)
+		if (!vo_http_retryable(rc) || attempt + 1 == VO_HTTP_ATTEMPTS)
 			break;
-		vo_warn("%s (attempt %d of %d)", r->err->msg, attempt + 1, TAP_RETRIES);
-		if (nap(r, backoff))
+		vo_warn("%s (attempt %d of %d)", r->err->msg, attempt + 1, VO_HTTP_ATTEMPTS);
+		if (nap(r, vo_http_backoff_ms(attempt)))
 			return vo_err_set(r->err, ECANCELED, "%s: cancelled", url);
-		backoff *= 3;
 	}
 	return rc;
 }
@@ -385,24 +331,22 @@ static int small_request(struct run *r, const struct vo_http_req *req0,
 			 struct vo_http_resp *resp)
 {
 	struct vo_http_req req = *req0;
-	long backoff = 500;
 	int rc = 0;
 
 	req.max_body = TAP_SMALL_DOC;
 	req.cancel = cancelled;
 	req.ud = r;
-	for (int attempt = 0; attempt < TAP_RETRIES; attempt++) {
+	for (int attempt = 0; attempt < VO_HTTP_ATTEMPTS; attempt++) {
 		vo_err_clear(r->err);
 		rc = vo_http_do(&req, resp, r->err);
-		if (!rc && (resp->status == 503 || resp->status == 502 || resp->status == 429))
-			rc = vo_err_set(r->err, EAGAIN, "%s %s: HTTP %ld",
-					req.method ? req.method : "GET", req.url, resp->status);
-		if (!transient(rc) || attempt + 1 == TAP_RETRIES)
+		if (!rc && vo_http_retryable(-vo_http_status_errno(resp->status)))
+			rc = vo_http_status_err(resp, r->err, "%s %s",
+						req.method ? req.method : "GET", req.url);
+		if (!vo_http_retryable(rc) || attempt + 1 == VO_HTTP_ATTEMPTS)
 			break;
-		vo_warn("%s (attempt %d of %d)", r->err->msg, attempt + 1, TAP_RETRIES);
-		if (nap(r, backoff))
+		vo_warn("%s (attempt %d of %d)", r->err->msg, attempt + 1, VO_HTTP_ATTEMPTS);
+		if (nap(r, vo_http_backoff_ms(attempt)))
 			return vo_err_set(r->err, ECANCELED, "%s: cancelled", req.url);
-		backoff *= 3;
 	}
 	return rc;
 }
@@ -459,9 +403,9 @@ static int job_error_message(struct run *r, const char *job_url,
 	msg[0] = '\0';
 	rc = small_request(r, &req, &resp);
 	if (!rc && resp.status >= 200 && resp.status < 300)
-		server_message(&resp.body, msg, sizeof msg);
+		vo_http_body_text(&resp.body, resp.content_type, msg, sizeof msg);
 	else if (!rc && resp.status >= 400)
-		server_message(&resp.errbody, msg, sizeof msg);
+		vo_http_body_text(&resp.errbody, resp.content_type, msg, sizeof msg);
 	vo_http_resp_free(&resp);
 	vo_err_clear(r->err);
 	if (!msg[0] && job->error_summary[0])
@@ -493,7 +437,7 @@ static int get_job(struct run *r, const char *job_url, int wait_s,
 	req.nparams = np;
 	rc = small_request(r, &req, &resp);
 	if (!rc && resp.status != 200)
-		rc = http_failure(r, "GET", job_url, &resp);
+		rc = vo_http_status_err(&resp, r->err, "GET %s", job_url);
 	if (!rc) {
 		rc = vo_uws_parse(resp.body.p, resp.body.len, job, r->err);
 		if (rc)
@@ -515,7 +459,7 @@ static int start_job(struct run *r, const char *job_url)
 	snprintf(url, sizeof url, "%s/phase", job_url);
 	rc = small_request(r, &req, &resp);
 	if (!rc && resp.status >= 400)
-		rc = http_failure(r, "POST", url, &resp);
+		rc = vo_http_status_err(&resp, r->err, "POST %s", url);
 	vo_http_resp_free(&resp);
 	return rc;
 }
@@ -610,7 +554,7 @@ static int create_job(struct run *r, const struct vo_tap_query *q)
 		   job.job_id[0]) {
 		snprintf(r->out->job_url, sizeof r->out->job_url, "%s/%s", url, job.job_id);
 	} else if (resp.status >= 400) {
-		rc = http_failure(r, "POST", url, &resp);
+		rc = vo_http_status_err(&resp, r->err, "POST %s", url);
 		goto out;
 	} else {
 		vo_err_clear(r->err);
@@ -739,8 +683,7 @@ int vo_tap_delete(const char *job_url, struct vo_err *err)
 		rc = vo_http_do(&req, &resp, err);
 	}
 	if (!rc && resp.status >= 400 && resp.status != 404 && resp.status != 410)
-		rc = vo_err_set(err, vo_http_status_errno(resp.status),
-				"DELETE %s: HTTP %ld", job_url, resp.status);
+		rc = vo_http_status_err(&resp, err, "DELETE %s", job_url);
 	vo_http_resp_free(&resp);
 	return rc;
 }

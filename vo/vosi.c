@@ -502,17 +502,11 @@ void vo_vosi_parser_free(struct vo_vosi_parser *p)
 static int http_check(const char *url, struct vo_http_resp *resp, int rc,
 		      struct vo_err *err)
 {
-	char msg[512];
-
 	if (rc)
 		return rc;
 	if (resp->status >= 200 && resp->status < 300)
 		return 0;
-	vo_http_excerpt(&resp->errbody, msg, sizeof msg);
-	return vo_err_set(err, vo_http_status_errno(resp->status) ?
-			  vo_http_status_errno(resp->status) : EPROTO,
-			  "GET %s: HTTP %ld%s%s", url, resp->status,
-			  msg[0] ? ": " : "", msg);
+	return vo_http_status_err(resp, err, "GET %s", url);
 }
 
 int vo_vosi_fetch_caps(const char *base_url, struct vo_caps *c,
