@@ -227,15 +227,15 @@ static int probe(struct engine *e, const char *url, struct db_obj *o, struct vo_
 {
 	int rc = 0;
 
-	for (int attempt = 0; attempt <= CACHE_RETRIES; attempt++) {
+	for (int attempt = 0; attempt < VO_HTTP_ATTEMPTS; attempt++) {
 		vo_err_clear(err);
 		rc = probe_once(e, url, o, err);
-		if (!rc || !fetch_retryable(rc))
+		if (!rc || !vo_http_retryable(rc))
 			break;
-		if (attempt < CACHE_RETRIES) {
+		if (attempt + 1 < VO_HTTP_ATTEMPTS) {
 			vo_warn("%s (retrying)", err->msg);
 			engine_count(&e->retries, 1);
-			engine_sleep_us(e, 250000LL << (2 * attempt));
+			engine_sleep_us(e, vo_http_backoff_ms(attempt) * 1000);
 		}
 	}
 	return rc;

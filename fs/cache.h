@@ -19,8 +19,8 @@
  * two requests is never served as a splice: reads of a file opened before
  * the change fail with -ESTALE (logged), the next open reads the new one.
  *
- * Failed or short transfers are retried (CACHE_RETRIES times, with
- * back-off); then the read fails with -EIO and a log line naming the URL.
+ * Failed or short transfers are retried (the one policy of vo/http.h:
+ * vo_http_retryable, VO_HTTP_ATTEMPTS attempts, vo_http_backoff_ms); then the read fails with -EIO and a log line naming the URL.
  * With `offline`, nothing is fetched: uncached bytes are -ENETDOWN.
  *
  * The store stays under its limit by evicting the least recently used
@@ -38,7 +38,6 @@
 
 #define CACHE_BLOCK ((size_t)256 << 10)
 #define CACHE_RA_MAX ((size_t)16 << 20)
-#define CACHE_RETRIES 3
 #define CACHE_PROBE_THREADS 16
 
 int cache_init(int64_t limit, int offline, double timeout_s);

@@ -41,12 +41,6 @@ struct attempt {
 	int sent_validator;
 };
 
-int fetch_retryable(int rc)
-{
-	return rc != -ENOENT && rc != -EACCES && rc != -ENODATA && rc != -ESTALE &&
-	       rc != -ECANCELED && rc != -EINVAL && rc != -ENOTSUP && rc != -ENOMEM;
-}
-
 static void req_free(struct req *r)
 {
 	if (!r)
@@ -446,7 +440,7 @@ static void run(struct req *r)
 	int rc = -ECANCELED;
 
 	a.blk.cap = CACHE_BLOCK + 1;
-	for (int attempt = 0; attempt <= CACHE_RETRIES; attempt++) {
+	for (int attempt = 0; attempt < VO_HTTP_ATTEMPTS; attempt++) {
 		if (cancelled(&a)) {
 			rc = vo_err_set(&err, ECANCELED, "%s: cancelled", r->o->url);
 			break;
@@ -454,13 +448,13 @@ static void run(struct req *r)
 		vo_err_clear(&err);
 		a.sent_validator = 0;
 		rc = run_attempt(r, &a);
-		if (!rc || !fetch_retryable(rc) || cancelled(&a))
+		if (!rc || !vo_http_retryable(rc) || cancelled(&a))
 			break;
-		if (attempt < CACHE_RETRIES) {
+		if (attempt + 1 < VO_HTTP_ATTEMPTS) {
 			vo_warn("%s (retrying, attempt %d of %d)", err.msg, attempt + 2,
-				CACHE_RETRIES + 1);
+				VO_HTTP_ATTEMPTS);
 			engine_count(&r->e->retries, 1);
-			engine_sleep_us(r->e, 250000LL << (2 * attempt));   /* 0.25, 1, 4 s */
+			engine_sleep_us(r->e, vo_http_backoff_ms(attempt) * 1000);
 		}
 	}
 	if (rc == -ECANCELED || rc == -ENOTSUP) {

@@ -10,7 +10,7 @@
  * Ranged requests carry the object's validator (If-Range) and check the
  * answer's Content-Range, ETag and size against what the object knows; a
  * difference makes the object stale (obj_stale) and the request fails
- * with -ESTALE.  Failed transfers are retried (CACHE_RETRIES times, with
+ * with -ESTALE.  Failed transfers are retried (vo_http_retryable: VO_HTTP_ATTEMPTS in all, with
  * back-off, resuming at the first missing block); blocks of a request that
  * failed for good become FAILED, of a cancelled one ABSENT.
  *
@@ -51,8 +51,5 @@ void fetch_cancel_owned(struct engine *e, struct fetch_owner *ow, int64_t keep0,
 			int64_t keep1);
 /* How many requests the owner has queued or running. */
 int fetch_owned(struct engine *e, struct fetch_owner *ow);
-
-/* Errors worth another attempt (the one retry policy of the engine). */
-int fetch_retryable(int rc);
 
 #endif

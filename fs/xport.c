@@ -87,12 +87,8 @@ static int http_get(struct xport *x, const struct xport_req *req, struct xport_r
 		if (!resp->status)
 			copy_head(resp, &r);
 		resp->status = r.status;
-		if (r.status >= 400) {
-			char ex[200];
-			vo_http_excerpt(&r.errbody, ex, sizeof ex);
-			snprintf(resp->errtext, sizeof resp->errtext, "HTTP %ld%s%s", r.status,
-				 ex[0] ? ": " : "", ex);
-		}
+		if (r.status >= 400)
+			vo_http_status_text(&r, resp->errtext, sizeof resp->errtext);
 	}
 	vo_http_resp_free(&r);
 	return rc;

@@ -18,6 +18,7 @@
 #include "check.h"
 #include "db.h"
 #include "engine.h"
+#include "http.h"
 #include "object.h"
 #include "prefetch.h"
 #include "store.h"
@@ -512,7 +513,7 @@ static void test_failure_remembered(void)
 	fake_reset_counts();
 	CHECK_INT(read_at(url, buf, sizeof buf, 0), -EIO);
 	n = fake_requests();
-	CHECK_INT(n, CACHE_RETRIES + 1);
+	CHECK_INT(n, VO_HTTP_ATTEMPTS);
 	/* at once again: the failure is remembered, no new request cycle */
 	CHECK_INT(read_at(url, buf, sizeof buf, 0), -EIO);
 	CHECK_INT(fake_requests(), n);
