@@ -215,8 +215,10 @@ static int probe_once(struct engine *e, const char *url, struct db_obj *o, struc
 		return vo_err_set(err, EPROTO, "%s: unexpected HTTP status %ld", url, p.h.status);
 	}
 	o->size = total;
-	if (p.h.last_modified > 0)
+	if (p.h.last_modified > 0) {
 		o->mtime = (double)p.h.last_modified;
+		o->last_modified = p.h.last_modified;
+	}
 	snprintf(o->ctype, sizeof o->ctype, "%s", p.h.content_type);
 	snprintf(o->etag, sizeof o->etag, "%s", p.h.etag);
 	return 0;

@@ -11,7 +11,8 @@
 #include "log.h"
 
 /* 1: the first layout (queries.cutout added later, without a version)
- * 2: objects.etag, the validator an object's blocks were fetched under */
+ * 2: objects.etag and objects.last_modified, the validators an object's
+ *    blocks were fetched under */
 #define DB_SCHEMA_VERSION 2
 #define STMT_CACHE 64
 
@@ -76,7 +77,7 @@ static const char *const schema[] = {
 	 * written whole in one transaction, so present means complete */
 	"CREATE TABLE IF NOT EXISTS objects(oid INTEGER PRIMARY KEY, url TEXT UNIQUE NOT NULL,"
 	" size INTEGER NOT NULL DEFAULT -1, mtime REAL, ctype TEXT,"
-	" ranges INTEGER NOT NULL DEFAULT -1, etag TEXT)",
+	" ranges INTEGER NOT NULL DEFAULT -1, etag TEXT, last_modified INTEGER)",
 	"CREATE TABLE IF NOT EXISTS blocks(oid INTEGER NOT NULL, idx INTEGER NOT NULL,"
 	" data BLOB NOT NULL, PRIMARY KEY(oid, idx))",
 	/* access times apart from the blobs: updating one never rewrites a block */
@@ -299,8 +300,10 @@ static int migrate(sqlite3 *db, int from)
 	/* queries.cutout came without a version: new stores and version 1
 	 * stores may lack it (an error here means it is there) */
 	sqlite3_exec(db, "ALTER TABLE queries ADD COLUMN cutout TEXT", NULL, NULL, NULL);
-	if (from == 1 && sqlite3_exec(db, "ALTER TABLE objects ADD COLUMN etag TEXT", NULL,
-				      NULL, NULL) != SQLITE_OK)
+	if (from == 1 && (sqlite3_exec(db, "ALTER TABLE objects ADD COLUMN etag TEXT", NULL,
+				       NULL, NULL) != SQLITE_OK ||
+			  sqlite3_exec(db, "ALTER TABLE objects ADD COLUMN last_modified INTEGER",
+				       NULL, NULL, NULL) != SQLITE_OK))
 		goto fail;
 	snprintf(sql, sizeof sql, "INSERT OR REPLACE INTO meta VALUES('schema', %d)",
 		 DB_SCHEMA_VERSION);
@@ -334,12 +337,16 @@ int db_open(const char *path)
 	/* WAL is what lets readers go on while the writer commits: refuse to
 	 * run without it rather than have every reader wait */
 	if (sqlite3_prepare_v2(c->db, "PRAGMA journal_mode", -1, &st, NULL) != SQLITE_OK ||
-	    sqlite3_step(st) != SQLITE_ROW || !(mode = (const char *)sqlite3_column_text(st, 0)) ||
-	    strcmp(mode, "wal") != 0) {
+	    sqlite3_step(st) != SQLITE_ROW) {
+		vo_error("%s: cannot be used as the store: %s", path, sqlite3_errmsg(c->db));
+		sqlite3_finalize(st);
+		return -EIO;
+	}
+	mode = (const char *)sqlite3_column_text(st, 0);
+	if (!mode || strcmp(mode, "wal") != 0) {
 		vo_error("%s: SQLite did not grant WAL journal mode (got '%s'); the store needs"
 			 " it (a file system without shared memory or locks?)", path,
-			 st && sqlite3_column_text(st, 0) ? (const char *)sqlite3_column_text(st, 0)
-			 : "?");
+			 mode ? mode : "?");
 		sqlite3_finalize(st);
 		return -EIO;
 	}
@@ -1188,11 +1195,13 @@ static void obj_from_row(sqlite3_stmt *st, struct db_obj *o)
 	o->ranges = sqlite3_column_int(st, 4);
 	ct = sqlite3_column_text(st, 5);
 	snprintf(o->etag, sizeof o->etag, "%s", ct ? (const char *)ct : "");
+	o->last_modified = sqlite3_column_type(st, 6) == SQLITE_NULL ? -1
+		: sqlite3_column_int64(st, 6);
 }
 
 int db_obj_get(const char *url, struct db_obj *o)
 {
-	sqlite3_stmt *st = stmt("SELECT oid, size, mtime, ctype, ranges, etag FROM objects"
+	sqlite3_stmt *st = stmt("SELECT oid, size, mtime, ctype, ranges, etag, last_modified FROM objects"
 				 " WHERE url=?1");
 	int rc;
 
@@ -1224,7 +1233,7 @@ int db_obj_ensure(const char *url, struct db_obj *o)
 int db_obj_update(const struct db_obj *o)
 {
 	sqlite3_stmt *st = stmt("UPDATE objects SET size=?2, mtime=?3, ctype=?4, ranges=?5,"
-				" etag=?6 WHERE oid=?1");
+				" etag=?6, last_modified=?7 WHERE oid=?1");
 
 	if (!st)
 		return -EIO;
@@ -1237,6 +1246,10 @@ int db_obj_update(const struct db_obj *o)
 	bind_text(st, 4, o->ctype[0] ? o->ctype : NULL);
 	sqlite3_bind_int(st, 5, o->ranges);
 	bind_text(st, 6, o->etag[0] ? o->etag : NULL);
+	if (o->last_modified > 0)
+		sqlite3_bind_int64(st, 7, o->last_modified);
+	else
+		sqlite3_bind_null(st, 7);
 	return step_done(st, "object update");
 }
 

@@ -139,7 +139,8 @@ struct db_obj {
 	int64_t oid, size;
 	double mtime;
 	char ctype[128];
-	char etag[256];     /* the validator the blocks were fetched under, "" */
+	char etag[256];     /* the validators the blocks were fetched under: */
+	int64_t last_modified;   /* ETag ("" none), Last-Modified (-1 none) */
 	int ranges;
 };
 int db_obj_get(const char *url, struct db_obj *o);          /* -ENOENT */

@@ -184,10 +184,10 @@ static void adopt(struct obj *o, const struct xport_resp *h)
 {
 	if (!o->etag[0] && h->etag[0])
 		snprintf(o->etag, sizeof o->etag, "%s", h->etag);
-	if (o->last_modified <= 0 && h->last_modified > 0) {
+	/* (not the mtime: once shown it stays, or the kernel drops the
+	 * pages it holds and rsync copies again) */
+	if (o->last_modified <= 0 && h->last_modified > 0)
 		o->last_modified = h->last_modified;
-		o->mtime = (double)h->last_modified;
-	}
 	if (!o->ctype[0] && h->content_type[0])
 		snprintf(o->ctype, sizeof o->ctype, "%s", h->content_type);
 }

@@ -69,6 +69,7 @@ static int obj_load(struct engine *e, const char *url, struct obj **out)
 	o->mtime = row.mtime;
 	memcpy(o->ctype, row.ctype, sizeof o->ctype);
 	memcpy(o->etag, row.etag, sizeof o->etag);
+	o->last_modified = row.last_modified;
 	if (o->size >= 0 && (rc = obj_grow(o, obj_nblocks(o->size))))
 		goto fail;
 	if ((rc = db_block_list(o->oid, collect_block, o)))
@@ -313,6 +314,7 @@ void obj_row(const struct obj *o, struct db_obj *row)
 	row->ranges = o->ranges;
 	memcpy(row->ctype, o->ctype, sizeof row->ctype);
 	memcpy(row->etag, o->etag, sizeof row->etag);
+	row->last_modified = o->last_modified;
 }
 
 void obj_wait(struct obj *o, int64_t us)

@@ -14,6 +14,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include "cache.h"
 #include "check.h"
 #include "db.h"
@@ -524,6 +526,60 @@ static void test_failure_remembered(void)
 	CHECK_MEM(buf, sizeof buf, o->data, sizeof buf);
 }
 
+/* --- the store's layout version ------------------------------------------------- */
+
+static void make_db(const char *path, const char *sql)
+{
+	sqlite3 *db;
+
+	unlink(path);
+	if (sqlite3_open(path, &db) != SQLITE_OK || sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		fprintf(stderr, "make_db %s: %s\n", path, sqlite3_errmsg(db));
+	sqlite3_close(db);
+}
+
+static void test_layout(const char *dir)
+{
+	char path[256];
+	struct db_obj row;
+	FILE *fp;
+
+	snprintf(path, sizeof path, "%s/layout.db", dir);
+	/* a store of layout 1 (no validators) is migrated, its rows kept */
+	make_db(path, "CREATE TABLE meta(key TEXT PRIMARY KEY, value);"
+		"INSERT INTO meta VALUES('schema', 1);"
+		"CREATE TABLE objects(oid INTEGER PRIMARY KEY, url TEXT UNIQUE NOT NULL,"
+		" size INTEGER NOT NULL DEFAULT -1, mtime REAL, ctype TEXT,"
+		" ranges INTEGER NOT NULL DEFAULT -1);"
+		"INSERT INTO objects(url, size, ranges) VALUES('http://old/x', 1234, 1);");
+	CHECK_INT(db_open(path), 0);
+	CHECK_INT(db_obj_get("http://old/x", &row), 0);
+	CHECK_INT(row.size, 1234);
+	CHECK_STR(row.etag, "");
+	CHECK_INT(row.last_modified, -1);
+	db_close();
+	CHECK_INT(db_open(path), 0);   /* and opens again as it is now */
+	db_close();
+	/* written by a newer vofs: refused, not reused */
+	make_db(path, "CREATE TABLE meta(key TEXT PRIMARY KEY, value);"
+		"INSERT INTO meta VALUES('schema', 99);");
+	CHECK_INT(db_open(path), -EPROTO);
+	db_close();
+	/* someone else's database that has our table names: refused */
+	make_db(path, "CREATE TABLE objects(x);");
+	CHECK_INT(db_open(path), -EPROTO);
+	db_close();
+	/* not a database at all */
+	unlink(path);
+	if ((fp = fopen(path, "w"))) {
+		fputs("this is not an SQLite file, but it is long enough to look at it\n", fp);
+		fclose(fp);
+	}
+	CHECK(db_open(path) < 0);
+	db_close();
+	unlink(path);
+}
+
 int main(void)
 {
 	char dir[] = "/tmp/vofs-engine-XXXXXX", path[256];
@@ -535,6 +591,7 @@ int main(void)
 	check_init();
 	if (!mkdtemp(dir))
 		return 2;
+	test_layout(dir);
 	snprintf(path, sizeof path, "%s/vofs.db", dir);
 	if (db_open(path) || cache_init_cfg(&cfg)) {
 		fprintf(stderr, "cannot start the engine in %s\n", dir);
