@@ -637,6 +637,19 @@ out:
 	return rc;
 }
 
+int cache_file_complete(struct cache_file *f)
+{
+	struct obj *o = f->o;
+	int all;
+
+	pthread_mutex_lock(&o->mu);
+	all = o->size >= 0 && o->epoch == f->epoch;
+	for (int64_t b = 0; all && b < o->nblk; b++)
+		all = o->st[b] == BLK_MEM || o->st[b] == BLK_STORED;
+	pthread_mutex_unlock(&o->mu);
+	return all;
+}
+
 int cache_file_copied(struct cache_file *f)
 {
 	int r;

@@ -75,6 +75,10 @@ int cache_open(const char *url, int volatile_obj, struct cache_file **out);
  * so while waiting). */
 ssize_t cache_read(struct cache_file *f, char *buf, size_t size, off_t off,
 		   int (*interrupted)(void));
+/* 1 when every byte of the file is here (in the store or in memory): the
+ * kernel may keep the pages it holds of it (keep_cache).  0 otherwise: the
+ * open must drop them, they may be of a version that changed since. */
+int cache_file_complete(struct cache_file *f);
 /* 1 exactly once: when this open file has just been read from its start
  * to its end in one sequential run (a copy), 0 otherwise. */
 int cache_file_copied(struct cache_file *f);

@@ -640,12 +640,14 @@ static int open_product(const struct node *n, struct fuse_file_info *fi)
 		return rc == -EISDIR ? -EISDIR : rc;
 	}
 	f->kind = FH_PRODUCT;
-	/* products do not change: the page cache may keep them, unless their
-	 * size is not known yet (generated on the fly) */
+	/* generated on the fly, or the size not known yet: no page cache.
+	 * Else the kernel keeps the pages it holds when every byte is here
+	 * (a re-read runs at page-cache speed); when some are not, they may
+	 * be of a version that changed on the server since: it drops them */
 	if (vol || e.size < 0)
 		fi->direct_io = 1;
 	else
-		fi->keep_cache = 1;
+		fi->keep_cache = (unsigned)cache_file_complete(f->cf);
 	fi->fh = (uintptr_t)f;
 	return 0;
 }

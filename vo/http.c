@@ -1015,6 +1015,7 @@ static size_t on_header(char *p, size_t size, size_t nmemb, void *ud)
 		x->resp->content_type[0] = '\0';
 		x->resp->content_range[0] = '\0';
 		x->resp->etag[0] = '\0';
+		x->resp->last_modified = -1;
 		x->resp->location[0] = '\0';
 		return n;
 	}
@@ -1024,6 +1025,15 @@ static size_t on_header(char *p, size_t size, size_t nmemb, void *ud)
 		dst = x->resp->content_range; dstlen = sizeof x->resp->content_range; k = 14;
 	} else if (n > 5 && strncasecmp(p, "ETag:", 5) == 0) {
 		dst = x->resp->etag; dstlen = sizeof x->resp->etag; k = 5;
+	} else if (n > 14 && n < 200 && strncasecmp(p, "Last-Modified:", 14) == 0) {
+		/* known before the body (a start callback compares validators) */
+		char date[200];
+		memcpy(date, p + 14, n - 14);
+		date[n - 14] = '\0';
+		x->resp->last_modified = (long long)curl_getdate(date, NULL);
+		if (x->resp->last_modified < 0)
+			x->resp->last_modified = -1;
+		return n;
 	} else {
 		return n;
 	}
@@ -1278,7 +1288,7 @@ int vo_http_do(const struct vo_http_req *req, struct vo_http_resp *resp,
 		curl_off_t ft = -1;
 		curl_easy_getinfo(c, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl);
 		resp->content_length = cl;
-		if (curl_easy_getinfo(c, CURLINFO_FILETIME_T, &ft) == CURLE_OK)
+		if (curl_easy_getinfo(c, CURLINFO_FILETIME_T, &ft) == CURLE_OK && ft >= 0)
 			resp->last_modified = ft;
 		curl_easy_getinfo(c, CURLINFO_TOTAL_TIME, &secs);
 		resp->seconds = secs;

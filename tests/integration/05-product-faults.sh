@@ -12,6 +12,7 @@
 Q=$MNT/local/queries
 DIRECT=$WORK/direct
 mkdir -p "$DIRECT"
+PY=/usr/bin/python3
 NONCE=$(basename "$WORK")   # fresh fault counters in a long-running proxy
 stat_val() { awk -v k="$1" '$1 == k {print $2}' "$MNT/.vofs/stats"; }
 for i in 1 2 3 4 5 6 7 8 9; do
@@ -91,6 +92,45 @@ echo "    # gave up after $(( $(date +%s) - t0 )) s (io_timeout 2 s, 4 attempts)
 check "errors were counted ($(( $(stat_val errors) - e0 )))" test $(( $(stat_val errors) - e0 )) -ge 4
 check "a failed file reads right once the server is fine (same query, clean URL)" bash -c "
 	cmp '$MNT/local/queries/burst/products/lc-0001.fits' '$DIRECT/lc-0001.fits'"
+
+# A product that changes on the server between two reads (the proxy's swap:
+# same size, other bytes and Last-Modified from the third request on; the
+# listing's probe and the first read are the first two).  The file opened
+# before the change must never give bytes of both versions: the read after
+# the change fails (ESTALE), and the next open reads the new version whole.
+# "swap" honours If-Range as RFC 9110 says (a 200 with the new version);
+# "swapnoir" ignores it, as DaCHS does (only Last-Modified differs).
+cat > "$WORK/swap.py" <<'PY'
+import errno, os, sys
+path, direct = sys.argv[1:]
+old = open(direct, "rb").read()
+new = bytes(b ^ 0x5A for b in old)
+with open(path, "rb", buffering=0) as f:
+    head = f.read(65536)
+    if head != old[:65536]:
+        sys.exit("the first read is not the old version's bytes")
+    try:
+        f.seek(2 << 20)
+        got = f.read(65536)
+    except OSError as e:
+        if e.errno != errno.ESTALE:
+            sys.exit("the read after the change failed with %s, not ESTALE" % e)
+        print("    # the read after the change: %s" % e.strerror)
+    else:
+        sys.exit("the read after the change gave %d bytes (%s version)" % (len(got),
+                 "new" if got == new[2 << 20:(2 << 20) + 65536] else "old"))
+whole = open(path, "rb").read()
+if whole != new:
+    sys.exit("the next open did not read the new version (%d bytes, %s)" % (len(whole),
+             "old version" if whole == old else "neither version"))
+PY
+for mode in swap swapnoir; do
+	faulty "$mode" "$mode=2@lc-0007"
+	ls -l "$Q/$mode/products" > /dev/null
+	check "$mode: a product changed on the server between two reads: ESTALE, then the new version, never a mix" \
+		$PY "$WORK/swap.py" "$Q/$mode/products/lc-0007.fits" "$DIRECT/lc-0007.fits"
+done
+check "the log says the file changed on the server" grep -q "lc-0007.fits.*changed on the server" "$LOG"
 
 rss=$(awk '/VmHWM/ {print $2}' /proc/$VOFS_PID/status)
 if grep -q "asan" <<<"$VOFS_BIN"; then

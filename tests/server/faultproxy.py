@@ -51,6 +51,15 @@ Faults:
                               Accept-Ranges is not passed on
   nolength                    the answer has no Content-Length (chunked), as for
                               a product generated on the fly
+  swap=N                      the file changes on the server after the first N
+                              requests under this spec: from request N+1 on, every
+                              body byte is XORed with 0x5A (same size), the
+                              Last-Modified is a later date and an ETag gets "-2";
+                              a Range request whose If-Range names the old
+                              version gets the new one whole (200), as RFC 9110
+                              says
+  swapnoir=N                  the same, but If-Range is ignored (as DaCHS does):
+                              only Last-Modified tells the versions apart
 
 The first matching response fault wins; delay applies in addition.  Request
 bodies, Range headers, status codes (303 included: redirects are never
@@ -91,7 +100,10 @@ HOP_BY_HOP = {
 RESPONSE_FAULTS = ("http500", "http503", "http404", "html", "entitybomb",
                    "hugeline", "stall", "reset", "truncate", "badxml")
 MODIFIERS = ("norange", "nolength")
-KNOWN_FAULTS = set(RESPONSE_FAULTS) | {"delay", "nonce", "noprobe"} | set(MODIFIERS)
+SWAPS = ("swap", "swapnoir")
+SWAPPED_DATE = "Mon, 01 Jan 2035 00:00:00 GMT"
+KNOWN_FAULTS = set(RESPONSE_FAULTS) | {"delay", "nonce", "noprobe"} | set(MODIFIERS) \
+    | set(SWAPS)
 REWRITE_TYPES = ("text/", "application/xml", "application/x-votable+xml",
                  "application/json", "application/xhtml+xml")
 MAX_REWRITE_BUFFER = 4 << 20     # bodies up to this size with a Content-Length
@@ -123,7 +135,7 @@ class Fault:
         self.arg = urllib.parse.unquote(arg) if sep else None
         if self.name not in KNOWN_FAULTS:
             raise SpecError("unknown fault %r" % self.name)
-        if self.name == "delay":
+        if self.name in ("delay",) + SWAPS:
             self.seconds(None)
         elif self.name in ("stall", "hugeline") and self.arg is not None:
             self.seconds(None)
@@ -374,7 +386,13 @@ class Handler(BaseHTTPRequestHandler):
             active = []
             probe = (self.headers.get("Range") or "").replace(" ", "") == "bytes=0-0"
             spare = probe and any(f.name == "noprobe" for f in faults)
+            self.swap = None
             for i, f in enumerate(faults):
+                if f.name in SWAPS and f.matches(target):
+                    # the version changes after N requests (probes count too)
+                    if not self.server.counters.take(spec, i, int(f.seconds(0))):
+                        self.swap = f.name
+                    continue
                 if spare or not f.matches(target):
                     continue
                 if f.count is not None and not self.server.counters.take(spec, i, f.count):
@@ -464,6 +482,11 @@ class Handler(BaseHTTPRequestHandler):
                     continue
                 if k.lower() == "range" and "norange" in self.modifiers:
                     continue
+                if k.lower() == "range" and self.swap == "swap" and \
+                        self.headers.get("If-Range") not in (None, SWAPPED_DATE):
+                    continue     # If-Range names the old version: all of the new
+                if k.lower() == "if-range":
+                    continue
                 headers[k] = v
             headers["Host"] = up.netloc
             headers["Accept-Encoding"] = "identity"
@@ -502,6 +525,10 @@ class Handler(BaseHTTPRequestHandler):
                 continue
             if lk == "content-type":
                 ctype = v.lower()
+            if self.swap and lk == "last-modified":
+                v = SWAPPED_DATE
+            if self.swap and lk == "etag":
+                v = v[:-1] + '-2"' if v.endswith('"') else v + "-2"
             if lk in ("location", "content-location"):
                 for a, b in pairs:
                     if v.startswith(a.decode()):
@@ -581,6 +608,8 @@ class Handler(BaseHTTPRequestHandler):
             data = resp.read1(CHUNK) if hasattr(resp, "read1") else resp.read(CHUNK)
             if not data:
                 break
+            if self.swap:
+                data = (int.from_bytes(data, "big") ^ int.from_bytes(b"\x5a" * len(data), "big")).to_bytes(len(data), "big")
             data = rep.feed(data)
             if chunked:
                 self._write_chunk(data)
