@@ -259,21 +259,30 @@ static int learn_size_by_reading(struct engine *e, const char *url, int64_t *siz
 	return rc;
 }
 
+/* Size and mtime from the store, else from the network.  A store that
+ * cannot be written (a full disk) does not hide what the network said: the
+ * answer is given, and learnt again next time. */
 static int stat_in(struct engine *e, const char *url, int64_t known_size, int do_probe,
 		   struct cache_stat *st, struct vo_err *err)
 {
 	struct db_obj o;
-	int rc = db_obj_ensure(url, &o);
+	int rc = db_obj_ensure(url, &o), stored = !rc;
 
-	if (rc)
+	if (rc && (!do_probe || e->cfg.offline))
 		return vo_err_set(err, -rc, "%s: cache store error", url);
+	if (rc) {
+		memset(&o, 0, sizeof o);
+		o.size = -1;
+		o.ranges = -1;
+		o.last_modified = -1;
+	}
 	if (o.mtime <= 0 || (o.size < 0 && known_size >= 0)) {
 		if (o.mtime <= 0)
 			o.mtime = (double)time(NULL);
 		if (o.size < 0 && known_size >= 0)
 			o.size = known_size;
-		if ((rc = db_obj_update(&o)))
-			return vo_err_set(err, -rc, "%s: cache store error", url);
+		if (stored && db_obj_update(&o))
+			stored = 0;
 	}
 	if (o.size < 0 && o.ranges != 0 && do_probe && !e->cfg.offline) {
 		double first_seen = o.mtime;
@@ -289,8 +298,8 @@ static int stat_in(struct engine *e, const char *url, int64_t known_size, int do
 		}
 		if (o.mtime <= 0)
 			o.mtime = first_seen;
-		if ((rc = db_obj_update(&o)))
-			return vo_err_set(err, -rc, "%s: cache store error", url);
+		if (stored && db_obj_update(&o))
+			stored = 0;
 	}
 	if (o.size < 0 && do_probe && !e->cfg.offline) {
 		/* neither Range nor Content-Length: the length is known only by
@@ -300,6 +309,9 @@ static int stat_in(struct engine *e, const char *url, int64_t known_size, int do
 			return vo_err_set(err, EIO, "%s: could not be read whole to learn its size",
 					  url);
 	}
+	if (!stored)
+		vo_warn("%s: the store could not keep its size (full?): it is asked again"
+			" next time", url);
 	st->size = o.size;
 	st->mtime = o.mtime;
 	return 0;

@@ -86,10 +86,14 @@ static const char *const schema[] = {
 	"CREATE INDEX IF NOT EXISTS block_use_atime ON block_use(atime)",
 };
 
+/* Log a failed statement; -ENOSPC when the disk (or SQLite's size limit)
+ * is full, else -EIO. */
 static int db_fail(sqlite3 *db, const char *what)
 {
+	int code = db ? sqlite3_errcode(db) & 0xff : SQLITE_ERROR;
+
 	vo_error("sqlite: %s: %s", what, db ? sqlite3_errmsg(db) : "no connection");
-	return -EIO;
+	return code == SQLITE_FULL ? -ENOSPC : -EIO;
 }
 
 static struct conn *conn_get(void)
@@ -114,9 +118,14 @@ static struct conn *conn_get(void)
 	/* 64 KiB pages suit the blobs (result pages, cache blocks); it only
 	 * takes effect in a new database, before WAL is switched on */
 	sqlite3_exec(c->db, "PRAGMA page_size=65536;", NULL, NULL, NULL);
+	/* With 64 KiB pages every small transaction adds at least one whole
+	 * page to the WAL: checkpoint every 128 pages (8 MiB), not SQLite's
+	 * 1000 (64 MiB), and cut the file back after a checkpoint, so the
+	 * WAL stays small beside the blocks it stores */
 	sqlite3_exec(c->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
 		     " PRAGMA foreign_keys=ON; PRAGMA cache_size=-16384;"
-		     " PRAGMA mmap_size=268435456;", NULL, NULL, NULL);
+		     " PRAGMA mmap_size=268435456; PRAGMA wal_autocheckpoint=128;"
+		     " PRAGMA journal_size_limit=16777216;", NULL, NULL, NULL);
 	tl_conn = c;
 	pthread_once(&conn_once, conn_key_init);
 	pthread_setspecific(conn_key, c);
@@ -174,9 +183,9 @@ static int step_done(sqlite3_stmt *st, const char *what)
 	int rc = sqlite3_step(st);
 
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
-		db_fail(cur_db(), what);
+		int e = db_fail(cur_db(), what);
 		done(st);
-		return -EIO;
+		return e;
 	}
 	done(st);
 	return 0;

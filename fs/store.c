@@ -284,8 +284,8 @@ static void commit_batch(struct store *s, struct op *batch, int n, size_t bytes)
 	rc = fail ? -ENOSPC : db_begin();
 	for (o = batch; o && !rc; o = o->next)
 		rc = apply(o, now_us, &stored, &dropped);
-	if (!rc && (rc = db_commit()))
-		rc = -EIO;
+	if (!rc)
+		rc = db_commit();
 	if (rc) {
 		if (!fail)
 			db_rollback();
