@@ -466,21 +466,7 @@ int db_svc_del(const char *svc, const char *key)
 
 /* --- tables ---------------------------------------------------------------- */
 
-int db_tables_begin(const char *svc)
-{
-	sqlite3_stmt *st;
-	int rc = db_begin();
-
-	if (rc)
-		return rc;
-	st = stmt("UPDATE tables SET seen=0 WHERE service=?1");
-	if (!st)
-		return -EIO;
-	bind_text(st, 1, svc);
-	return step_done(st, "tables begin");
-}
-
-int db_tables_add(const char *svc, const struct db_table_row *t)
+static int tables_add(const char *svc, const struct db_table_row *t)
 {
 	sqlite3_stmt *st = stmt(
 		"INSERT INTO tables(service, name, description, title, type, seen)"
@@ -498,23 +484,37 @@ int db_tables_add(const char *svc, const struct db_table_row *t)
 	return step_done(st, "tables add");
 }
 
-int db_tables_commit(const char *svc, int ok)
+static int exec_svc(const char *sql, const char *svc, const char *what)
 {
-	sqlite3_stmt *st;
-	int rc;
+	sqlite3_stmt *st = stmt(sql);
 
-	if (!ok)
-		return db_rollback();
-	st = stmt("DELETE FROM tables WHERE service=?1 AND seen=0");
 	if (!st)
 		return -EIO;
 	bind_text(st, 1, svc);
-	rc = step_done(st, "tables prune");
-	if (rc) {
-		db_rollback();
+	return step_done(st, what);
+}
+
+int db_tables_replace(const char *svc, const struct db_table_row *t,
+		      const struct vo_buf *columns_csv, size_t n)
+{
+	int rc = db_begin();
+
+	if (rc)
 		return rc;
+	rc = exec_svc("UPDATE tables SET seen=0 WHERE service=?1", svc, "tables begin");
+	for (size_t i = 0; i < n && !rc; i++) {
+		rc = tables_add(svc, &t[i]);
+		if (!rc && columns_csv && columns_csv[i].p)
+			rc = db_table_set(svc, t[i].name, "columns_csv", columns_csv[i].p,
+					  columns_csv[i].len);
 	}
-	return db_commit();
+	if (!rc)
+		rc = exec_svc("DELETE FROM tables WHERE service=?1 AND seen=0", svc, "tables prune");
+	if (!rc)
+		rc = db_commit();
+	if (rc)
+		db_rollback();
+	return rc;
 }
 
 int db_table_exists(const char *svc, const char *name)
@@ -602,35 +602,29 @@ int db_table_set(const char *svc, const char *name, const char *field,
 
 /* --- examples ---------------------------------------------------------------- */
 
-int db_examples_replace_begin(const char *svc)
+int db_examples_replace(const char *svc, const struct db_example *ex, size_t n)
 {
-	sqlite3_stmt *st;
 	int rc = db_begin();
 
 	if (rc)
 		return rc;
-	st = stmt("DELETE FROM examples WHERE service=?1");
-	if (!st)
-		return -EIO;
-	bind_text(st, 1, svc);
-	return step_done(st, "examples clear");
-}
-
-int db_example_add(const char *svc, const char *name, const char *adql)
-{
-	sqlite3_stmt *st = stmt("INSERT OR REPLACE INTO examples VALUES(?1, ?2, ?3)");
-
-	if (!st)
-		return -EIO;
-	bind_text(st, 1, svc);
-	bind_text(st, 2, name);
-	bind_text(st, 3, adql);
-	return step_done(st, "example add");
-}
-
-int db_examples_commit(const char *svc, int ok)
-{
-	return ok ? db_commit() : db_rollback();
+	rc = exec_svc("DELETE FROM examples WHERE service=?1", svc, "examples clear");
+	for (size_t i = 0; i < n && !rc; i++) {
+		sqlite3_stmt *st = stmt("INSERT OR REPLACE INTO examples VALUES(?1, ?2, ?3)");
+		if (!st) {
+			rc = -EIO;
+			break;
+		}
+		bind_text(st, 1, svc);
+		bind_text(st, 2, ex[i].name);
+		bind_text(st, 3, ex[i].adql);
+		rc = step_done(st, "example add");
+	}
+	if (!rc)
+		rc = db_commit();
+	if (rc)
+		db_rollback();
+	return rc;
 }
 
 int db_example_list(const char *svc, int (*cb)(void *ud, const char *name), void *ud)

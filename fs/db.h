@@ -35,11 +35,12 @@ int db_svc_del(const char *svc, const char *key);
 struct db_table_row {
 	const char *name, *description, *title, *type;
 };
-/* Replace the whole list in one transaction.  Columns and samples already
- * fetched for tables that still exist are kept. */
-int db_tables_begin(const char *svc);
-int db_tables_add(const char *svc, const struct db_table_row *t);
-int db_tables_commit(const char *svc, int ok);
+/* Replace the whole list in one short transaction (the list is in memory:
+ * no transaction waits on the network).  Columns and samples already
+ * fetched for tables that still exist are kept; columns_csv[i] (may be
+ * NULL) replaces table i's columns when the list came with them. */
+int db_tables_replace(const char *svc, const struct db_table_row *t,
+		      const struct vo_buf *columns_csv, size_t n);
 /* -ENOENT when absent */
 int db_table_exists(const char *svc, const char *name);
 int db_table_list(const char *svc, int (*cb)(void *ud, const char *name), void *ud);
@@ -51,10 +52,11 @@ int db_table_get(const char *svc, const char *name, const char *field,
 int db_table_set(const char *svc, const char *name, const char *field,
 		 const void *val, size_t len);
 
-/* Examples. */
-int db_examples_replace_begin(const char *svc);
-int db_example_add(const char *svc, const char *name, const char *adql);
-int db_examples_commit(const char *svc, int ok);
+/* Examples: the whole set replaced in one short transaction. */
+struct db_example {
+	const char *name, *adql;
+};
+int db_examples_replace(const char *svc, const struct db_example *ex, size_t n);
 int db_example_list(const char *svc, int (*cb)(void *ud, const char *name), void *ud);
 int db_example_get(const char *svc, const char *name, struct vo_buf *out);
 

@@ -138,7 +138,12 @@ struct result_writer {
 	struct db_page cur;
 	int64_t csv_body, vot_body;   /* bytes of rows so far */
 	int64_t rows;
-	int in_txn, pages_in_txn;
+	/* pages wait here until PAGES_PER_TXN are ready, then go to the store
+	 * in one short transaction: none is open while rows arrive */
+	struct { struct db_page p; char *data; size_t len; } staged[PAGES_PER_TXN];
+	int nstaged;
+	int dropped;               /* the result before this run is gone */
+	int in_txn;
 	int have_meta;
 	size_t nfields;
 	/* the meta pieces, until finish */
@@ -171,12 +176,46 @@ static void free_field_xml(struct result_writer *w)
 	}
 }
 
+static void staged_free(struct result_writer *w)
+{
+	for (int i = 0; i < w->nstaged; i++)
+		free(w->staged[i].data);
+	w->nstaged = 0;
+}
+
+/* Store the staged pages (the old result dropped first, once) in a
+ * transaction of their own; commit: 0 leaves it open for the caller. */
+static int store_staged(struct result_writer *w, int commit)
+{
+	int rc = w->in_txn ? 0 : db_begin();
+
+	if (rc)
+		return rc;
+	w->in_txn = 1;
+	if (!w->dropped && !(rc = db_result_drop(w->qid)))
+		w->dropped = 1;
+	for (int i = 0; i < w->nstaged && !rc; i++)
+		rc = db_result_add_page(w->qid, &w->staged[i].p, w->staged[i].data,
+					w->staged[i].len);
+	staged_free(w);
+	if (!rc && commit) {
+		rc = db_commit();
+		w->in_txn = 0;
+	}
+	if (rc && w->in_txn) {
+		db_rollback();
+		w->in_txn = 0;
+	}
+	return rc;
+}
+
 void result_writer_free(struct result_writer *w)
 {
 	if (!w)
 		return;
 	if (w->in_txn)
 		db_rollback();
+	staged_free(w);
 	vo_buf_free(&w->page);
 	vo_buf_free(&w->scratch);
 	vo_buf_free(&w->csv_head);
@@ -195,8 +234,6 @@ int64_t result_writer_rows(const struct result_writer *w)
 
 int result_writer_begin(struct result_writer *w)
 {
-	int rc;
-
 	if (w->in_txn) {
 		db_rollback();
 		w->in_txn = 0;
@@ -212,11 +249,9 @@ int result_writer_begin(struct result_writer *w)
 	w->csv_body = w->vot_body = w->rows = 0;
 	w->have_meta = 0;
 	w->nfields = 0;
-	w->pages_in_txn = 0;
-	if ((rc = db_begin()))
-		return rc;
-	w->in_txn = 1;
-	return db_result_drop(w->qid);
+	staged_free(w);
+	w->dropped = 0;
+	return 0;
 }
 
 int result_writer_meta(struct result_writer *w, const struct vo_table_meta *m)
@@ -250,30 +285,24 @@ int result_writer_meta(struct result_writer *w, const struct vo_table_meta *m)
 
 static int flush_page(struct result_writer *w)
 {
-	int rc;
+	int k = w->nstaged;
 
 	if (!w->cur.nrows)
 		return 0;
-	rc = db_result_add_page(w->qid, &w->cur, w->page.p, w->page.len);
-	if (rc)
-		return rc;
+	w->staged[k].p = w->cur;
+	w->staged[k].len = w->page.len;
+	if (!(w->staged[k].data = vo_buf_take(&w->page)))
+		return -ENOMEM;
+	w->nstaged++;
+	w->page.cap = PAGE_BYTES + VO_VOT_MAX_CELL * 2;
 	w->cur.page++;
 	w->cur.first_row += w->cur.nrows;
 	w->cur.nrows = 0;
 	w->cur.csv_off = w->csv_body;
 	w->cur.vot_off = w->vot_body;
-	vo_buf_reset(&w->page);
-	/* short transactions: other writers wait at most for one batch */
-	if (++w->pages_in_txn >= PAGES_PER_TXN) {
-		if ((rc = db_commit()))
-			return rc;
-		w->in_txn = 0;
-		if ((rc = db_begin()))
-			return rc;
-		w->in_txn = 1;
-		w->pages_in_txn = 0;
-	}
-	return 0;
+	/* short transactions of pages already here: other writers wait at
+	 * most for one batch, never for the network */
+	return w->nstaged == PAGES_PER_TXN ? store_staged(w, 1) : 0;
 }
 
 int result_writer_row(struct result_writer *w, const struct vo_cell *c, size_t n)
@@ -341,9 +370,11 @@ int result_writer_finish(struct result_writer *w, int overflow,
 		vo_error("result of query %lld: no table metadata", (long long)w->qid);
 		return -EIO;
 	}
-	if ((rc = flush_page(w)))
-		goto out;
 	if ((rc = render_head_tail(w, overflow, &head, &tail)))
+		goto out;
+	/* the last pages and the meta in one transaction, left open: the
+	 * caller commits it with the query row (all here: no network) */
+	if ((rc = flush_page(w)) || (rc = store_staged(w, 0)))
 		goto out;
 	rc = put_varint(&meta, w->nfields);
 	if (!rc) rc = put_str(&meta, w->csv_head.p, w->csv_head.len);

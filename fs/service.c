@@ -240,26 +240,95 @@ static int columns_csv(const struct vo_table *t, struct vo_buf *out)
 	return 0;
 }
 
+/* A table list is gathered in memory while it downloads (up to
+ * TABLES_MAX_BYTES) and stored in one short transaction at its end: no
+ * transaction waits on a slow server. */
+#define TABLES_MAX_BYTES ((size_t)64 << 20)
+
 struct list_ctx {
 	const struct service_conf *s;
-	size_t n;
+	size_t n, cap, bytes;
+	struct db_table_row *rows;     /* strings owned */
+	struct vo_buf *cols;           /* columns.csv per row, when sent along */
 };
+
+static char *dup_or_null(const char *v, size_t *bytes)
+{
+	if (!v)
+		return NULL;
+	*bytes += strlen(v) + 1;
+	return strdup(v);
+}
+
+static void staged_clear(struct list_ctx *ctx)
+{
+	for (size_t i = 0; i < ctx->n; i++) {
+		free((char *)ctx->rows[i].name);
+		free((char *)ctx->rows[i].description);
+		free((char *)ctx->rows[i].title);
+		free((char *)ctx->rows[i].type);
+		vo_buf_free(&ctx->cols[i]);
+	}
+	free(ctx->rows);
+	free(ctx->cols);
+	ctx->rows = NULL;
+	ctx->cols = NULL;
+	ctx->n = ctx->cap = ctx->bytes = 0;
+}
+
+/* Keep one table (cols: its columns.csv, taken; may be NULL). */
+static int stage_table(struct list_ctx *ctx, const char *name, const char *description,
+		       const char *title, const char *type, struct vo_buf *cols)
+{
+	struct db_table_row *r;
+
+	if (ctx->n == ctx->cap) {
+		size_t cap = ctx->cap ? ctx->cap * 2 : 64;
+		struct db_table_row *rows = realloc(ctx->rows, cap * sizeof *rows);
+		struct vo_buf *cv;
+		if (!rows)
+			return -ENOMEM;
+		ctx->rows = rows;
+		if (!(cv = realloc(ctx->cols, cap * sizeof *cv)))
+			return -ENOMEM;
+		ctx->cols = cv;
+		ctx->cap = cap;
+	}
+	r = &ctx->rows[ctx->n];
+	memset(r, 0, sizeof *r);
+	ctx->cols[ctx->n] = (struct vo_buf)VO_BUF_INIT;
+	r->name = dup_or_null(name, &ctx->bytes);
+	r->description = dup_or_null(description, &ctx->bytes);
+	r->title = dup_or_null(title, &ctx->bytes);
+	r->type = dup_or_null(type, &ctx->bytes);
+	if (cols) {
+		ctx->bytes += cols->len;
+		ctx->cols[ctx->n] = *cols;
+		*cols = (struct vo_buf)VO_BUF_INIT;
+	}
+	ctx->n++;
+	if (!r->name || (description && !r->description) || (title && !r->title) ||
+	    (type && !r->type))
+		return -ENOMEM;
+	if (ctx->bytes > TABLES_MAX_BYTES) {
+		vo_error("service %s: the table list is larger than %zu MiB: not kept",
+			 ctx->s->name, TABLES_MAX_BYTES >> 20);
+		return -EFBIG;
+	}
+	return 0;
+}
 
 static int table_seen(void *ud, const struct vo_table *t)
 {
 	struct list_ctx *ctx = ud;
-	struct db_table_row row = {.name = t->name, .description = t->description,
-				   .title = t->title, .type = t->type};
-	int rc = db_tables_add(ctx->s->name, &row);
+	struct vo_buf csv = VO_BUF_INIT;
+	int rc;
 
 	/* services that ignore detail=min send the columns along: keep them */
-	if (!rc && t->ncols) {
-		struct vo_buf csv = VO_BUF_INIT;
-		if (columns_csv(t, &csv) == 0)
-			db_table_set(ctx->s->name, t->name, "columns_csv", csv.p, csv.len);
+	if (t->ncols && columns_csv(t, &csv))
 		vo_buf_free(&csv);
-	}
-	ctx->n++;
+	rc = stage_table(ctx, t->name, t->description, t->title, t->type, t->ncols ? &csv : NULL);
+	vo_buf_free(&csv);
 	return rc;
 }
 
@@ -279,8 +348,7 @@ static int schema_row(void *ud, const struct vo_cell *c, size_t n)
 	row.name = c[0].s;
 	row.description = c[1].null ? NULL : c[1].s;
 	row.type = c[2].null ? NULL : c[2].s;
-	ctx->n++;
-	return db_tables_add(ctx->s->name, &row);
+	return stage_table(ctx, row.name, row.description, NULL, row.type, NULL);
 }
 
 static int tables_from_tap_schema(const struct service_conf *s, struct list_ctx *ctx,
@@ -305,8 +373,6 @@ static int fetch_tables(const struct service_conf *s)
 	int rc;
 
 	service_url(s, "tables_url", "tables", url, sizeof url);
-	if ((rc = db_tables_begin(s->name)))
-		return rc;
 	rc = vo_vosi_fetch_tables(url, 1, table_seen, &ctx, &err);
 	/* TAP_SCHEMA only helps when the service answers but its VOSI
 	 * tables endpoint does not (404, a broken document ...) */
@@ -314,10 +380,7 @@ static int fetch_tables(const struct service_conf *s)
 	    rc != -ETIMEDOUT && rc != -ECONNRESET) {
 		struct vo_err err2 = {0};
 		vo_warn("service %s: %s; trying TAP_SCHEMA", s->name, err.msg);
-		db_tables_commit(s->name, 0);
-		if ((rc = db_tables_begin(s->name)))
-			return rc;
-		ctx.n = 0;
+		staged_clear(&ctx);
 		rc = tables_from_tap_schema(s, &ctx, &err2);
 		if (rc) {
 			char first[VO_ERR_MSG];
@@ -327,18 +390,19 @@ static int fetch_tables(const struct service_conf *s)
 		}
 	}
 	if (rc) {
-		db_tables_commit(s->name, 0);
+		staged_clear(&ctx);
 		vo_warn("service %s: table list: %s", s->name, err.msg);
 		state(s)->fail_tables = clock_wall();
 		state(s)->fail_tables_rc = rc;
 		set_error(s, &err);
 		return rc;
 	}
-	rc = db_tables_commit(s->name, 1);
+	rc = db_tables_replace(s->name, ctx.rows, ctx.cols, ctx.n);
+	vo_info("service %s: %zu tables", s->name, ctx.n);
+	staged_clear(&ctx);
 	if (!rc) {
 		mark_fetched(s, P_TABLES);
 	}
-	vo_info("service %s: %zu tables", s->name, ctx.n);
 	state(s)->fail_tables = 0;
 	return rc;
 }
@@ -504,29 +568,51 @@ out:
 
 /* --- examples -------------------------------------------------------------------- */
 
+/* Examples are gathered in memory (up to EXAMPLES_MAX_BYTES) and stored
+ * in one short transaction once the document is read. */
+#define EXAMPLES_MAX_BYTES ((size_t)16 << 20)
+
 struct ex_ctx {
 	const struct service_conf *s;
-	size_t n;
+	size_t n, cap, bytes;
+	struct db_example *v;          /* strings owned */
 };
+
+static void examples_clear(struct ex_ctx *ctx)
+{
+	for (size_t i = 0; i < ctx->n; i++) {
+		free((char *)ctx->v[i].name);
+		free((char *)ctx->v[i].adql);
+	}
+	free(ctx->v);
+	ctx->v = NULL;
+	ctx->n = ctx->cap = ctx->bytes = 0;
+}
+
+static int example_named(const struct ex_ctx *ctx, const char *name)
+{
+	for (size_t i = 0; i < ctx->n; i++)
+		if (strcmp(ctx->v[i].name, name) == 0)
+			return 1;
+	return 0;
+}
 
 static int example_seen(void *ud, const char *id, const char *name, const char *query)
 {
 	struct ex_ctx *ctx = ud;
 	char fname[200], esc[240];
-	struct vo_buf text = VO_BUF_INIT, old = VO_BUF_INIT;
-	int rc;
+	struct vo_buf text = VO_BUF_INIT;
+	size_t k = ctx->n + 1;
 
-	ctx->n++;
 	if (id && *id)
 		snprintf(fname, sizeof fname, "%s", id);
 	else
-		snprintf(fname, sizeof fname, "example-%zu", ctx->n);
+		snprintf(fname, sizeof fname, "example-%zu", k);
 	if (name_escape(fname, esc, sizeof esc - 8) < 0)
-		snprintf(esc, sizeof esc, "example-%zu", ctx->n);
+		snprintf(esc, sizeof esc, "example-%zu", k);
 	/* ids are meant to be unique; keep both when they are not */
-	if (db_example_get(ctx->s->name, esc, &old) == 0)
-		snprintf(esc + strlen(esc), 8, "-%zu", ctx->n);
-	vo_buf_free(&old);
+	if (example_named(ctx, esc))
+		snprintf(esc + strlen(esc), 8, "-%zu", k);
 	if (name && *name) {
 		vo_buf_adds(&text, "-- ");
 		vo_buf_adds(&text, name);
@@ -536,9 +622,30 @@ static int example_seen(void *ud, const char *id, const char *name, const char *
 	while (text.len && (text.p[text.len - 1] == '\n' || text.p[text.len - 1] == ' '))
 		text.p[--text.len] = '\0';
 	vo_buf_addc(&text, '\n');
-	rc = text.p ? db_example_add(ctx->s->name, esc, text.p) : -ENOMEM;
-	vo_buf_free(&text);
-	return rc;
+	if (!text.p)
+		return -ENOMEM;
+	if (ctx->n == ctx->cap) {
+		size_t cap = ctx->cap ? ctx->cap * 2 : 32;
+		struct db_example *v = realloc(ctx->v, cap * sizeof *v);
+		if (!v) {
+			vo_buf_free(&text);
+			return -ENOMEM;
+		}
+		ctx->v = v;
+		ctx->cap = cap;
+	}
+	ctx->bytes += text.len + strlen(esc);
+	ctx->v[ctx->n].adql = vo_buf_take(&text);
+	ctx->v[ctx->n].name = strdup(esc);
+	ctx->n++;
+	if (!ctx->v[ctx->n - 1].name)
+		return -ENOMEM;
+	if (ctx->bytes > EXAMPLES_MAX_BYTES) {
+		vo_error("service %s: the examples are larger than %zu MiB: not kept",
+			 ctx->s->name, EXAMPLES_MAX_BYTES >> 20);
+		return -EFBIG;
+	}
+	return 0;
 }
 
 static int fetch_examples(const struct service_conf *s)
@@ -553,26 +660,22 @@ static int fetch_examples(const struct service_conf *s)
 		/* not declared: try the conventional place, quietly */
 		snprintf(url, sizeof url, "%s/examples", s->url);
 	}
-	if ((rc = db_examples_replace_begin(s->name)))
-		return rc;
 	rc = vo_examples_fetch(url, example_seen, &ctx, &err);
 	if (rc == -ENOENT) {
 		/* no examples is a normal state: an empty directory */
 		vo_info("service %s: no examples (%s)", s->name, err.msg);
-		ctx.n = 0;
-		db_examples_commit(s->name, 0);
-		if ((rc = db_examples_replace_begin(s->name)))
-			return rc;
+		examples_clear(&ctx);
 		rc = 0;
 	}
 	if (rc) {
-		db_examples_commit(s->name, 0);
+		examples_clear(&ctx);
 		vo_warn("service %s: examples: %s", s->name, err.msg);
 		state(s)->fail_examples = clock_wall();
 		set_error(s, &err);
 		return rc;
 	}
-	rc = db_examples_commit(s->name, 1);
+	rc = db_examples_replace(s->name, ctx.v, ctx.n);
+	examples_clear(&ctx);
 	if (!rc)
 		mark_fetched(s, P_EXAMPLES);
 	state(s)->fail_examples = 0;

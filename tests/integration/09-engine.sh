@@ -116,5 +116,28 @@ check "a re-read of files read whole makes no request ($(( $(stat_val requests) 
 	test "$(stat_val requests)" = "$r0"
 check "  and gives the server's bytes" bash -c "cat '$DIRECT/$1' '$DIRECT/$2' | cmp -s - '$WORK/reread'"
 check "unmount" vofs_umount
+
+# --- no store transaction waits on the network --------------------------------------
+# A service whose table list stalls after its headers: while its listing
+# hangs, another service's query is created, run and stored at once (the
+# table list is gathered in memory and stored in one short transaction
+# once complete, so nothing holds the store meanwhile).
+CACHE=$WORK/cache3
+mkdir -p "$CACHE"
+write_config "[stalled]" "url = $PROXY/f/stall=25@tableMetadata,nonce=$(basename "$WORK")/tap"
+check "mount with a service whose /tables stalls (-o debug: requests are logged as they start)" \
+	vofs_mount -o debug
+ls "$MNT/stalled/tables" > /dev/null 2>&1 &
+lspid=$!
+tables_requested() { grep -q "GET .*stall=25@tableMetadata.*tableMetadata" "$LOG"; }
+check "the stalled table list was asked for" wait_for 20 tables_requested
+t0=$(date +%s.%N)
+run_query "$Q/small" "SELECT TOP 3 id FROM vofstest.cat ORDER BY id"
+st=$(wait_final "$Q/small")
+dt=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN{printf "%.2f", b-a}')
+check "a query on the good service completes while the other's table list stalls (${dt} s)" \
+	bash -c "grep -q '^COMPLETED rows=3 ' <<<'$st' && awk -v d=$dt 'BEGIN{exit !(d < 10)}'"
+kill -9 "$lspid" 2>/dev/null; wait "$lspid" 2>/dev/null
+check "unmount" vofs_umount
 check_log_clean
 finish
