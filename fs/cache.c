@@ -433,15 +433,16 @@ void cache_close(struct cache_file *f)
 }
 
 /* under o->mu: is this file still reading the object's current version?
- * A file that has handed out nothing, opened before the size was known,
- * moves on to the new version; any other gets -ESTALE. */
+ * A file that has handed out nothing moves on to the new version when the
+ * kernel was told no size for it (unknown then, or generated per request
+ * and read with direct_io); any other gets -ESTALE. */
 static int same_version(struct cache_file *f)
 {
 	struct obj *o = f->o;
 
 	if (o->epoch == f->epoch)
 		return 0;
-	if (!f->served && f->open_size < 0) {
+	if (!f->served && (f->open_size < 0 || f->volatile_obj)) {
 		f->epoch = o->epoch;
 		return 0;
 	}

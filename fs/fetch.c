@@ -218,10 +218,8 @@ static int range_start(void *ud, const struct xport_resp *h)
 		} else {
 			adopt(o, h);
 			if (o->ranges != 1) {
-				struct db_obj row;
 				o->ranges = 1;
-				obj_row(o, &row);
-				store_set_obj(r->e->store, &row);
+				obj_save(o);
 			}
 			a->size = o->size;
 		}
@@ -232,10 +230,8 @@ static int range_start(void *ud, const struct xport_resp *h)
 				" mismatch)", o->url);
 	} else if (h->status == 200) {
 		/* the server ignores Range: the object is read as one stream */
-		struct db_obj row;
 		o->ranges = 0;
-		obj_row(o, &row);
-		store_set_obj(r->e->store, &row);
+		obj_save(o);
 		pthread_cond_broadcast(&o->cv);
 		rc = vo_err_set(a->err, ENOTSUP, "%s: the server ignores Range requests;"
 				" reading it as a whole", o->url);
@@ -414,11 +410,9 @@ static void finish(struct req *r, int rc, struct attempt *a)
 	if (r->whole) {
 		o->whole = 0;
 		if (!rc && o->epoch == r->epoch) {
-			struct db_obj row;
 			obj_set_size(o, a->size);
-			obj_row(o, &row);
 			/* queued after the blocks: stored with them or after them */
-			store_set_obj(e->store, &row);
+			obj_save(o);
 		} else if (o->epoch == r->epoch) {
 			obj_forget_blocks(o);
 		}

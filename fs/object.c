@@ -287,8 +287,6 @@ void obj_forget_blocks(struct obj *o)
 
 void obj_stale(struct obj *o, const char *why)
 {
-	struct db_obj row;
-
 	vo_error("%s: %s: the file changed on the server; reads of the copy opened before"
 		 " fail (ESTALE), the next open reads the new one", o->url, why);
 	o->epoch++;
@@ -299,10 +297,17 @@ void obj_stale(struct obj *o, const char *why)
 	o->last_modified = -1;
 	o->mtime = 0;
 	o->fail_err = 0;
+	obj_save(o);
+	pthread_cond_broadcast(&o->cv);
+}
+
+void obj_save(struct obj *o)
+{
+	struct db_obj row;
+
 	obj_row(o, &row);
 	store_set_obj(o->eng->store, &row);
 	hold_until_stored(o);
-	pthread_cond_broadcast(&o->cv);
 }
 
 void obj_row(const struct obj *o, struct db_obj *row)

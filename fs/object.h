@@ -82,6 +82,9 @@ void obj_stale(struct obj *o, const char *why);
 void obj_forget_blocks(struct obj *o);
 /* under mu: the row the store keeps for it */
 void obj_row(const struct obj *o, struct db_obj *row);
+/* under mu: queue the row for the writer; the object stays live until it
+ * is committed (a new life would read the row before the change) */
+void obj_save(struct obj *o);
 /* under mu: wait for a change, at most us microseconds */
 void obj_wait(struct obj *o, int64_t us);
 
