@@ -495,8 +495,14 @@ static int copy_block(struct cache_file *f, int64_t b, size_t boff, char *buf, s
 	ssize_t got;
 	int64_t oid = o->oid;
 
-	if (o->st[b] == BLK_MEM) {
-		memcpy(buf, o->mem[b] + boff, n);
+	if ((o->st[b] == BLK_MEM || o->st[b] == BLK_STORED) && o->mem[b]) {
+		/* copied unlocked: a reference keeps the buffer */
+		struct blkbuf *bb = o->mem[b];
+		blkbuf_get(bb);
+		pthread_mutex_unlock(&o->mu);
+		memcpy(buf, bb->data + boff, n);
+		blkbuf_put(bb);
+		pthread_mutex_lock(&o->mu);
 		engine_count(&f->e->hits, 1);
 		return 1;
 	}

@@ -118,13 +118,13 @@ static struct conn *conn_get(void)
 	/* 64 KiB pages suit the blobs (result pages, cache blocks); it only
 	 * takes effect in a new database, before WAL is switched on */
 	sqlite3_exec(c->db, "PRAGMA page_size=65536;", NULL, NULL, NULL);
-	/* With 64 KiB pages every small transaction adds at least one whole
-	 * page to the WAL: checkpoint every 128 pages (8 MiB), not SQLite's
-	 * 1000 (64 MiB), and cut the file back after a checkpoint, so the
-	 * WAL stays small beside the blocks it stores */
+	/* No connection checkpoints on its own (a FUSE thread would copy the
+	 * WAL and fsync in a user's open): the store's writer does, when it
+	 * is idle or every DB_CHECKPOINT_BYTES (db_checkpoint).  The WAL is
+	 * cut back to 16 MiB after a checkpoint. */
 	sqlite3_exec(c->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
 		     " PRAGMA foreign_keys=ON; PRAGMA cache_size=-16384;"
-		     " PRAGMA mmap_size=268435456; PRAGMA wal_autocheckpoint=128;"
+		     " PRAGMA mmap_size=268435456; PRAGMA wal_autocheckpoint=0;"
 		     " PRAGMA journal_size_limit=16777216;", NULL, NULL, NULL);
 	tl_conn = c;
 	pthread_once(&conn_once, conn_key_init);
@@ -408,6 +408,25 @@ void db_close(void)
 	db_close_thread();
 	free(db_path);
 	db_path = NULL;
+}
+
+int db_checkpoint(void)
+{
+	struct conn *c = conn_get();
+	int log = 0, done_n = 0, rc;
+
+	if (!c)
+		return -EIO;
+	rc = sqlite3_wal_checkpoint_v2(c->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &done_n);
+	if (rc == SQLITE_OK && done_n == log && log > 0) {
+		/* all copied: cut the WAL file to nothing, unless a reader is
+		 * in it right now (then it is reused from its start anyway) */
+		sqlite3_busy_timeout(c->db, 0);
+		sqlite3_wal_checkpoint_v2(c->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+		sqlite3_busy_timeout(c->db, 30000);
+	}
+	vo_debug("checkpoint: %d of %d WAL frames copied (%s)", done_n, log, sqlite3_errstr(rc));
+	return rc == SQLITE_OK || rc == SQLITE_BUSY ? 0 : db_fail(c->db, "checkpoint");
 }
 
 int db_begin(void)

@@ -31,7 +31,7 @@ struct req {
 /* What one attempt learns as the body arrives. */
 struct attempt {
 	struct req *r;
-	struct vo_buf blk;          /* the block being filled */
+	struct blkbuf *blk;         /* the block being filled, or NULL */
 	int64_t idx;                /* its index */
 	int64_t done;               /* bytes in the blocks before it */
 	int64_t size;               /* object size as this answer tells it, -1 */
@@ -232,7 +232,7 @@ static int range_start(void *ud, const struct xport_resp *h)
 		/* the server ignores Range: the object is read as one stream */
 		o->ranges = 0;
 		obj_save(o);
-		pthread_cond_broadcast(&o->cv);
+		obj_wake(o);
 		rc = vo_err_set(a->err, ENOTSUP, "%s: the server ignores Range requests;"
 				" reading it as a whole", o->url);
 	} else {
@@ -266,18 +266,19 @@ static int whole_start(void *ud, const struct xport_resp *h)
 	return rc;
 }
 
+/* The bytes in the block being filled (0 when none is). */
+static size_t filled(const struct attempt *a)
+{
+	return a->blk ? a->blk->len : 0;
+}
+
 static int deliver(struct attempt *a)
 {
 	struct req *r = a->r;
-	size_t len = a->blk.len;
-	char *data = vo_buf_take(&a->blk);
-	int rc;
+	size_t len = a->blk->len;
+	int rc = obj_deliver(r->o, r->epoch, a->idx, a->blk);
 
-	if (!data)
-		return vo_err_set(a->err, ENOMEM, "%s: out of memory", r->o->url);
-	a->blk.cap = CACHE_BLOCK + 1;
-	vo_buf_reserve(&a->blk, CACHE_BLOCK);
-	rc = obj_deliver(r->o, r->epoch, a->idx, data, len);
+	a->blk = NULL;
 	if (rc == -ESTALE)
 		return vo_err_set(a->err, ESTALE, "%s: changed on the server meanwhile", r->o->url);
 	if (rc)
@@ -308,12 +309,14 @@ static int on_body(void *ud, const char *p, size_t n)
 					  r->o->url, a->size);
 		if (!r->whole && a->idx >= r->b1)
 			return vo_err_set(a->err, EPROTO, "%s: more bytes than asked for", r->o->url);
-		take = want - a->blk.len < n ? want - a->blk.len : n;
-		if ((rc = vo_buf_add(&a->blk, p, take)))
-			return vo_err_set(a->err, -rc, "%s: out of memory", r->o->url);
+		if (!a->blk && !(a->blk = blkbuf_new(CACHE_BLOCK)))
+			return vo_err_set(a->err, ENOMEM, "%s: out of memory", r->o->url);
+		take = want - a->blk->len < n ? want - a->blk->len : n;
+		memcpy(a->blk->data + a->blk->len, p, take);
+		a->blk->len += take;
 		p += take;
 		n -= take;
-		if (a->blk.len == want && (rc = deliver(a)))
+		if (a->blk->len == want && (rc = deliver(a)))
 			return rc;
 	}
 	return 0;
@@ -333,7 +336,8 @@ static int run_attempt(struct req *r, struct attempt *a)
 	int rc;
 
 	a->got = 0;
-	a->blk.len = 0;
+	if (a->blk)
+		a->blk->len = 0;
 	pthread_mutex_lock(&o->mu);
 	if (o->epoch != r->epoch) {
 		pthread_mutex_unlock(&o->mu);
@@ -384,11 +388,11 @@ static int run_attempt(struct req *r, struct attempt *a)
 		return 0;
 	}
 	/* a whole stream: the rest is the last block; its end is the size */
-	if (a->size >= 0 && a->done + (int64_t)a->blk.len != a->size)
+	if (a->size >= 0 && a->done + (int64_t)filled(a) != a->size)
 		return vo_err_set(a->err, EPROTO, "%s: short body: %" PRId64 " bytes of %" PRId64,
-				  o->url, a->done + (int64_t)a->blk.len, a->size);
-	a->size = a->done + (int64_t)a->blk.len;
-	if (a->blk.len && (rc = deliver(a)))
+				  o->url, a->done + (int64_t)filled(a), a->size);
+	a->size = a->done + (int64_t)filled(a);
+	if (filled(a) && (rc = deliver(a)))
 		return rc;
 	return 0;
 }
@@ -423,17 +427,16 @@ static void finish(struct req *r, int rc, struct attempt *a)
 			if (o->st[i] == BLK_FLIGHT)
 				o->st[i] = (uint8_t)st;
 	}
-	pthread_cond_broadcast(&o->cv);
+	obj_wake(o);
 	pthread_mutex_unlock(&o->mu);
 }
 
 static void run(struct req *r)
 {
 	struct vo_err err = {0};
-	struct attempt a = {.r = r, .blk = VO_BUF_INIT, .err = &err};
+	struct attempt a = {.r = r, .blk = NULL, .err = &err};
 	int rc = -ECANCELED;
 
-	a.blk.cap = CACHE_BLOCK + 1;
 	for (int attempt = 0; attempt < VO_HTTP_ATTEMPTS; attempt++) {
 		if (cancelled(&a)) {
 			rc = vo_err_set(&err, ECANCELED, "%s: cancelled", r->o->url);
@@ -460,7 +463,7 @@ static void run(struct req *r)
 		engine_count(&r->e->errors, 1);
 	}
 	finish(r, rc, &a);
-	vo_buf_free(&a.blk);
+	blkbuf_put(a.blk);
 }
 
 static void *worker(void *arg)

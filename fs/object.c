@@ -10,6 +10,8 @@
 #include "clock.h"
 #include "log.h"
 
+static void drop_hot(struct obj *o, int64_t i);
+
 static int collect_block(void *ud, int64_t idx)
 {
 	struct obj *o = ud;
@@ -24,6 +26,8 @@ static int collect_block(void *ud, int64_t idx)
 
 static void obj_free(struct obj *o)
 {
+	for (int64_t i = 0; i < o->nblk; i++)
+		blkbuf_put(o->mem[i]);
 	pthread_cond_destroy(&o->cv);
 	pthread_mutex_destroy(&o->mu);
 	free(o->st);
@@ -185,9 +189,13 @@ void obj_open(struct obj *o)
 
 void obj_close(struct obj *o)
 {
+	int last;
+
 	pthread_mutex_lock(&o->eng->tab_mu);
-	o->nopen--;
+	last = --o->nopen == 0;
 	pthread_mutex_unlock(&o->eng->tab_mu);
+	if (last)
+		obj_drop_hot(o);   /* (the kernel's pages serve re-reads) */
 }
 
 int obj_is_live(void *engine, int64_t oid)
@@ -207,7 +215,7 @@ int obj_grow(struct obj *o, int64_t n)
 	if (n > o->cap) {
 		int64_t cap = o->cap ? o->cap : 16;
 		uint8_t *st;
-		char **mem;
+		struct blkbuf **mem;
 		while (cap < n)
 			cap *= 2;
 		st = realloc(o->st, (size_t)cap);
@@ -236,7 +244,9 @@ int obj_set_size(struct obj *o, int64_t size)
 		return rc;
 	/* blocks past the end (a stream that was longer before) go */
 	for (int64_t i = n; i < o->nblk; i++) {
+		drop_hot(o, i);
 		o->st[i] = BLK_ABSENT;
+		blkbuf_put(o->mem[i]);
 		o->mem[i] = NULL;
 	}
 	o->nblk = n;
@@ -245,7 +255,7 @@ int obj_set_size(struct obj *o, int64_t size)
 }
 
 /* the store has done what an object queued before a barrier */
-static void barrier_done(void *ud, int64_t idx, const char *data, int rc)
+static void barrier_done(void *ud, int64_t idx, const struct blkbuf *data, int rc)
 {
 	(void)idx;
 	(void)data;
@@ -269,13 +279,15 @@ static int forget(struct obj *o)
 	for (int64_t i = 0; i < o->nblk; i++) {
 		if (o->st[i] == BLK_STORED || o->st[i] == BLK_MEM)
 			stored = 1;
-		/* a MEM block's data belongs to the store until its done() */
 		o->st[i] = BLK_ABSENT;
+		blkbuf_put(o->mem[i]);
 		o->mem[i] = NULL;
 	}
+	o->hot_bytes = 0;
+	o->hot_low = 0;
 	if (stored)
 		store_drop_obj(o->eng->store, o->oid);
-	pthread_cond_broadcast(&o->cv);
+	obj_wake(o);
 	return stored;
 }
 
@@ -298,7 +310,7 @@ void obj_stale(struct obj *o, const char *why)
 	o->mtime = 0;
 	o->fail_err = 0;
 	obj_save(o);
-	pthread_cond_broadcast(&o->cv);
+	obj_wake(o);
 }
 
 void obj_save(struct obj *o)
@@ -324,25 +336,61 @@ void obj_row(const struct obj *o, struct db_obj *row)
 
 void obj_wait(struct obj *o, int64_t us)
 {
+	o->waiters++;
 	clock_cond_wait_us(&o->cv, &o->mu, us);
+	o->waiters--;
+}
+
+void obj_wake(struct obj *o)
+{
+	if (o->waiters)
+		pthread_cond_broadcast(&o->cv);
+}
+
+/* under mu: a stored block's bytes leave memory */
+static void drop_hot(struct obj *o, int64_t i)
+{
+	if (o->st[i] == BLK_STORED && o->mem[i]) {
+		o->hot_bytes -= (int64_t)o->mem[i]->len;
+		blkbuf_put(o->mem[i]);
+		o->mem[i] = NULL;
+	}
+}
+
+void obj_drop_hot(struct obj *o)
+{
+	pthread_mutex_lock(&o->mu);
+	for (int64_t i = 0; i < o->nblk; i++)
+		drop_hot(o, i);
+	o->hot_bytes = 0;
+	o->hot_low = 0;
+	pthread_mutex_unlock(&o->mu);
 }
 
 /* The store's word on a block: stored, or not (then it is missing). */
-static void committed(void *ud, int64_t idx, const char *data, int rc)
+static void committed(void *ud, int64_t idx, const struct blkbuf *b, int rc)
 {
 	struct obj *o = ud;
 
 	pthread_mutex_lock(&o->mu);
-	if (idx < o->nblk && o->mem[idx] == data && o->st[idx] == BLK_MEM) {
-		o->mem[idx] = NULL;
+	if (idx < o->nblk && o->mem[idx] == b && o->st[idx] == BLK_MEM) {
 		o->st[idx] = rc ? BLK_ABSENT : BLK_STORED;
-		pthread_cond_broadcast(&o->cv);
+		if (!rc && __atomic_load_n(&o->nopen, __ATOMIC_RELAXED) > 0) {
+			/* kept for the reader, the oldest let go beyond the cap */
+			o->hot_bytes += (int64_t)b->len;
+			while (o->hot_bytes > OBJ_HOT_MAX && o->hot_low < o->nblk)
+				drop_hot(o, o->hot_low++);
+		} else {
+			blkbuf_put(o->mem[idx]);
+			o->mem[idx] = NULL;
+		}
+		obj_wake(o);
 	}
 	pthread_mutex_unlock(&o->mu);
 	obj_put(o);
 }
 
-int obj_deliver(struct obj *o, unsigned epoch, int64_t idx, char *data, size_t len)
+int obj_deliver(struct obj *o, unsigned epoch, int64_t idx, struct blkbuf *b)
 {
 	struct engine *e = o->eng;
 	int rc = 0;
@@ -353,19 +401,22 @@ int obj_deliver(struct obj *o, unsigned epoch, int64_t idx, char *data, size_t l
 	} else if (idx >= o->nblk && (rc = obj_grow(o, idx + 1))) {
 		;
 	} else {
+		blkbuf_get(b);            /* the object's reference */
+		blkbuf_put(o->mem[idx]);
+		o->mem[idx] = b;
 		o->st[idx] = BLK_MEM;
-		o->mem[idx] = data;
-		pthread_cond_broadcast(&o->cv);
+		obj_wake(o);
 	}
 	pthread_mutex_unlock(&o->mu);
 	if (rc) {
-		free(data);
+		blkbuf_put(b);
 		return rc;
 	}
 	obj_ref(o);   /* for the store's done() */
-	if ((rc = store_put(e->store, o->oid, idx, data, len, committed, o))) {
+	if ((rc = store_put(e->store, o->oid, idx, b, committed, o))) {
 		pthread_mutex_lock(&o->mu);
-		if (o->mem[idx] == data) {
+		if (o->mem[idx] == b) {
+			blkbuf_put(b);
 			o->mem[idx] = NULL;
 			o->st[idx] = BLK_ABSENT;
 		}

@@ -32,6 +32,8 @@
 
 enum blk { BLK_ABSENT, BLK_FLIGHT, BLK_MEM, BLK_STORED, BLK_FAILED };
 
+#define OBJ_HOT_MAX ((int64_t)8 << 20)
+
 /* a request that failed for good is not tried again for this long */
 #define OBJ_FAIL_MEMORY_US (5 * 1000000LL)
 
@@ -54,7 +56,13 @@ struct obj {
 	int64_t last_modified;
 	int64_t nblk, cap;          /* blocks tracked, allocated */
 	uint8_t *st;                /* enum blk per block */
-	char **mem;                 /* data of MEM blocks (owned by the store) */
+	/* the bytes of MEM blocks, and of STORED ones still kept in memory
+	 * for readers of an open file (a reference each; hot_bytes of them,
+	 * at most OBJ_HOT_MAX: a reader a little behind the fetcher is not
+	 * sent to the store for what just went there) */
+	struct blkbuf **mem;
+	int64_t hot_bytes, hot_low;
+	int waiters;                /* threads in obj_wait */
 	int whole;                  /* a whole-object stream is running */
 	int fail_err;               /* negative errno of the last failure */
 	int64_t fail_at;            /* when (engine clock) */
@@ -68,7 +76,9 @@ void obj_ref(struct obj *o);
 /* Drop a reference; the last one hands the access time to the store. */
 void obj_put(struct obj *o);
 void obj_open(struct obj *o);
+/* the last close lets go of the stored blocks kept in memory */
 void obj_close(struct obj *o);
+void obj_drop_hot(struct obj *o);
 /* 1 when an object with this id is live (its blocks must stay). */
 int obj_is_live(void *engine, int64_t oid);
 
@@ -87,10 +97,12 @@ void obj_row(const struct obj *o, struct db_obj *row);
 void obj_save(struct obj *o);
 /* under mu: wait for a change, at most us microseconds */
 void obj_wait(struct obj *o, int64_t us);
+/* under mu: wake the waiters (only when there are: no futex otherwise) */
+void obj_wake(struct obj *o);
 
-/* A block arrived (takes data): under no lock.  0, or -ESTALE when the
- * object moved to another epoch meanwhile (data freed). */
-int obj_deliver(struct obj *o, unsigned epoch, int64_t idx, char *data, size_t len);
+/* A block arrived (takes the caller's reference to b): under no lock.
+ * 0, or -ESTALE when the object moved to another epoch meanwhile. */
+int obj_deliver(struct obj *o, unsigned epoch, int64_t idx, struct blkbuf *b);
 
 static inline int64_t obj_nblocks(int64_t size)
 {

@@ -14,20 +14,24 @@
 #include "clock.h"
 #include "log.h"
 
-#define BATCH_OPS 64
+#define BATCH_OPS 256
 #define BATCH_BYTES ((size_t)8 << 20)
 /* while downloads run, blocks gather (storing competes with them for the
  * CPU, and readers are served from memory meanwhile) until this much waits
  * or nothing came in for WRITER_QUIET_US */
 #define WRITER_LAZY ((size_t)24 << 20)
 #define WRITER_QUIET_US 30000
+/* the WAL is copied into the database (and fsynced) when the writer is
+ * idle, or after this much, not in the middle of a burst */
+#define CHECKPOINT_BYTES ((int64_t)256 << 20)
+#define CHECKPOINT_IDLE_US 5000000
 
 enum op_kind { OP_PUT, OP_OBJ, OP_DROP, OP_TOUCH, OP_BARRIER };
 
 struct op {
 	enum op_kind kind;
 	int64_t oid, idx, atime;
-	char *data;
+	struct blkbuf *b;
 	size_t len;
 	store_done_fn *done;
 	void *ud;
@@ -37,12 +41,16 @@ struct op {
 
 struct store {
 	pthread_mutex_t mu;
-	pthread_cond_t cv;          /* queue changed, batch committed */
+	pthread_cond_t cv;          /* queue changed, batch committed (the writer, flushes) */
+	pthread_cond_t room;        /* unstored bytes went under the cap (fetchers) */
+	int room_waiters;
 	struct op *head, *tail;
 	size_t unstored;            /* bytes of queued blocks */
 	int64_t queued, committed;  /* operation counts, for flushes */
 	int64_t last_add_us;
 	int flush_wanted, stop, fail_next;
+	int64_t since_ckpt;         /* bytes committed since the last checkpoint */
+	int ckpt_due;
 	int64_t limit;
 	int (*is_live)(void *ud, int64_t oid);
 	void *live_ud;
@@ -59,32 +67,46 @@ static void enqueue(struct store *s, struct op *o)
 		s->head = o;
 	s->tail = o;
 	s->queued++;
+	/* the writer waits for a batch to gather (see writer_main): wake it
+	 * only when one has */
+	s->last_add_us = clock_mono_us();
 	if (o->kind == OP_PUT) {
 		s->unstored += o->len;
-		s->last_add_us = clock_mono_us();
 		if (s->unstored >= WRITER_LAZY)
 			pthread_cond_broadcast(&s->cv);
-	} else {
-		pthread_cond_broadcast(&s->cv);
+	} else if (!s->head->next) {
+		pthread_cond_broadcast(&s->cv);   /* the first of a quiet time */
 	}
 }
 
-int store_put(struct store *s, int64_t oid, int64_t idx, char *data, size_t len,
+struct blkbuf *blkbuf_new(size_t cap)
+{
+	struct blkbuf *b = malloc(sizeof *b + (cap ? cap : 1));
+
+	if (b) {
+		b->refs = 1;
+		b->len = 0;
+	}
+	return b;
+}
+
+int store_put(struct store *s, int64_t oid, int64_t idx, struct blkbuf *b,
 	      store_done_fn *done, void *ud)
 {
 	struct op *o = calloc(1, sizeof *o);
 
 	if (!o) {
-		free(data);
+		blkbuf_put(b);
 		return -ENOMEM;
 	}
-	*o = (struct op){.kind = OP_PUT, .oid = oid, .idx = idx, .data = data, .len = len,
+	*o = (struct op){.kind = OP_PUT, .oid = oid, .idx = idx, .b = b, .len = b->len,
 			 .done = done, .ud = ud};
 	pthread_mutex_lock(&s->mu);
 	/* back-pressure: the network waits for the disk, memory stays bounded */
 	while (s->unstored > STORE_UNSTORED_MAX && !s->stop) {
-		pthread_cond_broadcast(&s->cv);
-		pthread_cond_wait(&s->cv, &s->mu);
+		s->room_waiters++;
+		pthread_cond_wait(&s->room, &s->mu);
+		s->room_waiters--;
 	}
 	enqueue(s, o);
 	pthread_mutex_unlock(&s->mu);
@@ -244,7 +266,7 @@ static int apply(struct op *o, int64_t now_us, int64_t *stored, int64_t *dropped
 {
 	switch (o->kind) {
 	case OP_PUT: {
-		int rc = db_block_put(o->oid, o->idx, o->data, o->len, now_us);
+		int rc = db_block_put(o->oid, o->idx, o->b->data, o->len, now_us);
 		if (!rc)
 			*stored += (int64_t)o->len;
 		return rc;
@@ -298,11 +320,19 @@ static void commit_batch(struct store *s, struct op *batch, int n, size_t bytes)
 		s->ctr.commit_errors++;
 	else
 		s->ctr.used += stored - dropped;
-	pthread_mutex_unlock(&s->mu);
+	s->ckpt_due = 1;
+	s->since_ckpt += (int64_t)bytes;
+	if (s->since_ckpt >= CHECKPOINT_BYTES) {
+		s->since_ckpt = 0;
+		pthread_mutex_unlock(&s->mu);
+		db_checkpoint();
+	} else {
+		pthread_mutex_unlock(&s->mu);
+	}
 	/* report outside the store's lock: done() takes the object's lock */
 	for (o = batch; o; o = o->next)
 		if (o->kind == OP_PUT && o->done)
-			o->done(o->ud, o->idx, o->data, rc);
+			o->done(o->ud, o->idx, o->b, rc);
 		else if (o->kind == OP_BARRIER)
 			o->done(o->ud, -1, NULL, rc);
 	pthread_mutex_lock(&s->mu);
@@ -311,10 +341,13 @@ static void commit_batch(struct store *s, struct op *batch, int n, size_t bytes)
 		if (o->kind == OP_PUT)
 			s->unstored -= o->len;
 		s->committed++;
-		free(o->data);
+		blkbuf_put(o->b);
 		free(o);
 	}
-	pthread_cond_broadcast(&s->cv);
+	if (s->room_waiters && s->unstored <= STORE_UNSTORED_MAX)
+		pthread_cond_broadcast(&s->room);
+	if (s->flush_wanted)
+		pthread_cond_broadcast(&s->cv);
 	pthread_mutex_unlock(&s->mu);
 }
 
@@ -330,13 +363,28 @@ static void *writer_main(void *arg)
 		size_t bytes = 0;
 		int n = 0;
 
-		while (!s->head && !s->stop)
-			pthread_cond_wait(&s->cv, &s->mu);
+		while (!s->head && !s->stop) {
+			if (s->ckpt_due) {
+				/* idle: the time to copy the WAL into the database */
+				s->ckpt_due = 0;
+				s->since_ckpt = 0;
+				pthread_mutex_unlock(&s->mu);
+				db_checkpoint();
+				pthread_mutex_lock(&s->mu);
+				continue;
+			}
+			/* (metadata written by other connections is checkpointed
+			 * here too, at most CHECKPOINT_IDLE_US later) */
+			if (clock_cond_wait_us(&s->cv, &s->mu, CHECKPOINT_IDLE_US) == ETIMEDOUT)
+				s->ckpt_due = 1;
+		}
 		if (!s->head)
 			break;
+		/* whatever is queued waits until enough has gathered, or all is
+		 * quiet: many operations per transaction (rows, access times
+		 * and barriers too: each transaction costs WAL pages) */
 		if (!s->stop && !s->flush_wanted && s->unstored < WRITER_LAZY &&
-		    s->unstored < STORE_UNSTORED_MAX &&
-		    clock_mono_us() - s->last_add_us < WRITER_QUIET_US && s->head->kind == OP_PUT) {
+		    clock_mono_us() - s->last_add_us < WRITER_QUIET_US) {
 			clock_cond_wait_us(&s->cv, &s->mu, WRITER_QUIET_US);
 			continue;
 		}
@@ -356,6 +404,7 @@ static void *writer_main(void *arg)
 		pthread_mutex_lock(&s->mu);
 	}
 	pthread_mutex_unlock(&s->mu);
+	db_checkpoint();   /* what is stored goes to the database file */
 	db_close_thread();
 	return NULL;
 }
@@ -377,8 +426,10 @@ int store_start(struct store **out, int64_t limit, int (*is_live)(void *ud, int6
 	}
 	pthread_mutex_init(&s->mu, NULL);
 	clock_cond_init(&s->cv);
+	pthread_cond_init(&s->room, NULL);
 	if (pthread_create(&s->th, NULL, writer_main, s)) {
 		pthread_cond_destroy(&s->cv);
+		pthread_cond_destroy(&s->room);
 		pthread_mutex_destroy(&s->mu);
 		free(s);
 		return -EAGAIN;
@@ -394,9 +445,11 @@ void store_stop(struct store *s)
 	pthread_mutex_lock(&s->mu);
 	s->stop = 1;     /* the writer commits what is queued, then ends */
 	pthread_cond_broadcast(&s->cv);
+	pthread_cond_broadcast(&s->room);
 	pthread_mutex_unlock(&s->mu);
 	pthread_join(s->th, NULL);
 	pthread_cond_destroy(&s->cv);
+	pthread_cond_destroy(&s->room);
 	pthread_mutex_destroy(&s->mu);
 	free(s);
 }

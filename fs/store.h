@@ -9,9 +9,10 @@
  * No transaction is ever open while bytes travel on the network: the
  * writer only ever commits data already in memory.
  *
- * Ownership: store_put takes data.  The caller may keep reading it (serving
- * readers from memory while it waits for the writer) until done() is
- * called for it; the store frees it after done() returns.
+ * Ownership: blocks travel as reference-counted buffers (struct blkbuf):
+ * store_put takes one reference and drops it once done() has returned, so
+ * the object can keep serving readers from the same buffer with
+ * references of its own, and a reader copies from it without any lock.
  *
  * Bounded memory: store_put waits while more than STORE_UNSTORED_MAX bytes
  * are queued.  The store stays under its byte limit by evicting the least
@@ -25,6 +26,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 #include "db.h"
 
@@ -32,7 +34,25 @@
 
 struct store;
 
-typedef void store_done_fn(void *ud, int64_t idx, const char *data, int rc);
+/* A block's bytes with a reference count (atomic): freed by the last put. */
+struct blkbuf {
+	int refs;
+	size_t len;
+	char data[];
+};
+
+struct blkbuf *blkbuf_new(size_t cap);    /* one reference, len 0 */
+static inline void blkbuf_get(struct blkbuf *b)
+{
+	__atomic_add_fetch(&b->refs, 1, __ATOMIC_RELAXED);
+}
+static inline void blkbuf_put(struct blkbuf *b)
+{
+	if (b && __atomic_sub_fetch(&b->refs, 1, __ATOMIC_ACQ_REL) == 0)
+		free(b);
+}
+
+typedef void store_done_fn(void *ud, int64_t idx, const struct blkbuf *b, int rc);
 
 /* limit <= 0: no limit.  is_live(ud, oid): 1 when oid's blocks must stay. */
 int store_start(struct store **out, int64_t limit, int (*is_live)(void *ud, int64_t oid),
@@ -40,9 +60,9 @@ int store_start(struct store **out, int64_t limit, int (*is_live)(void *ud, int6
 /* Commits what is queued, then ends the writer and frees the store. */
 void store_stop(struct store *s);
 
-/* Queue one complete block (takes data).  -ENOMEM (data freed, done not
- * called) or 0. */
-int store_put(struct store *s, int64_t oid, int64_t idx, char *data, size_t len,
+/* Queue one complete block (takes the caller's reference to b).  -ENOMEM
+ * (the reference dropped, done not called) or 0. */
+int store_put(struct store *s, int64_t oid, int64_t idx, struct blkbuf *b,
 	      store_done_fn *done, void *ud);
 /* Queue an update of the object's row (size, validators): committed in the
  * same batch as the blocks queued before it, or a later one. */
