@@ -120,12 +120,13 @@ static struct conn *conn_get(void)
 	sqlite3_exec(c->db, "PRAGMA page_size=65536;", NULL, NULL, NULL);
 	/* No connection checkpoints on its own (a FUSE thread would copy the
 	 * WAL and fsync in a user's open): the store's writer does, when it
-	 * is idle or every DB_CHECKPOINT_BYTES (db_checkpoint).  The WAL is
-	 * cut back to 16 MiB after a checkpoint. */
+	 * is idle (and then cuts the WAL file to nothing) or every 256 MiB
+	 * stored (db_checkpoint; the WAL file is reused meanwhile, not cut and
+	 * grown again: at most 288 MiB). */
 	sqlite3_exec(c->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
 		     " PRAGMA foreign_keys=ON; PRAGMA cache_size=-16384;"
 		     " PRAGMA mmap_size=268435456; PRAGMA wal_autocheckpoint=0;"
-		     " PRAGMA journal_size_limit=16777216;", NULL, NULL, NULL);
+		     " PRAGMA journal_size_limit=301989888;", NULL, NULL, NULL);
 	tl_conn = c;
 	pthread_once(&conn_once, conn_key_init);
 	pthread_setspecific(conn_key, c);
@@ -410,7 +411,7 @@ void db_close(void)
 	db_path = NULL;
 }
 
-int db_checkpoint(void)
+int db_checkpoint(int truncate)
 {
 	struct conn *c = conn_get();
 	int log = 0, done_n = 0, rc;
@@ -418,7 +419,7 @@ int db_checkpoint(void)
 	if (!c)
 		return -EIO;
 	rc = sqlite3_wal_checkpoint_v2(c->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &done_n);
-	if (rc == SQLITE_OK && done_n == log && log > 0) {
+	if (truncate && rc == SQLITE_OK && done_n == log && log > 0) {
 		/* all copied: cut the WAL file to nothing, unless a reader is
 		 * in it right now (then it is reused from its start anyway) */
 		sqlite3_busy_timeout(c->db, 0);

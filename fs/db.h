@@ -167,9 +167,10 @@ int db_block_oldest(int limit, int (*cb)(void *ud, int64_t oid, int64_t idx, int
 int db_block_delete(int64_t oid, int64_t idx);
 int db_obj_drop_blocks(int64_t oid, int64_t *freed);
 
-/* Copy the WAL into the database (passive: never waits for readers).
- * No connection does it on its own; the store's writer calls it. */
-int db_checkpoint(void);
+/* Copy the WAL into the database (passive: never waits for readers);
+ * truncate: then cut the WAL file to nothing if no reader is in it.  No
+ * connection does it on its own; the store's writer calls it. */
+int db_checkpoint(int truncate);
 
 /* Transactions around bulk writes from one thread. */
 int db_begin(void);

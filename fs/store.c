@@ -325,7 +325,7 @@ static void commit_batch(struct store *s, struct op *batch, int n, size_t bytes)
 	if (s->since_ckpt >= CHECKPOINT_BYTES) {
 		s->since_ckpt = 0;
 		pthread_mutex_unlock(&s->mu);
-		db_checkpoint();
+		db_checkpoint(0);
 	} else {
 		pthread_mutex_unlock(&s->mu);
 	}
@@ -369,7 +369,7 @@ static void *writer_main(void *arg)
 				s->ckpt_due = 0;
 				s->since_ckpt = 0;
 				pthread_mutex_unlock(&s->mu);
-				db_checkpoint();
+				db_checkpoint(1);
 				pthread_mutex_lock(&s->mu);
 				continue;
 			}
@@ -404,7 +404,7 @@ static void *writer_main(void *arg)
 		pthread_mutex_lock(&s->mu);
 	}
 	pthread_mutex_unlock(&s->mu);
-	db_checkpoint();   /* what is stored goes to the database file */
+	db_checkpoint(1);   /* what is stored goes to the database file */
 	db_close_thread();
 	return NULL;
 }
