@@ -378,7 +378,11 @@ if [ "$BIG" = 1 ]; then
 		sync
 		t0=$EPOCHREALTIME; rsync -a "$PB/" "$W/dst/"; elapsed "$t0" >> "$W/t.bigrsync"
 		[ "$(ls -A "$W/dst" | wc -l)" = "$NBIG" ] || die "BIG rsync copied too few files"
+		awk '/VmHWM/ {print $2 * 1024}' "/proc/$PID/status" >> "$W/rss.big"
+		fetched=$(awk '$1 == "bytes_fetched" {print $2}' "$MNT/.vofs/stats")
 		umount_it
+		# the store at rest (the daemon checkpoints at unmount) against what came
+		echo "$(du -sb "$W/cache" | awk '{print $1}') $fetched" >> "$W/store.big"
 	done
 	for i in $(seq "$RUNS"); do
 		rm -rf "$W/dst"; sync
@@ -413,6 +417,11 @@ if [ "$BIG" = 1 ]; then
 	line "B2. cold rsync -a products/ vs rsync -a local copy" s "$(b t.bigrsync)" "$(b t.bigrsynclocal)" 1.1 ratio
 	line "B7. daemon CPU s per cold GB vs parallel curl's" s "$(per_gb "$(b cpu.bigcold)" "$BIGBYTES")" \
 		"$(per_gb "$(col bigcurlpar 2)" "$BIGBYTES")" 2 ratio
+	# worst run for these two
+	line "B8. daemon peak RSS in the cold rsync (VmHWM)" B "$(sort -g "$W/rss.big" | tail -1)" \
+		134217728 134217728 max
+	read -r sb fb < <(sort -g "$W/store.big" | tail -1)
+	line "B9. store size at rest vs bytes fetched" B "$sb" "$fb" 1.05 ratio
 else
 	printf '\n(BIG=1 adds the 936 x ~2.3 MB footprint: cold cat, rsync and CPU per GB)\n'
 fi
