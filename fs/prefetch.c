@@ -11,7 +11,7 @@ int pf_read(struct pf *p, int64_t off, int64_t len, int64_t fsize, int64_t *from
 	p->reads++;
 	if (seq) {
 		p->run += len;
-		p->win = p->win ? p->win * 2 : PF_WIN_FIRST;
+		p->win = p->win ? p->win * PF_GROWTH : PF_WIN_FIRST;
 		if (p->win > PF_WIN_MAX)
 			p->win = PF_WIN_MAX;
 		if (off + len > p->next_off)

@@ -4,7 +4,9 @@
  * present or on their way.  The first read of a run asks for what was read
  * (the kernel's own read-ahead is already in it), so a header read fetches
  * one block.  While reads stay sequential the window ahead of the reader
- * doubles, from PF_WIN_FIRST up to PF_WIN_MAX; a read elsewhere (beyond a
+ * grows PF_GROWTH-fold, from PF_WIN_FIRST up to PF_WIN_MAX (fast: a server
+ * that takes milliseconds to start each answer, as DaCHS does, would make a
+ * slow ramp cost more round trips than the bytes); a read elsewhere (beyond a
  * short step back or past the window) is a seek: the window starts over
  * there, and the caller cancels what it had asked for that the new window
  * does not need.  The caller splits what is missing into requests of at
@@ -15,7 +17,8 @@
 
 #include <stdint.h>
 
-#define PF_WIN_FIRST ((int64_t)1 << 20)
+#define PF_WIN_FIRST ((int64_t)8 << 20)
+#define PF_GROWTH 4
 #define PF_WIN_MAX ((int64_t)32 << 20)
 #define PF_PART ((int64_t)8 << 20)
 #define PF_BACK ((int64_t)1 << 20)
