@@ -48,6 +48,16 @@ int64_t engine_now_us(const struct engine *e)
 	return e->cfg.now_us ? e->cfg.now_us() : clock_mono_us();
 }
 
+int engine_retry_pause(struct engine *e, int attempt, const char *msg)
+{
+	if (attempt + 1 >= VO_HTTP_ATTEMPTS)
+		return 0;
+	vo_warn("%s (retrying, attempt %d of %d)", msg, attempt + 2, VO_HTTP_ATTEMPTS);
+	engine_count(&e->retries, 1);
+	engine_sleep_us(e, vo_http_backoff_ms(attempt) * 1000);
+	return 1;
+}
+
 void engine_sleep_us(const struct engine *e, int64_t us)
 {
 	if (e->cfg.sleep_us)
@@ -229,16 +239,11 @@ static int probe(struct engine *e, const char *url, struct db_obj *o, struct vo_
 {
 	int rc = 0;
 
-	for (int attempt = 0; attempt < VO_HTTP_ATTEMPTS; attempt++) {
+	for (int attempt = 0;; attempt++) {
 		vo_err_clear(err);
 		rc = probe_once(e, url, o, err);
-		if (!rc || !vo_http_retryable(rc))
+		if (!rc || !vo_http_retryable(rc) || !engine_retry_pause(e, attempt, err->msg))
 			break;
-		if (attempt + 1 < VO_HTTP_ATTEMPTS) {
-			vo_warn("%s (retrying)", err->msg);
-			engine_count(&e->retries, 1);
-			engine_sleep_us(e, vo_http_backoff_ms(attempt) * 1000);
-		}
 	}
 	return rc;
 }
@@ -510,7 +515,7 @@ static int copy_block(struct cache_file *f, int64_t b, size_t boff, char *buf, s
 		return 0;
 	/* a live object's stored blocks are never evicted: read unlocked */
 	pthread_mutex_unlock(&o->mu);
-	got = db_block_read(oid, b, boff, buf, n, NULL);
+	got = db_block_read(oid, b, boff, buf, n);
 	pthread_mutex_lock(&o->mu);
 	if (got == -ENOENT || (got >= 0 && o->st[b] != BLK_STORED)) {
 		if (o->st[b] == BLK_STORED)
@@ -598,7 +603,7 @@ ssize_t cache_read(struct cache_file *f, char *buf, size_t size, off_t off,
 {
 	struct obj *o = f->o;
 	int64_t fsize, want0, want1;
-	ssize_t got;
+	ssize_t got = 0;
 	int room, rc;
 
 	pthread_mutex_lock(&o->mu);
@@ -635,25 +640,18 @@ ssize_t cache_read(struct cache_file *f, char *buf, size_t size, off_t off,
 	if (got > 0) {
 		o->atime_us = clock_us();
 		f->served += got;
+		pthread_mutex_lock(&f->mu);
+		if (!f->copied && f->seq_bytes == fsize && off + got == fsize)
+			f->copied = 1;
+		pthread_mutex_unlock(&f->mu);
 	}
-	pthread_mutex_unlock(&o->mu);
-	if (got < 0) {
-		if (got == -ESTALE)
-			vo_error("%s: changed on the server since it was opened: read at %lld"
-				 " fails (ESTALE); open it again", o->url, (long long)off);
-		return got;
-	}
-	pthread_mutex_lock(&f->mu);
-	if (!f->copied && f->seq_bytes == fsize && off + got == fsize)
-		f->copied = 1;
-	pthread_mutex_unlock(&f->mu);
-	return got;
+	rc = (int)(got < 0 ? got : 0);
 out:
 	pthread_mutex_unlock(&o->mu);
 	if (rc == -ESTALE)
 		vo_error("%s: changed on the server since it was opened: read at %lld fails"
 			 " (ESTALE); open it again", o->url, (long long)off);
-	return rc;
+	return rc ? rc : got;
 }
 
 int cache_file_complete(struct cache_file *f)

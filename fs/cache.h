@@ -37,7 +37,6 @@
 #include "err.h"
 
 #define CACHE_BLOCK ((size_t)256 << 10)
-#define CACHE_RA_MAX ((size_t)16 << 20)
 #define CACHE_PROBE_THREADS 16
 
 int cache_init(int64_t limit, int offline, double timeout_s);

@@ -1295,17 +1295,6 @@ int db_block_put(int64_t oid, int64_t idx, const void *data, size_t len, int64_t
 	return step_done(st, "block use");
 }
 
-int db_block_touch(int64_t oid, int64_t idx, int64_t atime)
-{
-	sqlite3_stmt *st = stmt_block("UPDATE block_use SET atime=?3 WHERE oid=?1 AND idx=?2",
-				      oid, idx);
-
-	if (!st)
-		return -EIO;
-	sqlite3_bind_int64(st, 3, atime);
-	return step_done(st, "block touch");
-}
-
 int db_obj_touch(int64_t oid, int64_t atime)
 {
 	sqlite3_stmt *st = stmt("UPDATE block_use SET atime=?2 WHERE oid=?1");
@@ -1337,11 +1326,10 @@ int db_block_list(int64_t oid, int (*cb)(void *ud, int64_t idx), void *ud)
 	return rc;
 }
 
-ssize_t db_block_read(int64_t oid, int64_t idx, size_t off, void *buf, size_t n,
-		      int64_t *atime)
+ssize_t db_block_read(int64_t oid, int64_t idx, size_t off, void *buf, size_t n)
 {
-	sqlite3_stmt *st = stmt_block("SELECT b.rowid, u.atime FROM blocks b JOIN block_use u"
-				      " USING(oid, idx) WHERE oid=?1 AND idx=?2", oid, idx);
+	/* (no access time here: the engine keeps them in memory) */
+	sqlite3_stmt *st = stmt_block("SELECT rowid FROM blocks WHERE oid=?1 AND idx=?2", oid, idx);
 	sqlite3_blob *blob = NULL;
 	sqlite3_int64 rowid;
 	ssize_t ret;
@@ -1352,8 +1340,6 @@ ssize_t db_block_read(int64_t oid, int64_t idx, size_t off, void *buf, size_t n,
 	if ((rc = step_row(st, "block find")))
 		return rc;
 	rowid = sqlite3_column_int64(st, 0);
-	if (atime)
-		*atime = sqlite3_column_int64(st, 1);
 	done(st);
 	/* a blob handle reads only the pages it needs; it is closed at once so
 	 * no read transaction stays open (that would hold back checkpoints) */

@@ -149,16 +149,14 @@ int db_obj_get(const char *url, struct db_obj *o);          /* -ENOENT */
 int db_obj_ensure(const char *url, struct db_obj *o);       /* creates */
 int db_obj_update(const struct db_obj *o);
 int db_block_put(int64_t oid, int64_t idx, const void *data, size_t len, int64_t atime);
-int db_block_touch(int64_t oid, int64_t idx, int64_t atime);
 /* every block of oid used at atime (the engine keeps access times in
  * memory and hands them to the writer) */
 int db_obj_touch(int64_t oid, int64_t atime);
 /* the indexes of oid's stored blocks (cb non-zero stops) */
 int db_block_list(int64_t oid, int (*cb)(void *ud, int64_t idx), void *ud);
 /* Copy bytes [off, off+n) of a block into buf: bytes copied (short at the
- * block's end), -ENOENT when the block is absent.  atime: its last use. */
-ssize_t db_block_read(int64_t oid, int64_t idx, size_t off, void *buf, size_t n,
-		      int64_t *atime);
+ * block's end), -ENOENT when the block is absent. */
+ssize_t db_block_read(int64_t oid, int64_t idx, size_t off, void *buf, size_t n);
 int db_block_exists(int64_t oid, int64_t idx);              /* 1, 0 or -errno */
 int db_blocks_total(int64_t *bytes);
 /* Least recently used blocks first. */

@@ -67,6 +67,9 @@ struct engine {
 };
 
 int64_t engine_now_us(const struct engine *e);
+/* After failed attempt number attempt (from 0) with message msg: 1 when
+ * another is due (logged, counted, after vo_http_backoff_ms), else 0. */
+int engine_retry_pause(struct engine *e, int attempt, const char *msg);
 void engine_sleep_us(const struct engine *e, int64_t us);
 void engine_count(int64_t *ctr, int64_t n);
 

@@ -95,7 +95,7 @@ void fetch_submit(struct engine *e, struct req *r, struct fetch_owner *ow, int a
 	if (ow) {
 		r->owner = ow;
 		list_push_back(&ow->reqs, &r->olink);
-		ow->n++;
+		__atomic_add_fetch(&ow->n, 1, __ATOMIC_RELAXED);
 	}
 	pthread_cond_signal(&e->q_cv);
 	pthread_mutex_unlock(&e->q_mu);
@@ -111,7 +111,7 @@ void fetch_cancel_owned(struct engine *e, struct fetch_owner *ow, int64_t keep0,
 			continue;
 		__atomic_store_n(&r->cancelled, 1, __ATOMIC_RELAXED);
 		list_remove(&ow->reqs, &r->olink);
-		ow->n--;
+		__atomic_sub_fetch(&ow->n, 1, __ATOMIC_RELAXED);
 		r->owner = NULL;
 		/* a queued one moves to the front, to be finished at once */
 		if (r->queued) {
@@ -125,12 +125,9 @@ void fetch_cancel_owned(struct engine *e, struct fetch_owner *ow, int64_t keep0,
 
 int fetch_owned(struct engine *e, struct fetch_owner *ow)
 {
-	int n;
-
-	pthread_mutex_lock(&e->q_mu);
-	n = ow->n;
-	pthread_mutex_unlock(&e->q_mu);
-	return n;
+	(void)e;
+	/* read on every read(): no queue lock (changed under it, read as is) */
+	return __atomic_load_n(&ow->n, __ATOMIC_RELAXED);
 }
 
 static int cancelled(void *ud)
@@ -445,14 +442,9 @@ static void run(struct req *r)
 		vo_err_clear(&err);
 		a.sent_validator = 0;
 		rc = run_attempt(r, &a);
-		if (!rc || !vo_http_retryable(rc) || cancelled(&a))
+		if (!rc || !vo_http_retryable(rc) || cancelled(&a) ||
+		    !engine_retry_pause(r->e, attempt, err.msg))
 			break;
-		if (attempt + 1 < VO_HTTP_ATTEMPTS) {
-			vo_warn("%s (retrying, attempt %d of %d)", err.msg, attempt + 2,
-				VO_HTTP_ATTEMPTS);
-			engine_count(&r->e->retries, 1);
-			engine_sleep_us(r->e, vo_http_backoff_ms(attempt) * 1000);
-		}
 	}
 	if (rc == -ECANCELED || rc == -ENOTSUP) {
 		vo_debug("%s", err.msg);
@@ -492,7 +484,7 @@ static void *worker(void *arg)
 		pthread_mutex_lock(&e->q_mu);
 		if (r->owner) {
 			list_remove(&r->owner->reqs, &r->olink);
-			r->owner->n--;
+			__atomic_sub_fetch(&r->owner->n, 1, __ATOMIC_RELAXED);
 		}
 		pthread_mutex_unlock(&e->q_mu);
 		req_free(r);

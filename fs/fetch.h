@@ -30,7 +30,7 @@ struct req;
 
 struct fetch_owner {
 	struct list reqs;           /* under e->q_mu */
-	int n;
+	int n;                      /* its length: changed under e->q_mu, atomic */
 };
 
 int fetch_start(struct engine *e);

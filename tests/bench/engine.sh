@@ -247,13 +247,19 @@ for i in $(seq "$RUNS"); do
 done >> "$W/t.localcat"
 
 # --- 2: cold rsync -a vs rsync -a of the local copy ---------------------------------------------
-for i in $(seq "$RUNS"); do
+# cold_rsync NAME QUERY DIR N OUT: on a fresh mount, one timed rsync -a of
+# DIR (the products of query NAME) into W/dst, which must get N files; the
+# time goes to W/OUT.  The caller unmounts.
+cold_rsync() {
 	rm -rf "$W/dst"
 	mount_fresh
-	query lc "$LCQ"
+	query "$1" "$2"
 	sync
-	t0=$EPOCHREALTIME; rsync -a "$P/" "$W/dst/"; elapsed "$t0" >> "$W/t.rsync"
-	[ "$(ls -A "$W/dst" | wc -l)" = 120 ] || die "rsync copied $(ls -A "$W/dst" | wc -l) files, not 120"
+	t0=$EPOCHREALTIME; rsync -a "$3/" "$W/dst/"; elapsed "$t0" >> "$W/$5"
+	[ "$(ls -A "$W/dst" | wc -l)" = "$4" ] || die "rsync copied $(ls -A "$W/dst" | wc -l) files, not $4"
+}
+for i in $(seq "$RUNS"); do
+	cold_rsync lc "$LCQ" "$P" 120 t.rsync
 	umount_it
 done
 cmp "$W/dst/lc-0077.fits" "$W/local/lc-0077.fits"
@@ -372,12 +378,7 @@ if [ "$BIG" = 1 ]; then
 	done
 	for i in $(seq "$RUNS"); do timed_cpu "$W/bigcurlpar" curl -sf --parallel --parallel-max 8 -K "$W/big.curl"; done
 	for i in $(seq "$RUNS"); do
-		rm -rf "$W/dst"
-		mount_fresh
-		query big "$BIGQ"
-		sync
-		t0=$EPOCHREALTIME; rsync -a "$PB/" "$W/dst/"; elapsed "$t0" >> "$W/t.bigrsync"
-		[ "$(ls -A "$W/dst" | wc -l)" = "$NBIG" ] || die "BIG rsync copied too few files"
+		cold_rsync big "$BIGQ" "$PB" "$NBIG" t.bigrsync
 		awk '/VmHWM/ {print $2 * 1024}' "/proc/$PID/status" >> "$W/rss.big"
 		fetched=$(awk '$1 == "bytes_fetched" {print $2}' "$MNT/.vofs/stats")
 		umount_it

@@ -46,7 +46,7 @@ static struct {
 	int n;
 	int gate_open;
 	int held;               /* requests waiting at the gate */
-	int requests;
+	int64_t requests;
 	int cancelled;          /* requests that ended by the engine's cancel */
 	int64_t bytes;
 	int64_t last_from;
@@ -180,23 +180,18 @@ static void fake_reset_counts(void)
 	pthread_mutex_unlock(&fk.mu);
 }
 
-static int fake_requests(void)
+/* a counter of the fake, read under its lock */
+static int64_t fake_count(const int64_t *c)
 {
-	int n;
+	int64_t n;
 	pthread_mutex_lock(&fk.mu);
-	n = fk.requests;
+	n = *c;
 	pthread_mutex_unlock(&fk.mu);
 	return n;
 }
 
-static int64_t fake_bytes(void)
-{
-	int64_t n;
-	pthread_mutex_lock(&fk.mu);
-	n = fk.bytes;
-	pthread_mutex_unlock(&fk.mu);
-	return n;
-}
+#define fake_requests() fake_count(&fk.requests)
+#define fake_bytes() fake_count(&fk.bytes)
 
 /* wait (bounded) until at least n requests are held at the gate (n > 0),
  * or none is (n == 0) */
