@@ -45,6 +45,40 @@ static void conn_key_init(void)
 	pthread_key_create(&conn_key, conn_destroy);
 }
 
+/* --- the one writer ----------------------------------------------------------------
+ * Once a writer is registered (the store's thread, fs/store.c), every write
+ * runs on its connection: db_write hands the function over and waits for
+ * it.  Other threads' connections are opened read-only.  Before (db_open,
+ * loading the saved queries) and after (unmount), writes run in place. */
+static db_writer_call *writer_call;
+static void *writer_ctx;
+static __thread int tl_writer;
+
+void db_set_writer(db_writer_call *call, void *ctx)
+{
+	__atomic_store_n(&writer_ctx, ctx, __ATOMIC_RELEASE);
+	__atomic_store_n(&writer_call, call, __ATOMIC_RELEASE);
+}
+
+void db_writer_thread(void)
+{
+	tl_writer = 1;
+}
+
+static int on_writer(void)
+{
+	return tl_writer || !__atomic_load_n(&writer_call, __ATOMIC_ACQUIRE);
+}
+
+int db_write(db_write_fn *fn, void *arg)
+{
+	db_writer_call *call = __atomic_load_n(&writer_call, __ATOMIC_ACQUIRE);
+
+	if (tl_writer || !call)
+		return fn(arg);
+	return call(__atomic_load_n(&writer_ctx, __ATOMIC_ACQUIRE), fn, arg);
+}
+
 static const char *const schema[] = {
 	"CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value)",
 	"CREATE TABLE IF NOT EXISTS svc_kv(service TEXT NOT NULL, key TEXT NOT NULL,"
@@ -99,15 +133,16 @@ static int db_fail(sqlite3 *db, const char *what)
 static struct conn *conn_get(void)
 {
 	struct conn *c = tl_conn;
-	int rc;
+	int rc, ro;
 
 	if (c)
 		return c;
 	c = calloc(1, sizeof *c);
 	if (!c)
 		return NULL;
-	rc = sqlite3_open_v2(db_path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-			     SQLITE_OPEN_NOMUTEX, NULL);
+	ro = !on_writer();
+	rc = sqlite3_open_v2(db_path, &c->db, (ro ? SQLITE_OPEN_READONLY :
+			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
 		db_fail(c->db, db_path);
 		sqlite3_close(c->db);
@@ -115,6 +150,12 @@ static struct conn *conn_get(void)
 		return NULL;
 	}
 	sqlite3_busy_timeout(c->db, 30000);
+	if (ro) {
+		/* a reader: the file's modes are the writer's business */
+		sqlite3_exec(c->db, "PRAGMA cache_size=-16384; PRAGMA mmap_size=268435456;",
+			     NULL, NULL, NULL);
+		goto keep;
+	}
 	/* 64 KiB pages suit the blobs (result pages, cache blocks); it only
 	 * takes effect in a new database, before WAL is switched on */
 	sqlite3_exec(c->db, "PRAGMA page_size=65536;", NULL, NULL, NULL);
@@ -127,10 +168,18 @@ static struct conn *conn_get(void)
 		     " PRAGMA foreign_keys=ON; PRAGMA cache_size=-16384;"
 		     " PRAGMA mmap_size=268435456; PRAGMA wal_autocheckpoint=0;"
 		     " PRAGMA journal_size_limit=301989888;", NULL, NULL, NULL);
+keep:
 	tl_conn = c;
 	pthread_once(&conn_once, conn_key_init);
 	pthread_setspecific(conn_key, c);
 	return c;
+}
+
+int db_conn_readonly(void)
+{
+	struct conn *c = conn_get();
+
+	return c ? sqlite3_db_readonly(c->db, "main") == 1 : -EIO;
 }
 
 static sqlite3_stmt *stmt(const char *sql)
@@ -281,6 +330,77 @@ static int step_names(sqlite3_stmt *st, int (*cb)(void *ud, const char *name),
 }
 
 /* The layout version the store was written with: 0 for a new, empty file. */
+/* --- writes ---------------------------------------------------------------------------
+ * One statement with its values, run on the writer (the caller waits, so
+ * the values are borrowed).  A constraint violation is -EEXIST, unlogged. */
+enum { W_NULL, W_INT, W_DBL, W_TEXT, W_BLOB };
+struct wv {
+	int t;
+	int64_t i;
+	double d;
+	const void *p;
+	size_t n;
+};
+#define WI(x) {.t = W_INT, .i = (x)}
+#define WD(x) {.t = W_DBL, .d = (x)}
+#define WT(x) {.t = W_TEXT, .p = (x)}
+#define WB(x, len) {.t = W_BLOB, .p = (x), .n = (len)}
+
+struct wexec_arg {
+	const char *sql, *what;
+	const struct wv *v;
+	int n;
+	int64_t *rowid;
+};
+
+static int wexec_run(void *arg)
+{
+	const struct wexec_arg *a = arg;
+	sqlite3_stmt *st = stmt(a->sql);
+	int rc;
+
+	if (!st)
+		return -EIO;
+	for (int i = 0; i < a->n; i++) {
+		const struct wv *v = &a->v[i];
+		if (v->t == W_INT)
+			sqlite3_bind_int64(st, i + 1, v->i);
+		else if (v->t == W_DBL)
+			sqlite3_bind_double(st, i + 1, v->d);
+		else if (v->t == W_TEXT && v->p)
+			sqlite3_bind_text(st, i + 1, v->p, -1, SQLITE_STATIC);
+		else if (v->t == W_BLOB && v->p)
+			sqlite3_bind_blob64(st, i + 1, v->p, v->n, SQLITE_STATIC);
+		else
+			sqlite3_bind_null(st, i + 1);
+	}
+	rc = sqlite3_step(st);
+	if ((rc & 0xff) == SQLITE_CONSTRAINT) {
+		done(st);
+		return -EEXIST;
+	}
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		rc = db_fail(cur_db(), a->what);
+		done(st);
+		return rc;
+	}
+	if (a->rowid)
+		*a->rowid = sqlite3_last_insert_rowid(cur_db());
+	done(st);
+	return 0;
+}
+
+static int wexec(const char *sql, const char *what, const struct wv *v, int n, int64_t *rowid)
+{
+	struct wexec_arg a = {sql, what, v, n, rowid};
+
+	return db_write(wexec_run, &a);
+}
+
+#define WEXEC(sql, what, ...) \
+	wexec(sql, what, (const struct wv[]){__VA_ARGS__}, \
+	      (int)(sizeof((const struct wv[]){__VA_ARGS__}) / sizeof(struct wv)), NULL)
+
 static int schema_version(sqlite3 *db, int *version)
 {
 	sqlite3_stmt *st = NULL;
@@ -430,22 +550,32 @@ int db_checkpoint(int truncate)
 	return rc == SQLITE_OK || rc == SQLITE_BUSY ? 0 : db_fail(c->db, "checkpoint");
 }
 
+/* Transactions belong to the writer (inside a db_write function). */
+static int txn(const char *sql)
+{
+	sqlite3_stmt *st;
+
+	if (!on_writer()) {
+		vo_error("sqlite: %s outside the writer: refused (a bug)", sql);
+		return -EPERM;
+	}
+	st = stmt(sql);
+	return st ? step_done(st, sql) : -EIO;
+}
+
 int db_begin(void)
 {
-	sqlite3_stmt *st = stmt("BEGIN IMMEDIATE");
-	return st ? step_done(st, "BEGIN") : -EIO;
+	return txn("BEGIN IMMEDIATE");
 }
 
 int db_commit(void)
 {
-	sqlite3_stmt *st = stmt("COMMIT");
-	return st ? step_done(st, "COMMIT") : -EIO;
+	return txn("COMMIT");
 }
 
 int db_rollback(void)
 {
-	sqlite3_stmt *st = stmt("ROLLBACK");
-	return st ? step_done(st, "ROLLBACK") : -EIO;
+	return txn("ROLLBACK");
 }
 
 /* --- per-service key/value ------------------------------------------------ */
@@ -463,78 +593,69 @@ int db_svc_get(const char *svc, const char *key, struct vo_buf *out)
 
 int db_svc_set(const char *svc, const char *key, const void *val, size_t len)
 {
-	sqlite3_stmt *st = stmt("INSERT OR REPLACE INTO svc_kv VALUES(?1, ?2, ?3)");
-
-	if (!st)
-		return -EIO;
-	bind_text(st, 1, svc);
-	bind_text(st, 2, key);
-	sqlite3_bind_blob64(st, 3, val ? val : "", len, SQLITE_TRANSIENT);
-	return step_done(st, "svc_kv set");
+	return WEXEC("INSERT OR REPLACE INTO svc_kv VALUES(?1, ?2, ?3)", "svc_kv set",
+		     WT(svc), WT(key), WB(val ? val : "", len));
 }
 
 int db_svc_del(const char *svc, const char *key)
 {
-	sqlite3_stmt *st = stmt("DELETE FROM svc_kv WHERE service=?1 AND key=?2");
-
-	if (!st)
-		return -EIO;
-	bind_text(st, 1, svc);
-	bind_text(st, 2, key);
-	return step_done(st, "svc_kv del");
+	return WEXEC("DELETE FROM svc_kv WHERE service=?1 AND key=?2", "svc_kv del",
+		     WT(svc), WT(key));
 }
 
 /* --- tables ---------------------------------------------------------------- */
 
 static int tables_add(const char *svc, const struct db_table_row *t)
 {
-	sqlite3_stmt *st = stmt(
-		"INSERT INTO tables(service, name, description, title, type, seen)"
-		" VALUES(?1, ?2, ?3, ?4, ?5, 1) ON CONFLICT(service, name) DO UPDATE SET"
-		" description=excluded.description, title=excluded.title,"
-		" type=excluded.type, seen=1");
-
-	if (!st)
-		return -EIO;
-	bind_text(st, 1, svc);
-	bind_text(st, 2, t->name);
-	bind_text(st, 3, t->description);
-	bind_text(st, 4, t->title);
-	bind_text(st, 5, t->type);
-	return step_done(st, "tables add");
+	return WEXEC("INSERT INTO tables(service, name, description, title, type, seen)"
+		     " VALUES(?1, ?2, ?3, ?4, ?5, 1) ON CONFLICT(service, name) DO UPDATE SET"
+		     " description=excluded.description, title=excluded.title,"
+		     " type=excluded.type, seen=1", "tables add",
+		     WT(svc), WT(t->name), WT(t->description), WT(t->title), WT(t->type));
 }
 
 static int exec_svc(const char *sql, const char *svc, const char *what)
 {
-	sqlite3_stmt *st = stmt(sql);
-
-	if (!st)
-		return -EIO;
-	bind_text(st, 1, svc);
-	return step_done(st, what);
+	return WEXEC(sql, what, WT(svc));
 }
 
-int db_tables_replace(const char *svc, const struct db_table_row *t,
-		      const struct vo_buf *columns_csv, size_t n)
+struct tables_arg {
+	const char *svc;
+	const struct db_table_row *t;
+	const struct vo_buf *columns_csv;
+	size_t n;
+};
+
+static int tables_replace(void *arg)
 {
+	const struct tables_arg *a = arg;
 	int rc = db_begin();
 
 	if (rc)
 		return rc;
-	rc = exec_svc("UPDATE tables SET seen=0 WHERE service=?1", svc, "tables begin");
-	for (size_t i = 0; i < n && !rc; i++) {
-		rc = tables_add(svc, &t[i]);
-		if (!rc && columns_csv && columns_csv[i].p)
-			rc = db_table_set(svc, t[i].name, "columns_csv", columns_csv[i].p,
-					  columns_csv[i].len);
+	rc = exec_svc("UPDATE tables SET seen=0 WHERE service=?1", a->svc, "tables begin");
+	for (size_t i = 0; i < a->n && !rc; i++) {
+		rc = tables_add(a->svc, &a->t[i]);
+		if (!rc && a->columns_csv && a->columns_csv[i].p)
+			rc = db_table_set(a->svc, a->t[i].name, "columns_csv",
+					  a->columns_csv[i].p, a->columns_csv[i].len);
 	}
 	if (!rc)
-		rc = exec_svc("DELETE FROM tables WHERE service=?1 AND seen=0", svc, "tables prune");
+		rc = exec_svc("DELETE FROM tables WHERE service=?1 AND seen=0", a->svc,
+			      "tables prune");
 	if (!rc)
 		rc = db_commit();
 	if (rc)
 		db_rollback();
 	return rc;
+}
+
+int db_tables_replace(const char *svc, const struct db_table_row *t,
+		      const struct vo_buf *columns_csv, size_t n)
+{
+	struct tables_arg a = {svc, t, columns_csv, n};
+
+	return db_write(tables_replace, &a);
 }
 
 int db_table_exists(const char *svc, const char *name)
@@ -607,44 +728,43 @@ int db_table_set(const char *svc, const char *name, const char *field,
 		 const void *val, size_t len)
 {
 	const char *sql = table_field_sql(field, 1);
-	sqlite3_stmt *st = sql ? stmt(sql) : NULL;
 
-	if (!st)
+	if (!sql)
 		return -EIO;
-	bind_text(st, 1, svc);
-	bind_text(st, 2, name);
-	if (val)
-		sqlite3_bind_blob64(st, 3, val, len, SQLITE_TRANSIENT);
-	else
-		sqlite3_bind_null(st, 3);
-	return step_done(st, "table set");
+	return WEXEC(sql, "table set", WT(svc), WT(name), WB(val, len));
 }
 
 /* --- examples ---------------------------------------------------------------- */
 
-int db_examples_replace(const char *svc, const struct db_example *ex, size_t n)
+struct examples_arg {
+	const char *svc;
+	const struct db_example *ex;
+	size_t n;
+};
+
+static int examples_replace(void *arg)
 {
+	const struct examples_arg *a = arg;
 	int rc = db_begin();
 
 	if (rc)
 		return rc;
-	rc = exec_svc("DELETE FROM examples WHERE service=?1", svc, "examples clear");
-	for (size_t i = 0; i < n && !rc; i++) {
-		sqlite3_stmt *st = stmt("INSERT OR REPLACE INTO examples VALUES(?1, ?2, ?3)");
-		if (!st) {
-			rc = -EIO;
-			break;
-		}
-		bind_text(st, 1, svc);
-		bind_text(st, 2, ex[i].name);
-		bind_text(st, 3, ex[i].adql);
-		rc = step_done(st, "example add");
-	}
+	rc = exec_svc("DELETE FROM examples WHERE service=?1", a->svc, "examples clear");
+	for (size_t i = 0; i < a->n && !rc; i++)
+		rc = WEXEC("INSERT OR REPLACE INTO examples VALUES(?1, ?2, ?3)", "example add",
+			   WT(a->svc), WT(a->ex[i].name), WT(a->ex[i].adql));
 	if (!rc)
 		rc = db_commit();
 	if (rc)
 		db_rollback();
 	return rc;
+}
+
+int db_examples_replace(const char *svc, const struct db_example *ex, size_t n)
+{
+	struct examples_arg a = {svc, ex, n};
+
+	return db_write(examples_replace, &a);
 }
 
 int db_example_list(const char *svc, int (*cb)(void *ud, const char *name), void *ud)
@@ -716,72 +836,33 @@ int db_query_load_all(int (*cb)(void *ud, struct db_query *q), void *ud)
 
 int db_query_insert(const char *svc, const char *name, double created, int64_t *id)
 {
-	sqlite3_stmt *st = stmt("INSERT INTO queries(service, name, created, phase)"
-				" VALUES(?1, ?2, ?3, NULL)");
-	int rc;
+	const struct wv v[] = {WT(svc), WT(name), WD(created)};
 
-	if (!st)
-		return -EIO;
-	bind_text(st, 1, svc);
-	bind_text(st, 2, name);
-	sqlite3_bind_double(st, 3, created);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_CONSTRAINT) {
-		done(st);
-		return -EEXIST;
-	}
-	if (rc != SQLITE_DONE) {
-		rc = db_fail(cur_db(), "query insert");
-		done(st);
-		return rc;
-	}
-	*id = sqlite3_last_insert_rowid(cur_db());
-	done(st);
-	return 0;
+	return wexec("INSERT INTO queries(service, name, created, phase) VALUES(?1, ?2, ?3, NULL)",
+		     "query insert", v, 3, id);
 }
 
 int db_query_save(const struct db_query *q)
 {
-	sqlite3_stmt *st = stmt(
-		"UPDATE queries SET adql=?2, maxrec=?3, phase=?4, job_url=?5, error=?6,"
-		" nrows=?7, csv_size=?8, vot_size=?9, gen=?10, overflow=?11, created=?12,"
-		" started=?13, finished=?14, name=?15, cutout=?16 WHERE id=?1");
-
-	if (!st)
-		return -EIO;
-	sqlite3_bind_int64(st, 1, q->id);
-	bind_text(st, 2, q->adql);
-	bind_text(st, 3, q->maxrec);
-	bind_text(st, 4, q->phase);
-	bind_text(st, 5, q->job_url);
-	bind_text(st, 6, q->error);
-	sqlite3_bind_int64(st, 7, q->nrows);
-	sqlite3_bind_int64(st, 8, q->csv_size);
-	sqlite3_bind_int64(st, 9, q->vot_size);
-	sqlite3_bind_int64(st, 10, q->gen);
-	sqlite3_bind_int(st, 11, q->overflow);
-	sqlite3_bind_double(st, 12, q->created);
-	sqlite3_bind_double(st, 13, q->started);
-	sqlite3_bind_double(st, 14, q->finished);
-	bind_text(st, 15, q->name);
-	bind_text(st, 16, q->cutout);
-	return step_done(st, "query save");
+	return WEXEC("UPDATE queries SET adql=?2, maxrec=?3, phase=?4, job_url=?5, error=?6,"
+		     " nrows=?7, csv_size=?8, vot_size=?9, gen=?10, overflow=?11, created=?12,"
+		     " started=?13, finished=?14, name=?15, cutout=?16 WHERE id=?1", "query save",
+		     WI(q->id), WT(q->adql), WT(q->maxrec), WT(q->phase), WT(q->job_url),
+		     WT(q->error), WI(q->nrows), WI(q->csv_size), WI(q->vot_size), WI(q->gen),
+		     WI(q->overflow), WD(q->created), WD(q->started), WD(q->finished),
+		     WT(q->name), WT(q->cutout));
 }
 
-int db_query_delete(int64_t id)
+static int query_delete(void *arg)
 {
-	sqlite3_stmt *st;
+	int64_t id = *(const int64_t *)arg;
 	int rc = db_begin();
 
 	if (rc)
 		return rc;
 	rc = db_result_drop(id);
-	if (!rc && (st = stmt("DELETE FROM queries WHERE id=?1"))) {
-		sqlite3_bind_int64(st, 1, id);
-		rc = step_done(st, "query delete");
-	} else if (!rc) {
-		rc = -EIO;
-	}
+	if (!rc)
+		rc = WEXEC("DELETE FROM queries WHERE id=?1", "query delete", WI(id));
 	if (rc) {
 		db_rollback();
 		return rc;
@@ -789,38 +870,35 @@ int db_query_delete(int64_t id)
 	return db_commit();
 }
 
+int db_query_delete(int64_t id)
+{
+	return db_write(query_delete, &id);
+}
+
 /* --- results -------------------------------------------------------------------- */
 
 static int exec_qid(const char *sql, int64_t qid, const char *what)
 {
-	sqlite3_stmt *st = stmt(sql);
-
-	if (!st)
-		return -EIO;
-	sqlite3_bind_int64(st, 1, qid);
-	return step_done(st, what);
+	return WEXEC(sql, what, WI(qid));
 }
 
 int db_result_drop(int64_t qid)
 {
-	sqlite3_stmt *st;
 	int rc = exec_qid("DELETE FROM result_pages WHERE qid=?1", qid, "result drop");
 
 	if (!rc)
 		rc = exec_qid("DELETE FROM products WHERE qid=?1", qid, "products drop");
 	if (!rc)
 		rc = exec_qid("DELETE FROM links WHERE qid=?1", qid, "links drop");
-	if (rc)
-		return rc;
-	st = stmt("UPDATE queries SET result_meta=NULL WHERE id=?1");
-	if (!st)
-		return -EIO;
-	sqlite3_bind_int64(st, 1, qid);
-	return step_done(st, "result meta drop");
+	if (!rc)
+		rc = exec_qid("UPDATE queries SET result_meta=NULL WHERE id=?1", qid,
+			      "result meta drop");
+	return rc;
 }
 
-int db_result_drop_txn(int64_t qid)
+static int result_drop_txn(void *arg)
 {
+	int64_t qid = *(const int64_t *)arg;
 	int rc = db_begin();
 
 	if (rc)
@@ -833,15 +911,15 @@ int db_result_drop_txn(int64_t qid)
 	return db_commit();
 }
 
+int db_result_drop_txn(int64_t qid)
+{
+	return db_write(result_drop_txn, &qid);
+}
+
 int db_result_set_meta(int64_t qid, const void *meta, size_t len)
 {
-	sqlite3_stmt *st = stmt("UPDATE queries SET result_meta=?2 WHERE id=?1");
-
-	if (!st)
-		return -EIO;
-	sqlite3_bind_int64(st, 1, qid);
-	sqlite3_bind_blob64(st, 2, meta, len, SQLITE_TRANSIENT);
-	return step_done(st, "result meta");
+	return WEXEC("UPDATE queries SET result_meta=?2 WHERE id=?1", "result meta",
+		     WI(qid), WB(meta ? meta : "", len));
 }
 
 int db_result_get_meta(int64_t qid, struct vo_buf *out)
@@ -856,18 +934,9 @@ int db_result_get_meta(int64_t qid, struct vo_buf *out)
 
 int db_result_add_page(int64_t qid, const struct db_page *p, const void *data, size_t len)
 {
-	sqlite3_stmt *st = stmt("INSERT OR REPLACE INTO result_pages VALUES(?1,?2,?3,?4,?5,?6,?7)");
-
-	if (!st)
-		return -EIO;
-	sqlite3_bind_int64(st, 1, qid);
-	sqlite3_bind_int64(st, 2, p->page);
-	sqlite3_bind_int64(st, 3, p->first_row);
-	sqlite3_bind_int64(st, 4, p->nrows);
-	sqlite3_bind_int64(st, 5, p->csv_off);
-	sqlite3_bind_int64(st, 6, p->vot_off);
-	sqlite3_bind_blob64(st, 7, data, len, SQLITE_STATIC);
-	return step_done(st, "result page");
+	return WEXEC("INSERT OR REPLACE INTO result_pages VALUES(?1,?2,?3,?4,?5,?6,?7)",
+		     "result page", WI(qid), WI(p->page), WI(p->first_row), WI(p->nrows),
+		     WI(p->csv_off), WI(p->vot_off), WB(data ? data : "", len));
 }
 
 static int page_row(sqlite3_stmt *st, struct db_page *p, struct vo_buf *data)
@@ -946,21 +1015,10 @@ void db_link_clear(struct db_link *l)
 
 int db_product_add(const struct db_product *p)
 {
-	sqlite3_stmt *st = stmt("INSERT INTO products(qid, seq, name, kind, url, dl_base,"
-				" dl_id, obs_id, ctype) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9)");
-
-	if (!st)
-		return -EIO;
-	sqlite3_bind_int64(st, 1, p->qid);
-	sqlite3_bind_int64(st, 2, p->seq);
-	bind_text(st, 3, p->name);
-	sqlite3_bind_int(st, 4, p->kind);
-	bind_text(st, 5, p->url);
-	bind_text(st, 6, p->dl_base);
-	bind_text(st, 7, p->dl_id);
-	bind_text(st, 8, p->obs_id);
-	bind_text(st, 9, p->ctype);
-	return step_done(st, "product add");
+	return WEXEC("INSERT INTO products(qid, seq, name, kind, url, dl_base,"
+		     " dl_id, obs_id, ctype) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9)", "product add",
+		     WI(p->qid), WI(p->seq), WT(p->name), WI(p->kind), WT(p->url),
+		     WT(p->dl_base), WT(p->dl_id), WT(p->obs_id), WT(p->ctype));
 }
 
 #define PRODUCT_COLS "qid, seq, name, kind, url, dl_base, dl_id, obs_id, ctype, state," \
@@ -1082,21 +1140,10 @@ int db_link_next_urls(int64_t qid, int64_t pseq, const char *name, int n,
 int db_product_resolved(int64_t qid, int64_t seq, int state, const char *error,
 			const char *soda_url, const void *links_csv, size_t csv_len)
 {
-	sqlite3_stmt *st = stmt("UPDATE products SET state=?3, error=?4, soda_url=?5,"
-				" links_csv=?6 WHERE qid=?1 AND seq=?2");
-
-	if (!st)
-		return -EIO;
-	sqlite3_bind_int64(st, 1, qid);
-	sqlite3_bind_int64(st, 2, seq);
-	sqlite3_bind_int(st, 3, state);
-	bind_text(st, 4, error);
-	bind_text(st, 5, soda_url);
-	if (links_csv)
-		sqlite3_bind_blob64(st, 6, links_csv, csv_len, SQLITE_TRANSIENT);
-	else
-		sqlite3_bind_null(st, 6);
-	return step_done(st, "product resolved");
+	return WEXEC("UPDATE products SET state=?3, error=?4, soda_url=?5,"
+		     " links_csv=?6 WHERE qid=?1 AND seq=?2", "product resolved",
+		     WI(qid), WI(seq), WI(state), WT(error), WT(soda_url),
+		     WB(links_csv, csv_len));
 }
 
 int db_product_state(int64_t qid, int64_t seq)
@@ -1126,18 +1173,9 @@ int db_product_links_csv(int64_t qid, int64_t seq, struct vo_buf *out)
 
 int db_link_add(int64_t qid, int64_t pseq, const struct db_link *l)
 {
-	sqlite3_stmt *st = stmt("INSERT OR REPLACE INTO links VALUES(?1,?2,?3,?4,?5,?6,?7)");
-
-	if (!st)
-		return -EIO;
-	sqlite3_bind_int64(st, 1, qid);
-	sqlite3_bind_int64(st, 2, pseq);
-	bind_text(st, 3, l->name);
-	bind_text(st, 4, l->url);
-	bind_text(st, 5, l->semantics);
-	bind_text(st, 6, l->ctype);
-	bind_text(st, 7, l->description);
-	return step_done(st, "link add");
+	return WEXEC("INSERT OR REPLACE INTO links VALUES(?1,?2,?3,?4,?5,?6,?7)", "link add",
+		     WI(qid), WI(pseq), WT(l->name), WT(l->url), WT(l->semantics),
+		     WT(l->ctype), WT(l->description));
 }
 
 static void link_from_row(sqlite3_stmt *st, struct db_link *l)
@@ -1240,40 +1278,24 @@ int db_obj_get(const char *url, struct db_obj *o)
 
 int db_obj_ensure(const char *url, struct db_obj *o)
 {
-	sqlite3_stmt *st;
 	int rc = db_obj_get(url, o);
 
 	if (rc != -ENOENT)
 		return rc;
-	st = stmt("INSERT OR IGNORE INTO objects(url) VALUES(?1)");
-	if (!st)
-		return -EIO;
-	bind_text(st, 1, url);
-	rc = step_done(st, "object add");
+	rc = WEXEC("INSERT OR IGNORE INTO objects(url) VALUES(?1)", "object add", WT(url));
 	return rc ? rc : db_obj_get(url, o);
 }
 
 int db_obj_update(const struct db_obj *o)
 {
-	sqlite3_stmt *st = stmt("UPDATE objects SET size=?2, mtime=?3, ctype=?4, ranges=?5,"
-				" etag=?6, last_modified=?7 WHERE oid=?1");
+	const struct wv none = {.t = W_NULL};
+	const struct wv mtime = WD(o->mtime), lm = WI(o->last_modified);
 
-	if (!st)
-		return -EIO;
-	sqlite3_bind_int64(st, 1, o->oid);
-	sqlite3_bind_int64(st, 2, o->size);
-	if (o->mtime > 0)
-		sqlite3_bind_double(st, 3, o->mtime);
-	else
-		sqlite3_bind_null(st, 3);
-	bind_text(st, 4, o->ctype[0] ? o->ctype : NULL);
-	sqlite3_bind_int(st, 5, o->ranges);
-	bind_text(st, 6, o->etag[0] ? o->etag : NULL);
-	if (o->last_modified > 0)
-		sqlite3_bind_int64(st, 7, o->last_modified);
-	else
-		sqlite3_bind_null(st, 7);
-	return step_done(st, "object update");
+	return WEXEC("UPDATE objects SET size=?2, mtime=?3, ctype=?4, ranges=?5,"
+		     " etag=?6, last_modified=?7 WHERE oid=?1", "object update",
+		     WI(o->oid), WI(o->size), o->mtime > 0 ? mtime : none,
+		     WT(o->ctype[0] ? o->ctype : NULL), WI(o->ranges),
+		     WT(o->etag[0] ? o->etag : NULL), o->last_modified > 0 ? lm : none);
 }
 
 int db_block_put(int64_t oid, int64_t idx, const void *data, size_t len, int64_t atime)

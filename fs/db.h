@@ -2,7 +2,7 @@
  * the database).
  *
  * One connection per thread, opened on first use, in WAL mode: readers
- * never wait for a writer.  Every function returns 0 or a negative errno
+ * never wait for a writer, and there is one writer (db_set_writer below).  Every function returns 0 or a negative errno
  * (-EIO for SQLite errors, with a log line naming the statement).  Blobs
  * returned through struct vo_buf are copies owned by the caller.
  *
@@ -170,7 +170,24 @@ int db_obj_drop_blocks(int64_t oid, int64_t *freed);
  * connection does it on its own; the store's writer calls it. */
 int db_checkpoint(int truncate);
 
-/* Transactions around bulk writes from one thread. */
+/* The one writer.  Once db_set_writer() has named it, every write runs on
+ * the writer's connection: the functions above that write hand themselves
+ * over with db_write() and wait for the result, and the connections of all
+ * other threads are opened read-only.  call(ctx, fn, arg) must run fn(arg)
+ * on the writer's thread (which called db_writer_thread() first) and
+ * return its result; db_set_writer(NULL, NULL) ends it (writes then run in
+ * place again, as they do before a writer exists).  db_write runs fn in
+ * place on the writer's thread or when there is no writer. */
+typedef int db_write_fn(void *arg);
+typedef int db_writer_call(void *ctx, db_write_fn *fn, void *arg);
+void db_set_writer(db_writer_call *call, void *ctx);
+void db_writer_thread(void);
+int db_write(db_write_fn *fn, void *arg);
+/* For tests: 1 when this thread's connection is read-only. */
+int db_conn_readonly(void);
+
+/* Transactions around bulk writes: only inside a db_write function (or
+ * with no writer); elsewhere -EPERM with a log line. */
 int db_begin(void);
 int db_commit(void);
 int db_rollback(void);

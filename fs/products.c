@@ -200,6 +200,7 @@ struct build {
 	char *dl_base;                             /* from a service descriptor */
 	struct nameset names;
 	int64_t seq;
+	size_t nfields;
 	int rc;
 };
 
@@ -282,6 +283,18 @@ out:
 	return rc;
 }
 
+/* On the store's writer (db_write): the product list in one transaction. */
+static int build_txn(void *arg)
+{
+	struct build *b = arg;
+	int rc = db_begin();
+
+	if (rc)
+		return rc;
+	rc = result_scan(b->qid, b->nfields, build_row, b);
+	return rc ? (db_rollback(), rc) : db_commit();
+}
+
 /* A DataLink links service among the result's descriptors whose ID
  * parameter refers to a column: base URL and column index. */
 static void find_dl_service(const struct result_fields *rf, struct build *b)
@@ -339,13 +352,8 @@ static int build(int64_t qid, int *has)
 		result_fields_free(&rf);
 		return 0;
 	}
-	if ((rc = db_begin()) == 0) {
-		rc = result_scan(qid, rf.n, build_row, &b);
-		if (rc)
-			db_rollback();
-		else
-			rc = db_commit();
-	}
+	b.nfields = rf.n;
+	rc = db_write(build_txn, &b);
 	if (!rc)
 		rc = db_product_count(qid, &n);
 	if (!rc)
@@ -524,6 +532,28 @@ static int store_links(int64_t qid, int64_t seq, const struct vo_dl_doc *d, cons
 	return rc < 0 ? rc : 0;
 }
 
+/* The links of n products from one document, in one transaction: on the
+ * store's writer (db_write). */
+struct links_txn {
+	int64_t qid;
+	const struct vo_dl_doc *doc;
+	const int64_t *seq;
+	const char *const *ids;     /* NULL: the whole document is seq[0]'s */
+	size_t n;
+};
+
+static int links_txn(void *arg)
+{
+	const struct links_txn *t = arg;
+	int rc = db_begin();
+
+	if (rc)
+		return rc;
+	for (size_t m = 0; m < t->n && !rc; m++)
+		rc = store_links(t->qid, t->seq[m], t->doc, t->ids ? t->ids[m] : NULL);
+	return rc ? (db_rollback(), rc) : db_commit();
+}
+
 /* scheme://host:port of both are equal */
 static int same_origin(const char *a, const char *b)
 {
@@ -585,9 +615,9 @@ static int resolve_all(int64_t qid, struct vo_err *err)
 			char *eff = NULL, *ebase = NULL, *eid = NULL;
 			learn_hosts(qid, &l.v[i].url, 1);
 			rc = fetch_single(l.v[i].url, &doc, &eff, err);
-			if (!rc && !(rc = db_begin())) {
-				rc = store_links(qid, l.v[i].seq, &doc, NULL);
-				rc = rc ? (db_rollback(), rc) : db_commit();
+			if (!rc) {
+				struct links_txn t = {qid, &doc, &l.v[i].seq, NULL, 1};
+				rc = db_write(links_txn, &t);
 			}
 			done[i] = 1;
 			vo_dl_doc_free(&doc);
@@ -619,10 +649,12 @@ static int resolve_all(int64_t qid, struct vo_err *err)
 			}
 		learn_hosts(qid, &l.v[i].base, 1);
 		rc = vo_dl_fetch(l.v[i].base, ids, k, DL_TIMEOUT_S, &doc, err);
-		if (!rc && !(rc = db_begin())) {
-			for (size_t m = 0; m < k && !rc; m++)
-				rc = store_links(qid, l.v[idx[m]].seq, &doc, l.v[idx[m]].id);
-			rc = rc ? (db_rollback(), rc) : db_commit();
+		if (!rc) {
+			int64_t seqs[DL_BATCH];
+			struct links_txn t = {qid, &doc, seqs, ids, k};
+			for (size_t m = 0; m < k; m++)
+				seqs[m] = l.v[idx[m]].seq;
+			rc = db_write(links_txn, &t);
 		}
 		for (size_t m = 0; m < k; m++)
 			done[idx[m]] = 1;

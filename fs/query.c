@@ -308,10 +308,8 @@ static void *worker(void *arg)
 				rc = result_writer_services(rc_ctx.w, out.services);
 			if (!rc)
 				rc = result_writer_finish(rc_ctx.w, out.overflow, &nrows, &csv, &vot);
-			if (!rc)
-				rc = result_writer_commit(rc_ctx.w);
 		}
-		result_writer_free(rc_ctx.w);   /* rolls back what is not committed */
+		result_writer_free(rc_ctx.w);
 		free(out.services);
 		out.services = NULL;
 

@@ -143,7 +143,6 @@ struct result_writer {
 	struct { struct db_page p; char *data; size_t len; } staged[PAGES_PER_TXN];
 	int nstaged;
 	int dropped;               /* the result before this run is gone */
-	int in_txn;
 	int have_meta;
 	size_t nfields;
 	/* the meta pieces, until finish */
@@ -183,29 +182,45 @@ static void staged_free(struct result_writer *w)
 	w->nstaged = 0;
 }
 
-/* Store the staged pages (the old result dropped first, once) in a
- * transaction of their own; commit: 0 leaves it open for the caller. */
-static int store_staged(struct result_writer *w, int commit)
+struct staged_txn {
+	struct result_writer *w;
+	const struct vo_buf *meta;    /* with the last pages, else NULL */
+};
+
+/* On the store's writer (db_write): the staged pages (the old result
+ * dropped first, once), and the meta with the last ones, in one
+ * transaction. */
+static int staged_txn(void *arg)
 {
-	int rc = w->in_txn ? 0 : db_begin();
+	const struct staged_txn *t = arg;
+	struct result_writer *w = t->w;
+	int rc = db_begin();
 
 	if (rc)
 		return rc;
-	w->in_txn = 1;
-	if (!w->dropped && !(rc = db_result_drop(w->qid)))
-		w->dropped = 1;
+	if (!w->dropped)
+		rc = db_result_drop(w->qid);
 	for (int i = 0; i < w->nstaged && !rc; i++)
 		rc = db_result_add_page(w->qid, &w->staged[i].p, w->staged[i].data,
 					w->staged[i].len);
-	staged_free(w);
-	if (!rc && commit) {
+	if (!rc && t->meta)
+		rc = db_result_set_meta(w->qid, t->meta->p, t->meta->len);
+	if (!rc)
 		rc = db_commit();
-		w->in_txn = 0;
-	}
-	if (rc && w->in_txn) {
+	if (rc) {
 		db_rollback();
-		w->in_txn = 0;
+		return rc;
 	}
+	w->dropped = 1;
+	return 0;
+}
+
+static int store_staged(struct result_writer *w, const struct vo_buf *meta)
+{
+	struct staged_txn t = {w, meta};
+	int rc = db_write(staged_txn, &t);
+
+	staged_free(w);
 	return rc;
 }
 
@@ -213,8 +228,6 @@ void result_writer_free(struct result_writer *w)
 {
 	if (!w)
 		return;
-	if (w->in_txn)
-		db_rollback();
 	staged_free(w);
 	vo_buf_free(&w->page);
 	vo_buf_free(&w->scratch);
@@ -234,10 +247,7 @@ int64_t result_writer_rows(const struct result_writer *w)
 
 int result_writer_begin(struct result_writer *w)
 {
-	if (w->in_txn) {
-		db_rollback();
-		w->in_txn = 0;
-	}
+	staged_free(w);
 	vo_buf_reset(&w->page);
 	vo_buf_reset(&w->csv_head);
 	vo_buf_reset(&w->fields_blob);
@@ -302,7 +312,7 @@ static int flush_page(struct result_writer *w)
 	w->cur.vot_off = w->vot_body;
 	/* short transactions of pages already here: other writers wait at
 	 * most for one batch, never for the network */
-	return w->nstaged == PAGES_PER_TXN ? store_staged(w, 1) : 0;
+	return w->nstaged == PAGES_PER_TXN ? store_staged(w, NULL) : 0;
 }
 
 int result_writer_row(struct result_writer *w, const struct vo_cell *c, size_t n)
@@ -372,39 +382,25 @@ int result_writer_finish(struct result_writer *w, int overflow,
 	}
 	if ((rc = render_head_tail(w, overflow, &head, &tail)))
 		goto out;
-	/* the last pages and the meta in one transaction, left open: the
-	 * caller commits it with the query row (all here: no network) */
-	if ((rc = flush_page(w)) || (rc = store_staged(w, 0)))
-		goto out;
 	rc = put_varint(&meta, w->nfields);
 	if (!rc) rc = put_str(&meta, w->csv_head.p, w->csv_head.len);
 	if (!rc) rc = put_str(&meta, head.p, head.len);
 	if (!rc) rc = put_str(&meta, tail.p, tail.len);
 	if (!rc) rc = vo_buf_add(&meta, w->fields_blob.p ? w->fields_blob.p : "", w->fields_blob.len);
 	if (!rc) rc = put_str(&meta, w->services.p ? w->services.p : "", w->services.len);
-	if (!rc) rc = db_result_set_meta(w->qid, meta.p, meta.len);
+	/* the last pages and the meta in one transaction: the result is
+	 * whole in the store or not there */
+	if (!rc) rc = flush_page(w);
+	if (!rc) rc = store_staged(w, &meta);
 	if (rc)
 		goto out;
 	*nrows = w->rows;
 	*csv_size = (int64_t)w->csv_head.len + w->csv_body;
 	*vot_size = (int64_t)head.len + w->vot_body + (int64_t)tail.len;
-	/* the transaction stays open: the caller commits it with the query row */
 out:
 	vo_buf_free(&head);
 	vo_buf_free(&tail);
 	vo_buf_free(&meta);
-	return rc;
-}
-
-int result_writer_commit(struct result_writer *w)
-{
-	int rc;
-
-	if (!w->in_txn)
-		return 0;
-	rc = db_commit();
-	if (!rc)
-		w->in_txn = 0;
 	return rc;
 }
 

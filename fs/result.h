@@ -32,12 +32,10 @@ int result_writer_row(struct result_writer *w, const struct vo_cell *c, size_t n
 /* The result's service descriptors (RESOURCE type="meta" XML), kept for
  * its products; call before finish. */
 int result_writer_services(struct result_writer *w, const char *xml);
-/* Store the last page and the rendered head and tail; report the totals. */
+/* Store the last pages with the rendered head and tail in one transaction
+ * (on the store's writer: fs/db.h); report the totals. */
 int result_writer_finish(struct result_writer *w, int overflow,
 			 int64_t *nrows, int64_t *csv_size, int64_t *vot_size);
-/* Commit what finish stored (the caller may add to the transaction first:
- * finish leaves it open). */
-int result_writer_commit(struct result_writer *w);
 int64_t result_writer_rows(const struct result_writer *w);
 
 struct result_reader;

@@ -125,6 +125,40 @@ static int due(double t, double last_fail)
 
 /* --- capabilities ------------------------------------------------------------ */
 
+struct caps_store {
+	const struct service_conf *s;
+	const struct vo_caps *caps;
+	const struct vo_buf *raw, *about;
+};
+
+/* On the store's writer (db_write): the capabilities in one transaction. */
+static int caps_store(void *arg)
+{
+	const struct caps_store *a = arg;
+	const char *name = a->s->name;
+	int rc = db_begin();
+
+	if (rc)
+		return rc;
+	rc = db_svc_set(name, "caps_xml", a->raw->p, a->raw->len);
+	if (!rc) rc = db_svc_set(name, "about", a->about->p, a->about->len);
+	if (!rc && a->caps->tables_url)
+		rc = db_svc_set(name, "tables_url", a->caps->tables_url,
+				strlen(a->caps->tables_url));
+	if (!rc && a->caps->examples_url)
+		rc = db_svc_set(name, "examples_url", a->caps->examples_url,
+				strlen(a->caps->examples_url));
+	else if (!rc)
+		rc = db_svc_del(name, "examples_url");
+	if (!rc) {
+		mark_fetched(a->s, P_CAPS);
+		rc = db_commit();
+	}
+	if (rc)
+		db_rollback();
+	return rc;
+}
+
 static int fetch_caps(const struct service_conf *s)
 {
 	struct vo_caps caps;
@@ -140,18 +174,9 @@ static int fetch_caps(const struct service_conf *s)
 		return rc;
 	}
 	rc = vo_caps_describe(&caps, s->name, s->url, &about);
-	if (!rc) rc = db_begin();
 	if (!rc) {
-		db_svc_set(s->name, "caps_xml", raw.p, raw.len);
-		db_svc_set(s->name, "about", about.p, about.len);
-		if (caps.tables_url)
-			db_svc_set(s->name, "tables_url", caps.tables_url, strlen(caps.tables_url));
-		if (caps.examples_url)
-			db_svc_set(s->name, "examples_url", caps.examples_url, strlen(caps.examples_url));
-		else
-			db_svc_del(s->name, "examples_url");
-		mark_fetched(s, P_CAPS);
-		rc = db_commit();
+		struct caps_store a = {s, &caps, &raw, &about};
+		rc = db_write(caps_store, &a);
 	}
 	state(s)->fail_caps = 0;
 	set_error(s, NULL);

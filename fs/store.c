@@ -45,6 +45,10 @@ struct store {
 	pthread_cond_t room;        /* unstored bytes went under the cap (fetchers) */
 	int room_waiters;
 	struct op *head, *tail;
+	/* db_write calls from other threads (fs/db.h): the writer runs them
+	 * ahead of the blocks, one at a time, each caller waiting for its own */
+	struct call *calls, *calls_tail;
+	pthread_cond_t called;
 	size_t unstored;            /* bytes of queued blocks */
 	int64_t queued, committed;  /* operation counts, for flushes */
 	int64_t last_add_us;
@@ -57,6 +61,50 @@ struct store {
 	struct store_counters ctr;
 	pthread_t th;
 };
+
+struct call {
+	db_write_fn *fn;
+	void *arg;
+	int rc, done;
+	struct call *next;
+};
+
+/* Run fn(arg) on the writer's thread, on the one read-write connection. */
+static int store_call(void *ctx, db_write_fn *fn, void *arg)
+{
+	struct store *s = ctx;
+	struct call c = {.fn = fn, .arg = arg};
+
+	pthread_mutex_lock(&s->mu);
+	if (s->calls_tail)
+		s->calls_tail->next = &c;
+	else
+		s->calls = &c;
+	s->calls_tail = &c;
+	pthread_cond_broadcast(&s->cv);
+	while (!c.done)
+		pthread_cond_wait(&s->called, &s->mu);
+	pthread_mutex_unlock(&s->mu);
+	return c.rc;
+}
+
+/* The writer: run the calls queued so far.  Under s->mu (dropped meanwhile). */
+static void run_calls(struct store *s)
+{
+	struct call *c;
+
+	while ((c = s->calls)) {
+		s->calls = c->next;
+		if (!s->calls)
+			s->calls_tail = NULL;
+		pthread_mutex_unlock(&s->mu);
+		c->rc = c->fn(c->arg);
+		pthread_mutex_lock(&s->mu);
+		c->done = 1;
+		s->ckpt_due = 1;
+	}
+	pthread_cond_broadcast(&s->called);
+}
 
 /* under s->mu */
 static void enqueue(struct store *s, struct op *o)
@@ -355,6 +403,7 @@ static void *writer_main(void *arg)
 {
 	struct store *s = arg;
 
+	db_writer_thread();   /* this thread's connection is the one that writes */
 	/* storing is background work: downloads and readers go first */
 	setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 10);
 	pthread_mutex_lock(&s->mu);
@@ -363,7 +412,8 @@ static void *writer_main(void *arg)
 		size_t bytes = 0;
 		int n = 0;
 
-		while (!s->head && !s->stop) {
+		run_calls(s);
+		while (!s->head && !s->calls && !s->stop) {
 			if (s->ckpt_due) {
 				/* idle: the time to copy the WAL into the database */
 				s->ckpt_due = 0;
@@ -373,17 +423,17 @@ static void *writer_main(void *arg)
 				pthread_mutex_lock(&s->mu);
 				continue;
 			}
-			/* (metadata written by other connections is checkpointed
-			 * here too, at most CHECKPOINT_IDLE_US later) */
 			if (clock_cond_wait_us(&s->cv, &s->mu, CHECKPOINT_IDLE_US) == ETIMEDOUT)
 				s->ckpt_due = 1;
 		}
+		if (s->calls)
+			continue;
 		if (!s->head)
 			break;
 		/* whatever is queued waits until enough has gathered, or all is
 		 * quiet: many operations per transaction (rows, access times
 		 * and barriers too: each transaction costs WAL pages) */
-		if (!s->stop && !s->flush_wanted && s->unstored < WRITER_LAZY &&
+		if (!s->stop && !s->flush_wanted && !s->calls && s->unstored < WRITER_LAZY &&
 		    clock_mono_us() - s->last_add_us < WRITER_QUIET_US) {
 			clock_cond_wait_us(&s->cv, &s->mu, WRITER_QUIET_US);
 			continue;
@@ -427,13 +477,16 @@ int store_start(struct store **out, int64_t limit, int (*is_live)(void *ud, int6
 	pthread_mutex_init(&s->mu, NULL);
 	clock_cond_init(&s->cv);
 	pthread_cond_init(&s->room, NULL);
+	pthread_cond_init(&s->called, NULL);
 	if (pthread_create(&s->th, NULL, writer_main, s)) {
 		pthread_cond_destroy(&s->cv);
 		pthread_cond_destroy(&s->room);
+		pthread_cond_destroy(&s->called);
 		pthread_mutex_destroy(&s->mu);
 		free(s);
 		return -EAGAIN;
 	}
+	db_set_writer(store_call, s);
 	*out = s;
 	return 0;
 }
@@ -442,6 +495,9 @@ void store_stop(struct store *s)
 {
 	if (!s)
 		return;
+	/* writes run in place from here on (unmount: nothing else runs); the
+	 * writer still runs the calls queued before this */
+	db_set_writer(NULL, NULL);
 	pthread_mutex_lock(&s->mu);
 	s->stop = 1;     /* the writer commits what is queued, then ends */
 	pthread_cond_broadcast(&s->cv);
@@ -450,6 +506,7 @@ void store_stop(struct store *s)
 	pthread_join(s->th, NULL);
 	pthread_cond_destroy(&s->cv);
 	pthread_cond_destroy(&s->room);
+	pthread_cond_destroy(&s->called);
 	pthread_mutex_destroy(&s->mu);
 	free(s);
 }

@@ -26,7 +26,7 @@
 #include "store.h"
 #include "xport.h"
 
-#define MAXOBJ 8
+#define MAXOBJ 16
 
 struct fobj {
 	char url[64];
@@ -54,8 +54,13 @@ static struct {
 
 static struct fobj *fake_add(const char *url, size_t len, unsigned seed)
 {
-	struct fobj *o = &fk.o[fk.n++];
+	struct fobj *o;
 
+	if (fk.n == MAXOBJ) {
+		fprintf(stderr, "fake_add: more than %d objects: raise MAXOBJ\n", MAXOBJ);
+		exit(2);
+	}
+	o = &fk.o[fk.n++];
 	memset(o, 0, sizeof *o);
 	snprintf(o->url, sizeof o->url, "%s", url);
 	o->data = malloc(len ? len : 1);
@@ -533,6 +538,76 @@ static void make_db(const char *path, const char *sql)
 	sqlite3_close(db);
 }
 
+/* --- the one writer ------------------------------------------------------------- */
+
+#define WRITERS 4
+#define WRITES 150
+
+static void *write_keys(void *arg)
+{
+	long t = (long)arg;
+	char key[32], val[32];
+	long bad = 0;
+
+	/* a thread's own connection only reads; its writes go to the writer */
+	if (db_conn_readonly() != 1)
+		bad++;
+	for (int i = 0; i < WRITES; i++) {
+		struct vo_buf b = VO_BUF_INIT;
+		snprintf(key, sizeof key, "k%ld-%d", t, i);
+		snprintf(val, sizeof val, "v%d", i * 7);
+		if (db_svc_set("writers", key, val, strlen(val)) ||
+		    db_svc_get("writers", key, &b) || b.len != strlen(val) ||
+		    memcmp(b.p, val, b.len) != 0)
+			bad++;
+		vo_buf_free(&b);
+	}
+	db_close_thread();
+	return (void *)bad;
+}
+
+static int nested_txn(void *arg)
+{
+	int rc = db_begin();
+
+	(void)arg;
+	if (!rc) rc = db_svc_set("writers", "nested", "1", 1);
+	if (!rc) rc = db_svc_del("writers", "k0-0");
+	return rc ? (db_rollback(), rc) : db_commit();
+}
+
+static void test_one_writer(void)
+{
+	const char *url = "http://fake/busy.fits";
+	struct fobj *o = fake_add(url, 4 << 20, 2);
+	pthread_t th[WRITERS];
+	struct vo_buf b = VO_BUF_INIT;
+	char *buf = malloc(4 << 20);
+	long bad = 0;
+
+	/* transactions belong to the writer: refused anywhere else */
+	CHECK_INT(db_begin(), -EPERM);
+	/* writes from several threads while blocks are being stored */
+	for (long t = 0; t < WRITERS; t++)
+		CHECK_INT(pthread_create(&th[t], NULL, write_keys, (void *)t), 0);
+	CHECK_INT(read_at(url, buf, 4 << 20, 0), 4 << 20);
+	CHECK_MEM(buf, 4 << 20, o->data, 4 << 20);
+	for (int t = 0; t < WRITERS; t++) {
+		void *r;
+		pthread_join(th[t], &r);
+		bad += (long)r;
+	}
+	CHECK_INT(bad, 0);
+	/* a transaction of several writes, run on the writer */
+	CHECK_INT(db_write(nested_txn, NULL), 0);
+	CHECK_INT(db_svc_get("writers", "nested", &b), 0);
+	CHECK_INT(db_svc_get("writers", "k0-0", &b), -ENOENT);
+	CHECK_INT(db_svc_get("writers", "k3-149", &b), 0);
+	CHECK_MEM(b.p, b.len, "v1043", 5);
+	vo_buf_free(&b);
+	free(buf);
+}
+
 static void test_layout(const char *dir)
 {
 	char path[256];
@@ -601,7 +676,10 @@ int main(void)
 	test_failed_commit();
 	test_streamed_unknown_length();
 	test_failure_remembered();
+	test_one_writer();
 	cache_shutdown();
+	/* no writer any more (unmount): writes run in place again */
+	CHECK_INT(db_svc_set("writers", "after", "x", 1), 0);
 	db_close();
 	snprintf(path, sizeof path, "rm -rf '%s'", dir);
 	if (system(path) != 0)
