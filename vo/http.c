@@ -1162,24 +1162,8 @@ static CURL *thread_handle(void)
 	return tl_curl;
 }
 
-int vo_http_do(const struct vo_http_req *req, struct vo_http_resp *resp,
-	       struct vo_err *err)
+static void resp_reset(struct vo_http_resp *resp, const struct vo_http_req *req)
 {
-	const char *method = req->method ? req->method : "GET";
-	struct vo_buf url = VO_BUF_INIT, form = VO_BUF_INIT;
-	struct xfer x = {.req = req, .resp = resp};
-	char curlmsg[CURL_ERROR_SIZE] = "";
-	char *token = NULL, *proxy = NULL, via[300] = "";
-	struct curl_slist *hdrs = NULL;
-	int has_proxy = 0;
-	int post = strcmp(method, "POST") == 0;
-	CURLcode cc;
-	int rc = 0;
-	CURL *c;
-
-	if (__atomic_load_n(&abort_all, __ATOMIC_RELAXED))
-		return vo_err_set(err, ECANCELED, "%s %s: cancelled (unmounting)", method, req->url);
-
 	resp->status = 0;
 	resp->location[0] = resp->content_type[0] = resp->content_range[0] = '\0';
 	resp->etag[0] = '\0';
@@ -1190,33 +1174,68 @@ int vo_http_do(const struct vo_http_req *req, struct vo_http_resp *resp,
 	vo_buf_reset(&resp->errbody);
 	resp->body.cap = req->max_body;
 	resp->errbody.cap = VO_HTTP_ERRBODY;
+}
 
-	c = thread_handle();
-	if (!c)
-		return vo_err_set(err, ENOMEM, "%s %s: cannot create a curl handle",
-				  method, req->url);
-	x.c = c;
-	if ((rc = vo_http_site_get(req->url, &token, &proxy, &has_proxy, err))) {
-		if (rc != -ENOMEM)
-			vo_err_prefix(err, "%s %s: ", method, req->url);
-		goto out;
-	}
-	if ((rc = vo_buf_adds(&url, req->url)))
-		goto out;
-	if (req->nparams) {
-		if (post) {
-			rc = build_params(&form, req);
-		} else {
-			rc = vo_buf_addc(&url, strchr(req->url, '?') ? '&' : '?');
-			if (!rc)
-				rc = build_params(&url, req);
-		}
-		if (rc)
-			goto out;
-	}
+/* What one request is made of, besides the request itself. */
+struct call {
+	const char *method;
+	int post;
+	struct vo_buf url, form;
+	char curlmsg[CURL_ERROR_SIZE];
+	char *token, *proxy, via[300];
+	int has_proxy;
+	struct curl_slist *hdrs;
+};
 
-	curl_easy_setopt(c, CURLOPT_URL, url.p);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, curlmsg);
+/* The URL (with the parameters of a GET) and the form (of a POST). */
+static int call_url(struct call *k, const struct vo_http_req *req)
+{
+	int rc = vo_buf_adds(&k->url, req->url);
+
+	if (rc || !req->nparams)
+		return rc;
+	if (k->post)
+		return build_params(&k->form, req);
+	rc = vo_buf_addc(&k->url, strchr(req->url, '?') ? '&' : '?');
+	return rc ? rc : build_params(&k->url, req);
+}
+
+/* The site's proxy and token, the range and its validator. */
+static int set_site_options(CURL *c, struct call *k, const struct vo_http_req *req)
+{
+	if (k->has_proxy) {
+		char shown[256];
+		curl_easy_setopt(c, CURLOPT_PROXY, k->proxy);
+		proxy_for_log(k->proxy, shown, sizeof shown);
+		if (k->proxy[0])
+			snprintf(k->via, sizeof k->via, " via proxy %s", shown);
+		else
+			snprintf(k->via, sizeof k->via, " (no proxy)");
+	}
+	if (k->token) {
+		/* curl sends it to this scheme, host and port only, also when
+		 * a redirect leads elsewhere (CURLOPT_UNRESTRICTED_AUTH unset) */
+		curl_easy_setopt(c, CURLOPT_HTTPAUTH, (long)CURLAUTH_BEARER);
+		curl_easy_setopt(c, CURLOPT_XOAUTH2_BEARER, k->token);
+	}
+	if (req->range)
+		curl_easy_setopt(c, CURLOPT_RANGE, req->range);
+	if (req->range && req->if_range && req->if_range[0] &&
+	    !strpbrk(req->if_range, "\r\n") && strlen(req->if_range) < 512) {
+		char h[600];
+		snprintf(h, sizeof h, "If-Range: %s", req->if_range);
+		if (!(k->hdrs = curl_slist_append(NULL, h)))
+			return -ENOMEM;
+	}
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, k->hdrs);
+	return 0;
+}
+
+static void set_options(CURL *c, struct call *k, const struct vo_http_req *req,
+			struct xfer *x)
+{
+	curl_easy_setopt(c, CURLOPT_URL, k->url.p);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, k->curlmsg);
 	curl_easy_setopt(c, CURLOPT_USERAGENT, "vofs/" VOFS_VERSION " (IVOA TAP filesystem; libcurl)");
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
@@ -1233,114 +1252,138 @@ int vo_http_do(const struct vo_http_req *req, struct vo_http_resp *resp,
 		curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
 	curl_easy_setopt(c, CURLOPT_FILETIME, 1L);
 	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(c, CURLOPT_HEADERDATA, &x);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, x);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &x);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, x);
 	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
 	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
-	curl_easy_setopt(c, CURLOPT_XFERINFODATA, &x);
+	curl_easy_setopt(c, CURLOPT_XFERINFODATA, x);
 	curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
-	if (has_proxy) {
-		char shown[256];
-		curl_easy_setopt(c, CURLOPT_PROXY, proxy);
-		proxy_for_log(proxy, shown, sizeof shown);
-		if (proxy[0])
-			snprintf(via, sizeof via, " via proxy %s", shown);
-		else
-			snprintf(via, sizeof via, " (no proxy)");
-	}
-	if (token) {
-		/* curl sends it to this scheme, host and port only, also when
-		 * a redirect leads elsewhere (CURLOPT_UNRESTRICTED_AUTH unset) */
-		curl_easy_setopt(c, CURLOPT_HTTPAUTH, (long)CURLAUTH_BEARER);
-		curl_easy_setopt(c, CURLOPT_XOAUTH2_BEARER, token);
-	}
-	if (req->range)
-		curl_easy_setopt(c, CURLOPT_RANGE, req->range);
-	if (req->range && req->if_range && req->if_range[0] &&
-	    !strpbrk(req->if_range, "\r\n") && strlen(req->if_range) < 512) {
-		char h[600];
-		snprintf(h, sizeof h, "If-Range: %s", req->if_range);
-		if (!(hdrs = curl_slist_append(NULL, h))) {
-			rc = -ENOMEM;
-			goto out;
-		}
-	}
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
 	if (req->buffer_size > 0)
 		curl_easy_setopt(c, CURLOPT_BUFFERSIZE, req->buffer_size);
-	if (post) {
+	if (k->post) {
 		curl_easy_setopt(c, CURLOPT_POST, 1L);
-		curl_easy_setopt(c, CURLOPT_POSTFIELDS, form.p ? form.p : "");
-		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)form.len);
-	} else if (strcmp(method, "GET") != 0) {
-		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, k->form.p ? k->form.p : "");
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)k->form.len);
+	} else if (strcmp(k->method, "GET") != 0) {
+		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, k->method);
 	}
+}
 
-	vo_debug("%s %s%s%s%s%s", method, url.p, post && form.len ? " " : "",
-		 post && form.len ? form.p : "", token ? " (with the bearer token)" : "", via);
-	cc = curl_easy_perform(c);
+/* Status, length, date, redirect and final URL of the answer. */
+static void read_info(CURL *c, struct vo_http_resp *resp)
+{
+	curl_off_t cl = -1, ft = -1;
+	double secs = 0;
+	char *loc = NULL;
+
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp->status);
-	{
-		curl_off_t cl = -1;
-		double secs = 0;
-		char *loc = NULL;
-		curl_off_t ft = -1;
-		curl_easy_getinfo(c, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl);
-		resp->content_length = cl;
-		if (curl_easy_getinfo(c, CURLINFO_FILETIME_T, &ft) == CURLE_OK && ft >= 0)
-			resp->last_modified = ft;
-		curl_easy_getinfo(c, CURLINFO_TOTAL_TIME, &secs);
-		resp->seconds = secs;
-		if (curl_easy_getinfo(c, CURLINFO_REDIRECT_URL, &loc) == CURLE_OK && loc)
-			snprintf(resp->location, sizeof resp->location, "%s", loc);
-		loc = NULL;
-		if (curl_easy_getinfo(c, CURLINFO_EFFECTIVE_URL, &loc) == CURLE_OK && loc)
-			snprintf(resp->effective_url, sizeof resp->effective_url, "%s", loc);
-	}
-	vo_debug("%s %s -> %ld (%.3f s, curl %d)", method, req->url, resp->status,
-		 resp->seconds, (int)cc);
-	if (token)
-		mask_token(&resp->errbody, token);
-	if (resp->status == 401 || resp->status == 403) {
-		char o[VO_HTTP_ORIGIN_MAX], a[VO_HTTP_ORIGIN_MAX], *file;
-		const char *eff = resp->effective_url[0] ? resp->effective_url : req->url;
-		if (vo_http_origin(req->url, o, sizeof o) == 0 &&
-		    vo_http_origin(eff, a, sizeof a) == 0) {
-			int same = strcmp(o, a) == 0;
-			file = token ? site_token_file(o) : NULL;
-			auth_failure(resp, a, token && same, file ? file : token ? "?" : NULL);
-			free(file);
-		}
-	}
+	curl_easy_getinfo(c, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl);
+	resp->content_length = cl;
+	if (curl_easy_getinfo(c, CURLINFO_FILETIME_T, &ft) == CURLE_OK && ft >= 0)
+		resp->last_modified = ft;
+	curl_easy_getinfo(c, CURLINFO_TOTAL_TIME, &secs);
+	resp->seconds = secs;
+	if (curl_easy_getinfo(c, CURLINFO_REDIRECT_URL, &loc) == CURLE_OK && loc)
+		snprintf(resp->location, sizeof resp->location, "%s", loc);
+	loc = NULL;
+	if (curl_easy_getinfo(c, CURLINFO_EFFECTIVE_URL, &loc) == CURLE_OK && loc)
+		snprintf(resp->effective_url, sizeof resp->effective_url, "%s", loc);
+}
 
-	if (cc == CURLE_OK)
-		goto out;
-	if (x.sink_rc) {
-		rc = x.sink_rc;   /* the sink recorded its own message: say where */
+/* A 401 or 403: say whether the token was sent, and where it came from. */
+static void note_auth(struct vo_http_resp *resp, const struct vo_http_req *req,
+		      const char *token)
+{
+	char o[VO_HTTP_ORIGIN_MAX], a[VO_HTTP_ORIGIN_MAX], *file;
+	const char *eff = resp->effective_url[0] ? resp->effective_url : req->url;
+
+	if (vo_http_origin(req->url, o, sizeof o) == 0 &&
+	    vo_http_origin(eff, a, sizeof a) == 0) {
+		int same = strcmp(o, a) == 0;
+		file = token ? site_token_file(o) : NULL;
+		auth_failure(resp, a, token && same, file ? file : token ? "?" : NULL);
+		free(file);
+	}
+}
+
+/* The error of a transfer that did not complete. */
+static int xfer_error(const struct call *k, const struct vo_http_req *req,
+		      const struct vo_http_resp *resp, const struct xfer *x, CURLcode cc,
+		      struct vo_err *err)
+{
+	const char *method = k->method;
+	int rc;
+
+	if (x->sink_rc) {
+		rc = x->sink_rc;   /* the sink recorded its own message: say where */
 		if (err && !err->code)
 			vo_err_set(err, -rc, "%s %s: %s", method, req->url, strerror(-rc));
 		else if (err && strncmp(err->msg, method, strlen(method)) != 0)
 			vo_err_prefix(err, "%s %s: ", method, req->url);
-	} else if (x.cancelled) {
-		rc = vo_err_set(err, ECANCELED, "%s %s: cancelled", method, req->url);
-	} else if (x.overflow) {
-		rc = vo_err_set(err, EFBIG, "%s %s: response larger than %zu bytes",
-				method, req->url, resp->body.cap ? resp->body.cap : VO_BUF_DEFAULT_CAP);
-	} else {
-		int e = curl_errno(cc);
-		rc = vo_err_set(err, e, "%s %s: %s%s%s", method, req->url,
-				curl_easy_strerror(cc), curlmsg[0] ? ": " : "", curlmsg);
+		return rc;
 	}
+	if (x->cancelled)
+		return vo_err_set(err, ECANCELED, "%s %s: cancelled", method, req->url);
+	if (x->overflow)
+		return vo_err_set(err, EFBIG, "%s %s: response larger than %zu bytes", method,
+				  req->url, resp->body.cap ? resp->body.cap : VO_BUF_DEFAULT_CAP);
+	return vo_err_set(err, curl_errno(cc), "%s %s: %s%s%s", method, req->url,
+			  curl_easy_strerror(cc), k->curlmsg[0] ? ": " : "", k->curlmsg);
+}
+
+int vo_http_do(const struct vo_http_req *req, struct vo_http_resp *resp,
+	       struct vo_err *err)
+{
+	struct call k = {.method = req->method ? req->method : "GET", .url = VO_BUF_INIT,
+			 .form = VO_BUF_INIT};
+	struct xfer x = {.req = req, .resp = resp};
+	const char *method = k.method;
+	CURLcode cc;
+	int rc = 0;
+	CURL *c;
+
+	if (__atomic_load_n(&abort_all, __ATOMIC_RELAXED))
+		return vo_err_set(err, ECANCELED, "%s %s: cancelled (unmounting)", method, req->url);
+	k.post = strcmp(method, "POST") == 0;
+	resp_reset(resp, req);
+	c = thread_handle();
+	if (!c)
+		return vo_err_set(err, ENOMEM, "%s %s: cannot create a curl handle",
+				  method, req->url);
+	x.c = c;
+	if ((rc = vo_http_site_get(req->url, &k.token, &k.proxy, &k.has_proxy, err))) {
+		if (rc != -ENOMEM)
+			vo_err_prefix(err, "%s %s: ", method, req->url);
+		goto out;
+	}
+	if ((rc = call_url(&k, req)))
+		goto out;
+	set_options(c, &k, req, &x);
+	if ((rc = set_site_options(c, &k, req)))
+		goto out;
+	vo_debug("%s %s%s%s%s%s", method, k.url.p, k.post && k.form.len ? " " : "",
+		 k.post && k.form.len ? k.form.p : "", k.token ? " (with the bearer token)" : "",
+		 k.via);
+	cc = curl_easy_perform(c);
+	read_info(c, resp);
+	vo_debug("%s %s -> %ld (%.3f s, curl %d)", method, req->url, resp->status,
+		 resp->seconds, (int)cc);
+	if (k.token)
+		mask_token(&resp->errbody, k.token);
+	if (resp->status == 401 || resp->status == 403)
+		note_auth(resp, req, k.token);
+	if (cc != CURLE_OK)
+		rc = xfer_error(&k, req, resp, &x, cc, err);
 out:
-	if (hdrs) {
+	if (k.hdrs) {
 		curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
-		curl_slist_free_all(hdrs);
+		curl_slist_free_all(k.hdrs);
 	}
-	vo_buf_free(&url);
-	vo_buf_free(&form);
-	token_free(token);
-	free(proxy);
+	vo_buf_free(&k.url);
+	vo_buf_free(&k.form);
+	token_free(k.token);
+	free(k.proxy);
 	if (rc == -ENOMEM && err && !err->code)
 		vo_err_set(err, ENOMEM, "%s %s: out of memory", method, req->url);
 	return rc;
