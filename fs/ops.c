@@ -340,10 +340,17 @@ static int op_getattr(const char *path, struct stat *st, struct fuse_file_info *
 
 	if ((rc = parse(path, &n)))
 		return rc;
-	/* a query's files need its state anyway: one look-up is the check */
+	/* a query's files need its state anyway: one look-up is the check.
+	 * A result is whole or not there: the size of result.csv, result.vot
+	 * and anything in products/ is that of a finished run, so their stat
+	 * waits for a running query (bounded by the service's timeout), as
+	 * their open does */
 	if (node_in_query(n.type)) {
-		rc = query_info(n.svc->name, n.name, &qi);
-		if (!rc && n.type >= N_Q_PRODUCTS)
+		if (n.type == N_Q_CSV || n.type == N_Q_VOT || n.type >= N_Q_PRODUCTS)
+			rc = query_wait(n.svc->name, n.name, interrupted, &qi);
+		else
+			rc = query_info(n.svc->name, n.name, &qi);
+		if (!rc && n.type > N_Q_PRODUCTS)
 			rc = products_of(&qi);
 	} else {
 		rc = node_exists(&n);
@@ -472,7 +479,16 @@ static int readdir_products(const struct node *n, void *buf, fuse_fill_dir_t fil
 	char pos[4200];
 	int rc;
 
-	if ((rc = query_products(n, &qi)))
+	/* products/ is there from the moment the query is: its listing waits
+	 * for a running query, and is empty when the result has no products */
+	if ((rc = query_wait(n->svc->name, n->name, interrupted, &qi)))
+		return rc;
+	if (n->type == N_Q_PRODUCTS && products_of(&qi) == -ENOENT) {
+		fill(buf, ".", NULL, 0, 0);
+		fill(buf, "..", NULL, 0, 0);
+		return 0;
+	}
+	if ((rc = products_of(&qi)))
 		return rc;
 	d.mtime = (time_t)qi.mtime;
 	fill(buf, ".", NULL, 0, 0);
@@ -541,15 +557,16 @@ static int op_readdir(const char *path, void *buf, fuse_fill_dir_t fill, off_t o
 		fill(buf, "status", NULL, 0, 0);
 		fill(buf, "error", NULL, 0, 0);
 		fill(buf, "cutout", NULL, 0, 0);
-		/* the result files are listed once there is a result: find, cp -r,
-		 * tar and rsync then copy a query tree without errors, and never a
-		 * half-run result.  They can still be opened by name at any time
-		 * (open waits for a run; a failed query's read says EIO). */
-		if (!query_info(n.svc->name, n.name, &qi) && qi.completed) {
+		/* products/ is always there (empty without products); the result
+		 * files are listed while the query runs or has a result: find,
+		 * cp -r, tar and rsync then copy a query tree without errors, and
+		 * never a half-run result (their stat and open wait for the run).
+		 * They can still be opened by name at any time (a failed query's
+		 * read says EIO). */
+		fill(buf, "products", NULL, 0, 0);
+		if (!query_info(n.svc->name, n.name, &qi) && (qi.completed || qi.running)) {
 			fill(buf, "result.csv", NULL, 0, 0);
 			fill(buf, "result.vot", NULL, 0, 0);
-			if (!products_of(&qi))
-				fill(buf, "products", NULL, 0, 0);
 		}
 		return 0;
 	}

@@ -25,6 +25,7 @@
  * idle, or after this much, not in the middle of a burst */
 #define CHECKPOINT_BYTES ((int64_t)256 << 20)
 #define CHECKPOINT_IDLE_US 5000000
+#define CHECKPOINT_QUIET_US 300000
 
 enum op_kind { OP_PUT, OP_OBJ, OP_DROP, OP_TOUCH, OP_BARRIER };
 
@@ -55,6 +56,7 @@ struct store {
 	int flush_wanted, stop, fail_next;
 	int64_t since_ckpt;         /* bytes committed since the last checkpoint */
 	int ckpt_due;
+	int64_t last_write_us;      /* the end of the last call or batch */
 	int64_t limit;
 	int (*is_live)(void *ud, int64_t oid);
 	void *live_ud;
@@ -102,6 +104,7 @@ static void run_calls(struct store *s)
 		pthread_mutex_lock(&s->mu);
 		c->done = 1;
 		s->ckpt_due = 1;
+		s->last_write_us = clock_mono_us();
 	}
 	pthread_cond_broadcast(&s->called);
 }
@@ -369,6 +372,7 @@ static void commit_batch(struct store *s, struct op *batch, int n, size_t bytes)
 	else
 		s->ctr.used += stored - dropped;
 	s->ckpt_due = 1;
+	s->last_write_us = clock_mono_us();
 	s->since_ckpt += (int64_t)bytes;
 	if (s->since_ckpt >= CHECKPOINT_BYTES) {
 		s->since_ckpt = 0;
@@ -415,7 +419,13 @@ static void *writer_main(void *arg)
 		run_calls(s);
 		while (!s->head && !s->calls && !s->stop) {
 			if (s->ckpt_due) {
-				/* idle: the time to copy the WAL into the database */
+				/* idle for a moment: the time to copy the WAL into
+				 * the database (not after each write of a burst) */
+				int64_t quiet = clock_mono_us() - s->last_write_us;
+				if (quiet < CHECKPOINT_QUIET_US) {
+					clock_cond_wait_us(&s->cv, &s->mu, CHECKPOINT_QUIET_US - quiet);
+					continue;
+				}
 				s->ckpt_due = 0;
 				s->since_ckpt = 0;
 				pthread_mutex_unlock(&s->mu);

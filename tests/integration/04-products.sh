@@ -23,7 +23,10 @@ check "step 1 (footprint of ffi-0001) completes" grep -q "^COMPLETED rows=1 " <<
 region=$(sed -n 2p "$Q/ffi/result.csv" | tr -d '\r"')
 poly=$(sed -E 's/^[Pp]olygon +ICRS +//; s/ +/, /g' <<<"$region")
 check "s_region is an ICRS polygon ($region)" grep -qE "^Polygon ICRS( [0-9.-]+){8}$" <<<"$region"
-check "step 1 has no products directory (no product column)" test ! -e "$Q/ffi/products"
+# products/ is there from the moment the query is (its listing waits for
+# a run); without a product column it is empty
+check "step 1 has an empty products directory (no product column)" \
+	test -d "$Q/ffi/products" -a -z "$(ls -A "$Q/ffi/products")"
 
 # --- step 2: light curves inside it -----------------------------------------------
 LCQ="SELECT obs_id, obs_publisher_did, access_url, access_format FROM ivoa.obscore
