@@ -665,6 +665,8 @@ static int open_product(const struct node *n, struct fuse_file_info *fi)
 		fi->direct_io = 1;
 	else
 		fi->keep_cache = (unsigned)cache_file_complete(f->cf);
+	/* read-only, nothing to commit: close() need not wait for a FLUSH */
+	fi->noflush = 1;
 	fi->fh = (uintptr_t)f;
 	return 0;
 }
