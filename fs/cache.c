@@ -667,6 +667,16 @@ int cache_file_complete(struct cache_file *f)
 	return all;
 }
 
+int64_t cache_file_size(struct cache_file *f)
+{
+	int64_t size;
+
+	pthread_mutex_lock(&f->o->mu);
+	size = f->o->epoch == f->epoch ? f->o->size : -1;
+	pthread_mutex_unlock(&f->o->mu);
+	return size;
+}
+
 int cache_file_copied(struct cache_file *f)
 {
 	int r;

@@ -86,6 +86,8 @@ int cache_file_copied(struct cache_file *f);
  * Never waits; never fails (a later read fetches what is missing). */
 void cache_prefetch(const char *url, int64_t max_bytes);
 void cache_close(struct cache_file *f);
+/* The object's size now (-1 unknown), without a store look-up. */
+int64_t cache_file_size(struct cache_file *f);
 
 struct cache_counters {
 	int64_t limit, used;

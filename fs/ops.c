@@ -116,6 +116,11 @@ struct fh {
 	struct vo_buf buf;           /* FH_BUF contents, FH_WRITE pending text */
 	struct result_reader *rr;
 	struct cache_file *cf;       /* FH_PRODUCT */
+	/* FH_PRODUCT of a fixed size: the result it belongs to and its mtime,
+	 * for fstat() answered without a look-up (fast_attr) */
+	int64_t qid, gen;
+	double mtime;
+	int fast_attr;
 	int err;                     /* FH_FAIL: what reads return */
 	int dirty;
 	int refused;                 /* FH_WRITE: invalid text was written */
@@ -331,6 +336,24 @@ static void fill_stat(struct stat *st, int dir, mode_t perm, off_t size, time_t 
 	st->st_mtime = st->st_ctime = st->st_atime = mtime;
 }
 
+/* fstat() of an open product: what open learnt, while the query still
+ * has the result the file was opened in (else -EAGAIN: look it up).  The
+ * kernel asks this after every file read cold (a read makes it forget the
+ * atime), so a re-read costs no store look-up. */
+static int product_attr(const struct fh *f, struct stat *st)
+{
+	struct query_info qi;
+	int64_t size;
+
+	if (!f->fast_attr || query_info(f->node.svc->name, f->node.name, &qi) ||
+	    !qi.completed || qi.id != f->qid || qi.gen != f->gen)
+		return -EAGAIN;
+	if ((size = cache_file_size(f->cf)) < 0)
+		return -EAGAIN;
+	fill_stat(st, 0, 0444, (off_t)size, (time_t)f->mtime);
+	return 0;
+}
+
 static int op_getattr(const char *path, struct stat *st, struct fuse_file_info *fi)
 {
 	struct vo_buf b = VO_BUF_INIT;
@@ -338,6 +361,8 @@ static int op_getattr(const char *path, struct stat *st, struct fuse_file_info *
 	struct node n;
 	int rc;
 
+	if (fi && fi->fh && FH(fi)->kind == FH_PRODUCT && !product_attr(FH(fi), st))
+		return 0;
 	if ((rc = parse(path, &n)))
 		return rc;
 	/* a query's files need its state anyway: one look-up is the check.
@@ -657,6 +682,10 @@ static int open_product(const struct node *n, struct fuse_file_info *fi)
 		return rc == -EISDIR ? -EISDIR : rc;
 	}
 	f->kind = FH_PRODUCT;
+	f->qid = qi.id;
+	f->gen = qi.gen;
+	f->mtime = e.mtime > 0 ? e.mtime : qi.mtime;
+	f->fast_attr = !vol && e.size >= 0;
 	/* generated on the fly, or the size not known yet: no page cache.
 	 * Else the kernel keeps the pages it holds when every byte is here
 	 * (a re-read runs at page-cache speed); when some are not, they may
