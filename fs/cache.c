@@ -48,13 +48,21 @@ int64_t engine_now_us(const struct engine *e)
 	return e->cfg.now_us ? e->cfg.now_us() : clock_mono_us();
 }
 
-int engine_retry_pause(struct engine *e, int attempt, const char *msg)
+int engine_retry_pause(struct engine *e, int attempt, int64_t since_us, const char *msg)
 {
+	int64_t pause_us = vo_http_backoff_ms(attempt) * 1000;
+	int64_t spent_us = engine_now_us(e) - since_us;
+
 	if (attempt + 1 >= VO_HTTP_ATTEMPTS)
 		return 0;
+	if (spent_us + pause_us >= ENGINE_RETRY_BUDGET * (int64_t)e->cfg.stall_s * 1000000) {
+		vo_warn("%s (not retried: %.1f s without progress; the budget is %d x io_timeout"
+			" of %ld s)", msg, (double)spent_us / 1e6, ENGINE_RETRY_BUDGET, e->cfg.stall_s);
+		return 0;
+	}
 	vo_warn("%s (retrying, attempt %d of %d)", msg, attempt + 2, VO_HTTP_ATTEMPTS);
 	engine_count(&e->retries, 1);
-	engine_sleep_us(e, vo_http_backoff_ms(attempt) * 1000);
+	engine_sleep_us(e, pause_us);
 	return 1;
 }
 
@@ -237,12 +245,13 @@ static int probe_once(struct engine *e, const char *url, struct db_obj *o, struc
 /* Learn size and validators with a one-byte ranged GET, retried. */
 static int probe(struct engine *e, const char *url, struct db_obj *o, struct vo_err *err)
 {
+	int64_t since = engine_now_us(e);
 	int rc = 0;
 
 	for (int attempt = 0;; attempt++) {
 		vo_err_clear(err);
 		rc = probe_once(e, url, o, err);
-		if (!rc || !vo_http_retryable(rc) || !engine_retry_pause(e, attempt, err->msg))
+		if (!rc || !vo_http_retryable(rc) || !engine_retry_pause(e, attempt, since, err->msg))
 			break;
 	}
 	return rc;

@@ -69,7 +69,15 @@ struct engine {
 int64_t engine_now_us(const struct engine *e);
 /* After failed attempt number attempt (from 0) with message msg: 1 when
  * another is due (logged, counted, after vo_http_backoff_ms), else 0. */
-int engine_retry_pause(struct engine *e, int attempt, const char *msg);
+/* After failed attempt number attempt (0-based) of a transfer that made
+ * no progress since since_us (engine_now_us): log msg, wait the back-off
+ * and return 1 to try again; 0 when the attempts or the time are spent:
+ * no retry starts once ENGINE_RETRY_BUDGET x stall_s have passed without
+ * progress, and each attempt is cut after stall_s under VO_HTTP_MIN_RATE,
+ * so a server that stops sending fails a read within
+ * (ENGINE_RETRY_BUDGET + 1) x stall_s (one stall is retried once). */
+#define ENGINE_RETRY_BUDGET 2
+int engine_retry_pause(struct engine *e, int attempt, int64_t since_us, const char *msg);
 void engine_sleep_us(const struct engine *e, int64_t us);
 void engine_count(int64_t *ctr, int64_t n);
 

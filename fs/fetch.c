@@ -39,6 +39,7 @@ struct attempt {
 	struct xfer *xfer;
 	struct vo_err *err;
 	int sent_validator;
+	int64_t progress_us;        /* when a block last arrived (engine clock) */
 };
 
 static void req_free(struct req *r)
@@ -282,6 +283,7 @@ static int deliver(struct attempt *a)
 		return vo_err_set(a->err, -rc, "%s: out of memory", r->o->url);
 	a->idx++;
 	a->done += (int64_t)len;
+	a->progress_us = engine_now_us(r->e);
 	if (!r->whole)
 		r->next = a->idx;
 	return 0;
@@ -431,7 +433,7 @@ static void finish(struct req *r, int rc, struct attempt *a)
 static void run(struct req *r)
 {
 	struct vo_err err = {0};
-	struct attempt a = {.r = r, .blk = NULL, .err = &err};
+	struct attempt a = {.r = r, .blk = NULL, .err = &err, .progress_us = engine_now_us(r->e)};
 	int rc = -ECANCELED;
 
 	for (int attempt = 0; attempt < VO_HTTP_ATTEMPTS; attempt++) {
@@ -443,7 +445,7 @@ static void run(struct req *r)
 		a.sent_validator = 0;
 		rc = run_attempt(r, &a);
 		if (!rc || !vo_http_retryable(rc) || cancelled(&a) ||
-		    !engine_retry_pause(r->e, attempt, err.msg))
+		    !engine_retry_pause(r->e, attempt, a.progress_us, err.msg))
 			break;
 	}
 	if (rc == -ECANCELED || rc == -ENOTSUP) {

@@ -58,6 +58,7 @@ static int http_get(struct xport *x, const struct xport_req *req, struct xport_r
 	struct hx h = {.req = req, .resp = resp, .head_only = req->head_only};
 	struct vo_http_req hr = {
 		.url = req->url, .follow = 1, .stall_s = req->stall_s,
+		.min_rate = VO_HTTP_MIN_RATE,
 		.timeout_s = req->timeout_s, .identity = 1, .start = on_start,
 		.sink = on_body, .ud = &h, .cancel = on_cancel, .if_range = req->if_range,
 		.buffer_size = 256 << 10,   /* fewer, larger sink calls */

@@ -36,7 +36,8 @@ struct xport_req {
 	int64_t from, to;
 	/* a validator sent as If-Range with a range (NULL: none) */
 	const char *if_range;
-	long stall_s;               /* no byte for this long: -ETIMEDOUT */
+	long stall_s;               /* under VO_HTTP_MIN_RATE bytes/s for this
+	                             * long: -ETIMEDOUT */
 	long timeout_s;             /* whole exchange, 0: none */
 	/* called once with the head of a 2xx answer, before its body */
 	int (*start)(void *ud, const struct xport_resp *r);

@@ -1246,7 +1246,7 @@ static void set_options(CURL *c, struct call *k, const struct vo_http_req *req,
 	 * UWS 303s are not followed anyway */
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 20L);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, req->timeout_s > 0 ? req->timeout_s : 0L);
-	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, req->min_rate > 0 ? req->min_rate : 1L);
 	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, req->stall_s > 0 ? req->stall_s : 120L);
 	if (!req->identity)
 		curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");

@@ -41,7 +41,9 @@ struct vo_http_req {
 	size_t nparams;
 	int follow;           /* follow redirects (never for UWS 303s) */
 	long timeout_s;       /* whole-transfer limit; 0: none */
-	long stall_s;         /* abort when no byte arrives for this long; 0: 120 */
+	long stall_s;         /* abort when under min_rate for this long; 0: 120 */
+	long min_rate;        /* bytes/s a transfer must keep up (over stall_s);
+	                       * 0: 1 (only a transfer that stops is cut) */
 	const char *range;    /* "first-last" for a Range request, or NULL */
 	/* streaming sink for 2xx bodies; NULL: collect into resp->body */
 	int (*sink)(void *ud, const char *p, size_t n);
@@ -137,6 +139,9 @@ void vo_http_excerpt(const struct vo_buf *body, char *out, size_t n);
  * and waits vo_http_backoff_ms(attempt) after failed attempt number
  * `attempt` (from 0), giving up the wait early when cancelled. */
 #define VO_HTTP_ATTEMPTS 4
+/* The rate below which a transfer of documents and products counts as
+ * stalled (a server that drips a few bytes at a time) */
+#define VO_HTTP_MIN_RATE 1024
 #define VO_HTTP_BACKOFF_MAX_MS 10000L
 
 /* 1 when another attempt may succeed after one that returned rc (0 or a

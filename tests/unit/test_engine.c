@@ -28,6 +28,8 @@
 
 #define MAXOBJ 16
 
+static void test_sleep(int64_t us);
+
 struct fobj {
 	char url[64];
 	char *data;
@@ -36,6 +38,7 @@ struct fobj {
 	int ranges;             /* answers 206 to a range */
 	int length_known;       /* sends Content-Length on a 200 */
 	int fail;               /* answer this many requests with a reset */
+	int stall;              /* ... with a stall: stall_s pass, then a timeout */
 	int64_t hold_from;      /* requests from this byte on wait for the gate */
 };
 
@@ -106,6 +109,12 @@ static int fake_get(struct xport *x, const struct xport_req *q, struct xport_res
 		o->fail--;
 		pthread_mutex_unlock(&fk.mu);
 		return vo_err_set(err, ECONNRESET, "GET %s: connection reset (fake)", q->url);
+	}
+	if (o->stall > 0) {
+		o->stall--;
+		pthread_mutex_unlock(&fk.mu);
+		test_sleep(q->stall_s * 1000000);
+		return vo_err_set(err, ETIMEDOUT, "GET %s: stalled (fake)", q->url);
 	}
 	to = (int64_t)o->len - 1;
 	snprintf(r->etag, sizeof r->etag, "%s", o->etag);
@@ -515,6 +524,7 @@ static void test_failure_remembered(void)
 	fake_reset_counts();
 	CHECK_INT(read_at(url, buf, sizeof buf, 0), -EIO);
 	n = fake_requests();
+	/* fast failures: every attempt fits in the budget (2 x stall_s) */
 	CHECK_INT(n, VO_HTTP_ATTEMPTS);
 	/* at once again: the failure is remembered, no new request cycle */
 	CHECK_INT(read_at(url, buf, sizeof buf, 0), -EIO);
@@ -524,6 +534,33 @@ static void test_failure_remembered(void)
 	test_sleep(OBJ_FAIL_MEMORY_US);
 	CHECK_INT(read_at(url, buf, sizeof buf, 0), (ssize_t)sizeof buf);
 	CHECK_MEM(buf, sizeof buf, o->data, sizeof buf);
+}
+
+/* A server that stops sending: cut after stall_s, retried once, then the
+ * read fails (its wait stays within 3 x stall_s); one that resets at once
+ * is retried. */
+static void test_retry_budget(void)
+{
+	const char *url = "http://fake/stalls.fits";
+	struct fobj *o = fake_add(url, 1 << 20, 9);
+	char buf[4096];
+	int64_t t0;
+
+	CHECK_INT(stat_size(url), 1 << 20);
+	o->stall = 100;
+	fake_reset_counts();
+	t0 = test_now();
+	CHECK_INT(read_at(url, buf, sizeof buf, 0), -EIO);
+	CHECK_INT(fake_requests(), 2);
+	CHECK(test_now() - t0 <= 3 * 5 * 1000000);
+	o->stall = 0;
+	test_sleep(OBJ_FAIL_MEMORY_US);
+	/* a reset, then the bytes */
+	o->fail = 1;
+	fake_reset_counts();
+	CHECK_INT(read_at(url, buf, sizeof buf, 0), (ssize_t)sizeof buf);
+	CHECK_MEM(buf, sizeof buf, o->data, sizeof buf);
+	CHECK_INT(fake_requests(), 2);
 }
 
 /* --- the store's layout version ------------------------------------------------- */
@@ -676,6 +713,7 @@ int main(void)
 	test_failed_commit();
 	test_streamed_unknown_length();
 	test_failure_remembered();
+	test_retry_budget();
 	test_one_writer();
 	cache_shutdown();
 	/* no writer any more (unmount): writes run in place again */
