@@ -31,6 +31,7 @@ struct config {
 	char *config_file;       /* as given, or the default that was used */
 	char *cache_dir;
 	double meta_ttl;         /* seconds before metadata is fetched again */
+	double io_timeout;       /* a transfer stalled this long is cut (s) */
 	int builtin;             /* the built-in service list is in use */
 	int offline;             /* -o offline: no network at all */
 };

@@ -550,7 +550,10 @@ int db_checkpoint(int truncate)
 	return rc == SQLITE_OK || rc == SQLITE_BUSY ? 0 : db_fail(c->db, "checkpoint");
 }
 
-/* Transactions belong to the writer (inside a db_write function). */
+/* Transactions belong to the writer (inside a db_write function); they
+ * nest: an inner one is a savepoint of the outer. */
+static __thread int tl_depth;
+
 static int txn(const char *sql)
 {
 	sqlite3_stmt *st;
@@ -565,16 +568,43 @@ static int txn(const char *sql)
 
 int db_begin(void)
 {
-	return txn("BEGIN IMMEDIATE");
+	int rc = txn(tl_depth ? "SAVEPOINT inner" : "BEGIN IMMEDIATE");
+
+	if (!rc)
+		tl_depth++;
+	return rc;
 }
 
 int db_commit(void)
 {
-	return txn("COMMIT");
+	int rc;
+
+	if (tl_depth > 1) {
+		rc = txn("RELEASE inner");
+		if (!rc)
+			tl_depth--;
+		return rc;
+	}
+	rc = txn("COMMIT");
+	if (!rc || !cur_db() || sqlite3_get_autocommit(cur_db()))
+		tl_depth = 0;
+	return rc;
 }
 
 int db_rollback(void)
 {
+	int rc;
+
+	if (tl_depth > 1) {
+		rc = txn("ROLLBACK TO inner");
+		if (!rc)
+			rc = txn("RELEASE inner");
+		tl_depth--;
+		return rc;
+	}
+	tl_depth = 0;
+	if (cur_db() && sqlite3_get_autocommit(cur_db()))
+		return 0;   /* nothing open (a failed COMMIT may have ended it) */
 	return txn("ROLLBACK");
 }
 

@@ -539,6 +539,7 @@ int main(int argc, char *argv[])
 		goto fail;
 	}
 	cfg.meta_ttl = o.meta_ttl;
+	cfg.io_timeout = o.io_timeout;
 	cfg.offline = o.offline;
 
 	/* cache */

@@ -20,11 +20,23 @@
 enum piece { P_CAPS, P_TABLES, P_EXAMPLES, NPIECES };
 static const char *const piece_key[NPIECES] = {"caps_at", "tables_at", "examples_at"};
 
+/* One fetch of one piece at a time (a flight): whoever needs the piece
+ * while it is fetched waits for that fetch, up to its own deadline; nothing
+ * else of the service, or of another, waits for it.  Pieces: "capabilities",
+ * "tables", "examples", "columns <table>", "sample <table>". */
+struct flight {
+	struct flight *next;
+	int running;
+	int rc;                 /* of the last fetch */
+	unsigned long runs;     /* fetches ended */
+	double fail_at;         /* wall time of the last failed fetch, 0: none */
+	char key[];
+};
+
 struct svc_state {
-	pthread_mutex_t meta_lock;     /* one metadata fetch at a time */
-	pthread_mutex_t table_lock;    /* one table-level fetch (columns, sample) at a time */
-	double fail_caps, fail_tables, fail_examples;   /* time of last failure */
-	int fail_tables_rc;
+	pthread_mutex_t mu;            /* flights, at[] */
+	pthread_cond_t cv;             /* a fetch ended (monotonic clock) */
+	struct flight *flights;
 	/* when each piece was stored, kept in memory: getattr asks for it
 	 * once per entry (`ls -l` of a large schema); -1: not read yet */
 	double at[NPIECES];
@@ -34,6 +46,10 @@ struct svc_state {
 static const struct config *cfg;
 static struct svc_state *states;
 static pthread_mutex_t err_lock = PTHREAD_MUTEX_INITIALIZER;
+/* refreshes running in the background, waited for at unmount */
+static pthread_mutex_t bg_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t bg_cv = PTHREAD_COND_INITIALIZER;
+static int nbg;
 
 static struct svc_state *state(const struct service_conf *s)
 {
@@ -47,8 +63,8 @@ int svc_init(const struct config *c)
 	if (!states)
 		return -ENOMEM;
 	for (size_t i = 0; i < c->nsvcs; i++) {
-		pthread_mutex_init(&states[i].meta_lock, NULL);
-		pthread_mutex_init(&states[i].table_lock, NULL);
+		pthread_mutex_init(&states[i].mu, NULL);
+		clock_cond_init(&states[i].cv);
 		for (int k = 0; k < NPIECES; k++)
 			states[i].at[k] = -1;
 	}
@@ -57,11 +73,29 @@ int svc_init(const struct config *c)
 
 void svc_shutdown(void)
 {
+	int64_t end = clock_mono_us() + 5000000;
+	int busy;
+
 	if (!states)
 		return;
+	/* background refreshes end with their transfers (aborted at unmount) */
+	pthread_mutex_lock(&bg_lock);
+	while (nbg > 0 && clock_mono_us() < end)
+		pthread_cond_wait(&bg_cv, &bg_lock);
+	busy = nbg;
+	pthread_mutex_unlock(&bg_lock);
+	if (busy) {
+		vo_warn("%d service metadata refreshes still running at unmount", busy);
+		return;   /* their state stays: they may still touch it */
+	}
 	for (size_t i = 0; i < cfg->nsvcs; i++) {
-		pthread_mutex_destroy(&states[i].meta_lock);
-		pthread_mutex_destroy(&states[i].table_lock);
+		while (states[i].flights) {
+			struct flight *f = states[i].flights;
+			states[i].flights = f->next;
+			free(f);
+		}
+		pthread_mutex_destroy(&states[i].mu);
+		pthread_cond_destroy(&states[i].cv);
 	}
 	free(states);
 	states = NULL;
@@ -86,9 +120,8 @@ void svc_last_error(const struct service_conf *s, char *out, size_t n)
 	pthread_mutex_unlock(&err_lock);
 }
 
-static struct svc_state *state(const struct service_conf *s);
-
-/* When a piece was stored, 0 when never.  Read from the store once. */
+/* When a piece was stored, 0 when never.  Read from the store once.
+ * Under the service's mu. */
 static double fetched_at(const struct service_conf *s, enum piece k)
 {
 	double *at = &state(s)->at[k];
@@ -101,14 +134,23 @@ static double fetched_at(const struct service_conf *s, enum piece k)
 	return *at;
 }
 
-static void mark_fetched(const struct service_conf *s, enum piece k)
+/* Store that piece k was fetched at *t (in the caller's transaction, if
+ * any); set_at() then tells the readers. */
+static int stamp(const struct service_conf *s, enum piece k, double *t)
 {
 	char v[64];
-	double t = clock_wall();
-	int n = snprintf(v, sizeof v, "%.3f", t);
+	int n;
 
-	if (db_svc_set(s->name, piece_key[k], v, (size_t)n) == 0)
-		state(s)->at[k] = t;
+	*t = clock_wall();
+	n = snprintf(v, sizeof v, "%.3f", *t);
+	return db_svc_set(s->name, piece_key[k], v, (size_t)n);
+}
+
+static void set_at(const struct service_conf *s, enum piece k, double t)
+{
+	pthread_mutex_lock(&state(s)->mu);
+	state(s)->at[k] = t;
+	pthread_mutex_unlock(&state(s)->mu);
 }
 
 /* Whether a piece stored at time t should be fetched now. */
@@ -123,24 +165,227 @@ static int due(double t, double last_fail)
 	return t <= 0 || now - t > cfg->meta_ttl;
 }
 
+/* --- deadlines ------------------------------------------------------------------
+ * A reader waits for a service's document (capabilities, table list,
+ * examples, a table's columns or sample) at most META_TIMEOUT_S, or the
+ * service's timeout when that is shorter, retries and fall-backs included;
+ * a transfer under VO_HTTP_MIN_RATE for io_timeout is cut sooner. */
+#define META_TIMEOUT_S 60
+
+static int64_t meta_deadline(const struct service_conf *s)
+{
+	long b = s->timeout_s > 0 && s->timeout_s < META_TIMEOUT_S ? s->timeout_s : META_TIMEOUT_S;
+
+	return clock_mono_us() + (int64_t)b * 1000000;
+}
+
+/* What is left until deadline, as limits of one fetch. */
+static struct vo_limits limits_until(int64_t deadline)
+{
+	int64_t left = deadline - clock_mono_us();
+	struct vo_limits l = {
+		.timeout_s = left > 1000000 ? (long)((left + 999999) / 1000000) : 1,
+		.stall_s = cfg->io_timeout >= 1 ? (long)(cfg->io_timeout + 0.5) : 1,
+	};
+
+	return l;
+}
+
+static int time_left(int64_t deadline)
+{
+	return deadline - clock_mono_us() >= 1000000;
+}
+
+/* --- flights ----------------------------------------------------------------------- */
+
+typedef int fetch_fn(const struct service_conf *s, const char *arg, int64_t deadline);
+
+/* Under st->mu: the flight of key, made on first use (NULL: no memory). */
+static struct flight *flight_of(struct svc_state *st, const char *key)
+{
+	struct flight *f;
+
+	for (f = st->flights; f; f = f->next)
+		if (strcmp(f->key, key) == 0)
+			return f;
+	f = calloc(1, sizeof *f + strlen(key) + 1);
+	if (!f)
+		return NULL;
+	memcpy(f->key, key, strlen(key) + 1);
+	f->next = st->flights;
+	st->flights = f;
+	return f;
+}
+
+/* Under st->mu. */
+static void flight_ended(struct svc_state *st, struct flight *f, int rc)
+{
+	f->running = 0;
+	f->rc = rc;
+	f->runs++;
+	f->fail_at = rc ? clock_wall() : 0;
+	pthread_cond_broadcast(&st->cv);
+}
+
+/* Under st->mu (dropped while the fetch runs): run f's fetch in this
+ * thread, or join the one under way, waiting at most until deadline
+ * (-ETIMEDOUT; the fetch goes on within its own deadline). */
+static int flight_run(const struct service_conf *s, struct flight *f, fetch_fn *fn,
+		      const char *arg, int64_t deadline)
+{
+	struct svc_state *st = state(s);
+	unsigned long runs = f->runs;
+	int rc;
+
+	if (f->running) {
+		while (f->runs == runs) {
+			int64_t left = deadline - clock_mono_us();
+			if (left <= 0)
+				return -ETIMEDOUT;
+			clock_cond_wait_us(&st->cv, &st->mu, left);
+		}
+		return f->rc;
+	}
+	f->running = 1;
+	pthread_mutex_unlock(&st->mu);
+	rc = fn(s, arg, deadline);
+	pthread_mutex_lock(&st->mu);
+	flight_ended(st, f, rc);
+	return rc;
+}
+
+struct bg {
+	const struct service_conf *s;
+	struct flight *f;
+	fetch_fn *fn;
+};
+
+static void *bg_main(void *p)
+{
+	struct bg *b = p;
+	struct svc_state *st = state(b->s);
+	int rc = b->fn(b->s, NULL, meta_deadline(b->s));
+
+	pthread_mutex_lock(&st->mu);
+	flight_ended(st, b->f, rc);
+	pthread_mutex_unlock(&st->mu);
+	free(b);
+	db_close_thread();
+	pthread_mutex_lock(&bg_lock);
+	nbg--;
+	pthread_cond_broadcast(&bg_cv);
+	pthread_mutex_unlock(&bg_lock);
+	return NULL;
+}
+
+/* Under st->mu: refresh f in a thread of its own; readers meanwhile get
+ * the stored copy at once (stale while revalidating). */
+static void flight_start_bg(const struct service_conf *s, struct flight *f, fetch_fn *fn)
+{
+	struct bg *b;
+	pthread_attr_t attr;
+	pthread_t t;
+	int rc;
+
+	if (f->running || !(b = malloc(sizeof *b)))
+		return;
+	*b = (struct bg){s, f, fn};
+	f->running = 1;
+	pthread_mutex_lock(&bg_lock);
+	nbg++;
+	pthread_mutex_unlock(&bg_lock);
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	rc = pthread_create(&t, &attr, bg_main, b);
+	pthread_attr_destroy(&attr);
+	if (rc) {
+		free(b);
+		f->running = 0;
+		pthread_mutex_lock(&bg_lock);
+		nbg--;
+		pthread_mutex_unlock(&bg_lock);
+	}
+}
+
+static fetch_fn fetch_caps, fetch_tables, fetch_examples;
+static fetch_fn *const piece_fetch[NPIECES] = {fetch_caps, fetch_tables, fetch_examples};
+static const char *const piece_name[NPIECES] = {"capabilities", "tables", "examples"};
+
+/* Piece k stored and fresh, or being refreshed while the stored copy is
+ * served; a piece never stored is fetched (or its fetch joined) with the
+ * caller waiting until deadline. */
+static int piece_ensure(const struct service_conf *s, enum piece k, int64_t deadline)
+{
+	struct svc_state *st = state(s);
+	struct flight *f;
+	double t;
+	int rc = 0;
+
+	pthread_mutex_lock(&st->mu);
+	t = fetched_at(s, k);
+	if (!(f = flight_of(st, piece_name[k])))
+		rc = -ENOMEM;
+	else if (!due(t, f->fail_at))
+		rc = t <= 0 && f->fail_at > 0 ? f->rc : 0;   /* a failure a moment ago */
+	else if (t > 0)
+		flight_start_bg(s, f, piece_fetch[k]);
+	else
+		rc = flight_run(s, f, piece_fetch[k], NULL, deadline);
+	pthread_mutex_unlock(&st->mu);
+	return rc;
+}
+
+/* On the store's writer (db_write): a piece's rows, put by put(ud), and
+ * the time it was fetched, in one transaction. */
+struct piece_store {
+	const struct service_conf *s;
+	enum piece k;
+	int (*put)(const void *ud);
+	const void *ud;
+	double at;
+};
+
+static int piece_store(void *arg)
+{
+	struct piece_store *a = arg;
+	int rc = db_begin();
+
+	if (rc)
+		return rc;
+	rc = a->put(a->ud);
+	if (!rc) rc = stamp(a->s, a->k, &a->at);
+	if (!rc) rc = db_commit();
+	if (rc)
+		db_rollback();
+	return rc;
+}
+
+/* Store a fetched piece and tell the readers. */
+static int piece_put(const struct service_conf *s, enum piece k, int (*put)(const void *ud),
+		     const void *ud)
+{
+	struct piece_store a = {s, k, put, ud, 0};
+	int rc = db_write(piece_store, &a);
+
+	if (!rc)
+		set_at(s, k, a.at);
+	return rc;
+}
+
 /* --- capabilities ------------------------------------------------------------ */
 
-struct caps_store {
+struct caps_rows {
 	const struct service_conf *s;
 	const struct vo_caps *caps;
 	const struct vo_buf *raw, *about;
 };
 
-/* On the store's writer (db_write): the capabilities in one transaction. */
-static int caps_store(void *arg)
+static int caps_put(const void *ud)
 {
-	const struct caps_store *a = arg;
+	const struct caps_rows *a = ud;
 	const char *name = a->s->name;
-	int rc = db_begin();
+	int rc = db_svc_set(name, "caps_xml", a->raw->p, a->raw->len);
 
-	if (rc)
-		return rc;
-	rc = db_svc_set(name, "caps_xml", a->raw->p, a->raw->len);
 	if (!rc) rc = db_svc_set(name, "about", a->about->p, a->about->len);
 	if (!rc && a->caps->tables_url)
 		rc = db_svc_set(name, "tables_url", a->caps->tables_url,
@@ -150,35 +395,28 @@ static int caps_store(void *arg)
 				strlen(a->caps->examples_url));
 	else if (!rc)
 		rc = db_svc_del(name, "examples_url");
-	if (!rc) {
-		mark_fetched(a->s, P_CAPS);
-		rc = db_commit();
-	}
-	if (rc)
-		db_rollback();
 	return rc;
 }
 
-static int fetch_caps(const struct service_conf *s)
+static int fetch_caps(const struct service_conf *s, const char *arg, int64_t deadline)
 {
+	struct vo_limits lim = limits_until(deadline);
 	struct vo_caps caps;
 	struct vo_buf raw = VO_BUF_INIT, about = VO_BUF_INIT;
 	struct vo_err err = {0};
 	int rc;
 
-	rc = vo_vosi_fetch_caps(s->url, &caps, &raw, &err);
+	rc = vo_vosi_fetch_caps(s->url, &caps, &raw, &lim, &err);
 	if (rc) {
 		vo_warn("service %s: %s", s->name, err.msg);
-		state(s)->fail_caps = clock_wall();
 		set_error(s, &err);
 		return rc;
 	}
 	rc = vo_caps_describe(&caps, s->name, s->url, &about);
 	if (!rc) {
-		struct caps_store a = {s, &caps, &raw, &about};
-		rc = db_write(caps_store, &a);
+		struct caps_rows a = {s, &caps, &raw, &about};
+		rc = piece_put(s, P_CAPS, caps_put, &a);
 	}
-	state(s)->fail_caps = 0;
 	set_error(s, NULL);
 	vo_caps_free(&caps);
 	vo_buf_free(&raw);
@@ -188,13 +426,7 @@ static int fetch_caps(const struct service_conf *s)
 
 static int caps_ensure(const struct service_conf *s)
 {
-	int rc = 0;
-
-	pthread_mutex_lock(&state(s)->meta_lock);
-	if (due(fetched_at(s, P_CAPS), state(s)->fail_caps))
-		rc = fetch_caps(s);
-	pthread_mutex_unlock(&state(s)->meta_lock);
-	return rc;
+	return piece_ensure(s, P_CAPS, meta_deadline(s));
 }
 
 int svc_about(const struct service_conf *s, struct vo_buf *out)
@@ -377,10 +609,11 @@ static int schema_row(void *ud, const struct vo_cell *c, size_t n)
 }
 
 static int tables_from_tap_schema(const struct service_conf *s, struct list_ctx *ctx,
-				  struct vo_err *err)
+				  int64_t deadline, struct vo_err *err)
 {
+	struct vo_limits lim = limits_until(deadline);
 	struct vo_tap_query q = {.base_url = s->url, .maxrec = -1, .sync = 1,
-				 .timeout_s = 600,
+				 .timeout_s = lim.timeout_s, .stall_s = lim.stall_s,
 				 .adql = "SELECT table_name, description, table_type FROM TAP_SCHEMA.tables"};
 	struct vo_tap_hooks h = {.ud = ctx, .rows = {.meta = schema_meta, .row = schema_row}};
 	struct vo_tap_outcome out = {0};
@@ -390,23 +623,40 @@ static int tables_from_tap_schema(const struct service_conf *s, struct list_ctx 
 	return rc;
 }
 
-static int fetch_tables(const struct service_conf *s)
+/* Whether a failed VOSI request is worth asking TAP_SCHEMA instead: the
+ * service answered, but not with a table list, and time is left. */
+static int try_tap_schema(int rc, int64_t deadline)
+{
+	return rc && rc != -ENOMEM && rc != -ECONNREFUSED && rc != -EHOSTUNREACH &&
+	       rc != -ETIMEDOUT && rc != -ECONNRESET && rc != -ECANCELED && time_left(deadline);
+}
+
+static int tables_put(const void *ud)
+{
+	const struct list_ctx *ctx = ud;
+
+	return db_tables_replace(ctx->s->name, ctx->rows, ctx->cols, ctx->n);
+}
+
+static int fetch_tables(const struct service_conf *s, const char *arg, int64_t deadline)
 {
 	char url[2048];
 	struct list_ctx ctx = {.s = s};
 	struct vo_err err = {0};
+	struct vo_limits lim;
 	int rc;
 
+	piece_ensure(s, P_CAPS, deadline);   /* for the tables URL */
 	service_url(s, "tables_url", "tables", url, sizeof url);
-	rc = vo_vosi_fetch_tables(url, 1, table_seen, &ctx, &err);
+	lim = limits_until(deadline);
+	rc = vo_vosi_fetch_tables(url, 1, table_seen, &ctx, &lim, &err);
 	/* TAP_SCHEMA only helps when the service answers but its VOSI
 	 * tables endpoint does not (404, a broken document ...) */
-	if (rc && rc != -ENOMEM && rc != -ECONNREFUSED && rc != -EHOSTUNREACH &&
-	    rc != -ETIMEDOUT && rc != -ECONNRESET) {
+	if (try_tap_schema(rc, deadline)) {
 		struct vo_err err2 = {0};
 		vo_warn("service %s: %s; trying TAP_SCHEMA", s->name, err.msg);
 		staged_clear(&ctx);
-		rc = tables_from_tap_schema(s, &ctx, &err2);
+		rc = tables_from_tap_schema(s, &ctx, deadline, &err2);
 		if (rc) {
 			char first[VO_ERR_MSG];
 			snprintf(first, sizeof first, "%s", err.msg);
@@ -417,41 +667,36 @@ static int fetch_tables(const struct service_conf *s)
 	if (rc) {
 		staged_clear(&ctx);
 		vo_warn("service %s: table list: %s", s->name, err.msg);
-		state(s)->fail_tables = clock_wall();
-		state(s)->fail_tables_rc = rc;
 		set_error(s, &err);
 		return rc;
 	}
-	rc = db_tables_replace(s->name, ctx.rows, ctx.cols, ctx.n);
+	rc = piece_put(s, P_TABLES, tables_put, &ctx);
 	vo_info("service %s: %zu tables", s->name, ctx.n);
 	staged_clear(&ctx);
-	if (!rc) {
-		mark_fetched(s, P_TABLES);
-	}
-	state(s)->fail_tables = 0;
 	return rc;
 }
 
 int svc_tables_ensure(const struct service_conf *s)
 {
-	double t;
-	int rc = 0;
+	return piece_ensure(s, P_TABLES, meta_deadline(s));
+}
 
-	pthread_mutex_lock(&state(s)->meta_lock);
-	t = fetched_at(s, P_TABLES);
-	if (due(t, state(s)->fail_tables)) {
-		pthread_mutex_unlock(&state(s)->meta_lock);
-		caps_ensure(s);   /* for the tables URL; takes the lock itself */
-		pthread_mutex_lock(&state(s)->meta_lock);
-		t = fetched_at(s, P_TABLES);
-		if (due(t, state(s)->fail_tables))
-			rc = fetch_tables(s);
-		if (rc && t > 0)
-			rc = 0;   /* an older list is still good to show */
-	} else if (t <= 0 && state(s)->fail_tables > 0) {
-		rc = state(s)->fail_tables_rc;
-	}
-	pthread_mutex_unlock(&state(s)->meta_lock);
+/* The fetch of one table's columns or sample, one at a time per table. */
+static int table_fetch(const struct service_conf *s, const char *what, const char *table,
+		       fetch_fn *fn)
+{
+	struct svc_state *st = state(s);
+	struct vo_buf key = VO_BUF_INIT;
+	struct flight *f;
+	int rc;
+
+	if (vo_buf_addf(&key, "%s %s", what, table))
+		return -ENOMEM;
+	pthread_mutex_lock(&st->mu);
+	f = flight_of(st, key.p);
+	rc = f ? flight_run(s, f, fn, table, meta_deadline(s)) : -ENOMEM;
+	pthread_mutex_unlock(&st->mu);
+	vo_buf_free(&key);
 	return rc;
 }
 
@@ -470,11 +715,13 @@ static int one_table_seen(void *ud, const struct vo_table *t)
 }
 
 static int columns_from_tap_schema(const struct service_conf *s, const char *table,
-				   struct vo_buf *out, struct vo_err *err)
+				   struct vo_buf *out, int64_t deadline, struct vo_err *err)
 {
+	struct vo_limits lim = limits_until(deadline);
 	struct vo_buf adql = VO_BUF_INIT;
 	struct csv_sink sink = {.out = VO_BUF_INIT};
-	struct vo_tap_query q = {.base_url = s->url, .maxrec = -1, .sync = 1, .timeout_s = 300};
+	struct vo_tap_query q = {.base_url = s->url, .maxrec = -1, .sync = 1,
+				 .timeout_s = lim.timeout_s, .stall_s = lim.stall_s};
 	struct vo_tap_hooks h = {.ud = &sink, .rows = {.meta = csv_sink_meta, .row = csv_sink_row}};
 	struct vo_tap_outcome res = {0};
 	int rc;
@@ -498,43 +745,50 @@ static int columns_from_tap_schema(const struct service_conf *s, const char *tab
 	return rc;
 }
 
-int svc_table_columns(const struct service_conf *s, const char *table, struct vo_buf *out)
+static int fetch_columns(const struct service_conf *s, const char *table, int64_t deadline)
 {
 	char url[2048];
-	struct one_table o = {.out = out};
+	struct vo_buf out = VO_BUF_INIT;
+	struct one_table o = {.out = &out};
 	struct vo_err err = {0};
+	struct vo_limits lim;
+	int rc;
+
+	piece_ensure(s, P_CAPS, deadline);   /* for the tables URL */
+	service_url(s, "tables_url", "tables", url, sizeof url);
+	lim = limits_until(deadline);
+	rc = vo_vosi_fetch_table(url, table, one_table_seen, &o, &lim, &err);
+	if (!rc && !o.found)
+		rc = vo_err_set(&err, ENOENT, "GET %s/%s: no table in the answer", url, table);
+	if (rc && rc != -ECANCELED && time_left(deadline)) {
+		struct vo_err err2 = {0};
+		vo_buf_reset(&out);
+		rc = columns_from_tap_schema(s, table, &out, deadline, &err2);
+		if (rc)
+			vo_warn("service %s: columns of %s: %s; TAP_SCHEMA: %s", s->name, table,
+				err.msg, err2.msg);
+	} else if (rc) {
+		vo_warn("service %s: columns of %s: %s", s->name, table, err.msg);
+	}
+	if (!rc)
+		rc = db_table_set(s->name, table, "columns_csv", out.p, out.len);
+	vo_buf_free(&out);
+	return rc;
+}
+
+int svc_table_columns(const struct service_conf *s, const char *table, struct vo_buf *out)
+{
 	int rc;
 
 	vo_buf_reset(out);
 	if (db_table_get(s->name, table, "columns_csv", out) == 0)
 		return 0;
-	caps_ensure(s);
-	service_url(s, "tables_url", "tables", url, sizeof url);
-	pthread_mutex_lock(&state(s)->table_lock);
-	if (db_table_get(s->name, table, "columns_csv", out) == 0) {
-		pthread_mutex_unlock(&state(s)->table_lock);
-		return 0;
-	}
-	vo_buf_reset(out);
-	if (cfg->offline) {
-		pthread_mutex_unlock(&state(s)->table_lock);
+	if (cfg->offline)
 		return -ENODATA;
-	}
-	rc = vo_vosi_fetch_table(url, table, one_table_seen, &o, &err);
-	if (!rc && !o.found)
-		rc = vo_err_set(&err, ENOENT, "GET %s/%s: no table in the answer", url, table);
-	if (rc && rc != -ECANCELED) {
-		struct vo_err err2 = {0};
-		vo_buf_reset(out);
-		rc = columns_from_tap_schema(s, table, out, &err2);
-		if (rc)
-			vo_warn("service %s: columns of %s: %s; TAP_SCHEMA: %s", s->name, table,
-				err.msg, err2.msg);
-	}
-	if (!rc)
-		rc = db_table_set(s->name, table, "columns_csv", out->p, out->len);
-	pthread_mutex_unlock(&state(s)->table_lock);
-	return rc;
+	if ((rc = table_fetch(s, "columns", table, fetch_columns)))
+		return rc;
+	vo_buf_reset(out);
+	return db_table_get(s->name, table, "columns_csv", out);
 }
 
 int svc_table_description(const struct service_conf *s, const char *table, struct vo_buf *out)
@@ -550,15 +804,36 @@ int svc_table_description(const struct service_conf *s, const char *table, struc
 	return rc;
 }
 
-int svc_table_sample(const struct service_conf *s, const char *table, int fetch,
-		     struct vo_buf *out)
+static int fetch_sample(const struct service_conf *s, const char *table, int64_t deadline)
 {
+	struct vo_limits lim = limits_until(deadline);
 	struct vo_buf adql = VO_BUF_INIT;
 	struct csv_sink sink = {.out = VO_BUF_INIT};
-	struct vo_tap_query q = {.base_url = s->url, .maxrec = 100, .sync = 1, .timeout_s = 600};
+	struct vo_tap_query q = {.base_url = s->url, .maxrec = 100, .sync = 1,
+				 .timeout_s = lim.timeout_s, .stall_s = lim.stall_s};
 	struct vo_tap_hooks h = {.ud = &sink, .rows = {.meta = csv_sink_meta, .row = csv_sink_row}};
 	struct vo_tap_outcome res = {0};
 	struct vo_err err = {0};
+	int rc;
+
+	sink.out.cap = 64u << 20;
+	vo_buf_addf(&adql, "SELECT TOP 100 * FROM %s", table);
+	q.adql = adql.p;
+	rc = vo_tap_run(&q, &h, &res, &err);
+	free(res.services);
+	if (rc)
+		vo_error("service %s: sample of %s: %s", s->name, table, err.msg);
+	else
+		rc = db_table_set(s->name, table, "sample_csv", sink.out.p ? sink.out.p : "",
+				  sink.out.len);
+	vo_buf_free(&adql);
+	vo_buf_free(&sink.out);
+	return rc;
+}
+
+int svc_table_sample(const struct service_conf *s, const char *table, int fetch,
+		     struct vo_buf *out)
+{
 	int rc;
 
 	vo_buf_reset(out);
@@ -566,29 +841,10 @@ int svc_table_sample(const struct service_conf *s, const char *table, int fetch,
 		return 0;
 	if (!fetch || cfg->offline)
 		return -ENODATA;
-	pthread_mutex_lock(&state(s)->table_lock);
-	if (db_table_get(s->name, table, "sample_csv", out) == 0) {
-		rc = 0;
-		goto out;
-	}
-	sink.out.cap = 64u << 20;
-	vo_buf_addf(&adql, "SELECT TOP 100 * FROM %s", table);
-	q.adql = adql.p;
-	rc = vo_tap_run(&q, &h, &res, &err);
-	free(res.services);
-	if (rc) {
-		vo_error("service %s: sample of %s: %s", s->name, table, err.msg);
-		goto out;
-	}
+	if ((rc = table_fetch(s, "sample", table, fetch_sample)))
+		return rc;
 	vo_buf_reset(out);
-	rc = vo_buf_add(out, sink.out.p, sink.out.len);
-	if (!rc)
-		rc = db_table_set(s->name, table, "sample_csv", out->p, out->len);
-out:
-	pthread_mutex_unlock(&state(s)->table_lock);
-	vo_buf_free(&adql);
-	vo_buf_free(&sink.out);
-	return rc;
+	return db_table_get(s->name, table, "sample_csv", out);
 }
 
 /* --- examples -------------------------------------------------------------------- */
@@ -673,19 +929,29 @@ static int example_seen(void *ud, const char *id, const char *name, const char *
 	return 0;
 }
 
-static int fetch_examples(const struct service_conf *s)
+static int examples_put(const void *ud)
+{
+	const struct ex_ctx *ctx = ud;
+
+	return db_examples_replace(ctx->s->name, ctx->v, ctx->n);
+}
+
+static int fetch_examples(const struct service_conf *s, const char *arg, int64_t deadline)
 {
 	char url[2048];
 	struct ex_ctx ctx = {.s = s};
 	struct vo_err err = {0};
+	struct vo_limits lim;
 	int rc;
 
+	piece_ensure(s, P_CAPS, deadline);   /* for the examples URL */
 	service_url(s, "examples_url", NULL, url, sizeof url);
 	if (!url[0]) {
 		/* not declared: try the conventional place, quietly */
 		snprintf(url, sizeof url, "%s/examples", s->url);
 	}
-	rc = vo_examples_fetch(url, example_seen, &ctx, &err);
+	lim = limits_until(deadline);
+	rc = vo_examples_fetch(url, example_seen, &ctx, &lim, &err);
 	if (rc == -ENOENT) {
 		/* no examples is a normal state: an empty directory */
 		vo_info("service %s: no examples (%s)", s->name, err.msg);
@@ -695,31 +961,15 @@ static int fetch_examples(const struct service_conf *s)
 	if (rc) {
 		examples_clear(&ctx);
 		vo_warn("service %s: examples: %s", s->name, err.msg);
-		state(s)->fail_examples = clock_wall();
 		set_error(s, &err);
 		return rc;
 	}
-	rc = db_examples_replace(s->name, ctx.v, ctx.n);
+	rc = piece_put(s, P_EXAMPLES, examples_put, &ctx);
 	examples_clear(&ctx);
-	if (!rc)
-		mark_fetched(s, P_EXAMPLES);
-	state(s)->fail_examples = 0;
 	return rc;
 }
 
 int svc_examples_ensure(const struct service_conf *s)
 {
-	double t;
-	int rc = 0;
-
-	caps_ensure(s);
-	pthread_mutex_lock(&state(s)->meta_lock);
-	t = fetched_at(s, P_EXAMPLES);
-	if (due(t, state(s)->fail_examples)) {
-		rc = fetch_examples(s);
-		if (rc && t > 0)
-			rc = 0;
-	}
-	pthread_mutex_unlock(&state(s)->meta_lock);
-	return rc;
+	return piece_ensure(s, P_EXAMPLES, meta_deadline(s));
 }

@@ -142,6 +142,13 @@ void vo_http_excerpt(const struct vo_buf *body, char *out, size_t n);
 /* The rate below which a transfer of documents and products counts as
  * stalled (a server that drips a few bytes at a time) */
 #define VO_HTTP_MIN_RATE 1024
+
+/* What a fetch of a document may take, retries included: timeout_s in all
+ * (0: the function's own default), stall_s under VO_HTTP_MIN_RATE
+ * (0: the function's own default). */
+struct vo_limits {
+	long timeout_s, stall_s;
+};
 #define VO_HTTP_BACKOFF_MAX_MS 10000L
 
 /* 1 when another attempt may succeed after one that returned rc (0 or a

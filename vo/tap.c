@@ -22,6 +22,7 @@ struct run {
 	struct vo_err *err;
 	double deadline;           /* monotonic seconds, 0: none */
 	long timeout_s;
+	long stall_s;              /* result downloads: see vo_tap_query */
 	int timed_out;
 	int astral;                /* the binary result broke after a non-BMP char */
 };
@@ -229,7 +230,9 @@ static int fetch_result_once(struct run *r, const char *method, const char *url,
 		.m = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER, .r = r,
 		.req = {
 			.method = method, .url = url, .params = params, .nparams = np,
-			.follow = 1, .stall_s = 300, .sink = pipe_push, .cancel = pipe_cancel,
+			.follow = 1, .stall_s = r->stall_s > 0 ? r->stall_s : 300,
+			.min_rate = r->stall_s > 0 ? VO_HTTP_MIN_RATE : 1,
+			.sink = pipe_push, .cancel = pipe_cancel,
 		},
 	};
 	struct vo_http_resp *resp = &q.resp;
@@ -584,6 +587,7 @@ static void run_init(struct run *r, const struct vo_tap_hooks *h,
 	r->vot = NULL;
 	r->deadline = timeout_s > 0 ? now_s() + (double)timeout_s : 0;
 	r->timeout_s = timeout_s;
+	r->stall_s = 0;
 	r->timed_out = 0;
 }
 
@@ -641,6 +645,7 @@ static int run_once(const struct vo_tap_query *q, const struct vo_tap_hooks *h,
 	int rc;
 
 	run_init(&r, h, out, err, q->timeout_s);
+	r.stall_s = q->stall_s;
 	if (!q->sync)
 		set_phase(&r, VO_UWS_PENDING);
 	if (q->sync || (rc = create_job(&r, q)) == 1) {

@@ -35,6 +35,9 @@ struct vo_tap_query {
 	int sync;               /* 1: use /sync directly */
 	const char *format;     /* RESPONSEFORMAT, NULL: the service's VOTable */
 	long timeout_s;         /* overall budget for the job, 0: none */
+	long stall_s;           /* a result download under VO_HTTP_MIN_RATE for
+	                         * this long is cut; 0: 300 s, and only one that
+	                         * stops entirely */
 };
 
 struct vo_tap_hooks {

@@ -509,15 +509,24 @@ static int http_check(const char *url, struct vo_http_resp *resp, int rc,
 	return vo_http_status_err(resp, err, "GET %s", url);
 }
 
+/* A document's limits on the request: 60 s in all, 120 s stalled unless
+ * lim says otherwise; a drip under VO_HTTP_MIN_RATE counts as stalled. */
+static void set_limits(struct vo_http_req *req, const struct vo_limits *lim)
+{
+	req->timeout_s = lim && lim->timeout_s > 0 ? lim->timeout_s : 60;
+	req->stall_s = lim && lim->stall_s > 0 ? lim->stall_s : 120;
+	req->min_rate = VO_HTTP_MIN_RATE;
+}
+
 int vo_vosi_fetch_caps(const char *base_url, struct vo_caps *c,
-		       struct vo_buf *raw, struct vo_err *err)
+		       struct vo_buf *raw, const struct vo_limits *lim, struct vo_err *err)
 {
 	char url[2048];
-	struct vo_http_req req = {.url = url, .follow = 1, .timeout_s = 60,
-				  .max_body = VOSI_DOC_CAP};
+	struct vo_http_req req = {.url = url, .follow = 1, .max_body = VOSI_DOC_CAP};
 	struct vo_http_resp resp = {0};
 	int rc;
 
+	set_limits(&req, lim);
 	snprintf(url, sizeof url, "%s/capabilities", base_url);
 	rc = http_check(url, &resp, vo_http_do(&req, &resp, err), err);
 	if (!rc) {
@@ -540,16 +549,21 @@ static int tables_sink(void *ud, const char *p, size_t n)
 
 static int fetch_tableset(const char *url, const struct vo_http_param *params,
 			  size_t np, int (*cb)(void *ud, const struct vo_table *t),
-			  void *ud, struct vo_err *err)
+			  void *ud, const struct vo_limits *lim, struct vo_err *err)
 {
 	struct vo_vosi_parser *p = vo_vosi_parser_new(cb, ud, err);
 	struct vo_http_req req = {.url = url, .params = params, .nparams = np,
-				  .follow = 1, .stall_s = 120, .sink = tables_sink};
+				  .follow = 1, .sink = tables_sink};
 	struct vo_http_resp resp = {0};
 	int rc;
 
 	if (!p)
 		return vo_err_set(err, ENOMEM, "GET %s: out of memory", url);
+	set_limits(&req, lim);
+	/* a table list is as long as the service has tables: by default
+	 * only a stall bounds it */
+	if (!lim || lim->timeout_s <= 0)
+		req.timeout_s = 0;
 	req.ud = p;
 	rc = http_check(url, &resp, vo_http_do(&req, &resp, err), err);
 	if (!rc)
@@ -563,16 +577,16 @@ static int fetch_tableset(const char *url, const struct vo_http_param *params,
 
 int vo_vosi_fetch_tables(const char *tables_url, int detail_min,
 			 int (*cb)(void *ud, const struct vo_table *t), void *ud,
-			 struct vo_err *err)
+			 const struct vo_limits *lim, struct vo_err *err)
 {
 	struct vo_http_param p[] = {{"detail", "min"}};
 
-	return fetch_tableset(tables_url, p, detail_min ? 1 : 0, cb, ud, err);
+	return fetch_tableset(tables_url, p, detail_min ? 1 : 0, cb, ud, lim, err);
 }
 
 int vo_vosi_fetch_table(const char *tables_url, const char *name,
 			int (*cb)(void *ud, const struct vo_table *t), void *ud,
-			struct vo_err *err)
+			const struct vo_limits *lim, struct vo_err *err)
 {
 	struct vo_buf url = VO_BUF_INIT;
 	int rc;
@@ -581,7 +595,7 @@ int vo_vosi_fetch_table(const char *tables_url, const char *name,
 	if (!rc)
 		rc = vo_http_urlencode(&url, name);
 	if (!rc)
-		rc = fetch_tableset(url.p, NULL, 0, cb, ud, err);
+		rc = fetch_tableset(url.p, NULL, 0, cb, ud, lim, err);
 	vo_buf_free(&url);
 	return rc;
 }
@@ -752,13 +766,13 @@ out:
 int vo_examples_fetch(const char *url,
 		      int (*cb)(void *ud, const char *id, const char *name,
 				const char *query),
-		      void *ud, struct vo_err *err)
+		      void *ud, const struct vo_limits *lim, struct vo_err *err)
 {
-	struct vo_http_req req = {.url = url, .follow = 1, .timeout_s = 60,
-				  .max_body = VOSI_DOC_CAP};
+	struct vo_http_req req = {.url = url, .follow = 1, .max_body = VOSI_DOC_CAP};
 	struct vo_http_resp resp = {0};
 	int rc;
 
+	set_limits(&req, lim);
 	rc = http_check(url, &resp, vo_http_do(&req, &resp, err), err);
 	if (!rc) {
 		rc = vo_examples_parse(resp.body.p, resp.body.len, cb, ud, err);

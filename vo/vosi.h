@@ -11,6 +11,7 @@
 
 #include "buf.h"
 #include "err.h"
+#include "http.h"
 
 /* --- capabilities ------------------------------------------------------ */
 
@@ -70,20 +71,21 @@ int vo_vosi_parser_feed(struct vo_vosi_parser *p, const char *buf, size_t len);
 int vo_vosi_parser_finish(struct vo_vosi_parser *p);
 void vo_vosi_parser_free(struct vo_vosi_parser *p);
 
-/* --- network ---------------------------------------------------------------- */
+/* --- network ----------------------------------------------------------------
+ * lim (NULL: defaults of 60 s in all, 120 s stalled) bounds each fetch. */
 
 /* GET <base>/capabilities (or url), parse. raw (optional) receives the
  * document as served (capped at 4 MiB). */
 int vo_vosi_fetch_caps(const char *base_url, struct vo_caps *c,
-		       struct vo_buf *raw, struct vo_err *err);
+		       struct vo_buf *raw, const struct vo_limits *lim, struct vo_err *err);
 /* GET <tables_url>?detail=min and stream every table to cb. */
 int vo_vosi_fetch_tables(const char *tables_url, int detail_min,
 			 int (*cb)(void *ud, const struct vo_table *t), void *ud,
-			 struct vo_err *err);
+			 const struct vo_limits *lim, struct vo_err *err);
 /* GET <tables_url>/<name>: one table with its columns. */
 int vo_vosi_fetch_table(const char *tables_url, const char *name,
 			int (*cb)(void *ud, const struct vo_table *t), void *ud,
-			struct vo_err *err);
+			const struct vo_limits *lim, struct vo_err *err);
 
 /* --- DALI examples --------------------------------------------------------- */
 
@@ -98,6 +100,6 @@ int vo_examples_parse(const char *doc, size_t len,
 int vo_examples_fetch(const char *url,
 		      int (*cb)(void *ud, const char *id, const char *name,
 				const char *query),
-		      void *ud, struct vo_err *err);
+		      void *ud, const struct vo_limits *lim, struct vo_err *err);
 
 #endif

@@ -610,6 +610,11 @@ static int nested_txn(void *arg)
 	(void)arg;
 	if (!rc) rc = db_svc_set("writers", "nested", "1", 1);
 	if (!rc) rc = db_svc_del("writers", "k0-0");
+	/* an inner transaction (a savepoint) rolled back undoes only its own */
+	if (!rc && !(rc = db_begin())) {
+		db_svc_set("writers", "inner", "1", 1);
+		rc = db_rollback();
+	}
 	return rc ? (db_rollback(), rc) : db_commit();
 }
 
@@ -639,6 +644,7 @@ static void test_one_writer(void)
 	CHECK_INT(db_write(nested_txn, NULL), 0);
 	CHECK_INT(db_svc_get("writers", "nested", &b), 0);
 	CHECK_INT(db_svc_get("writers", "k0-0", &b), -ENOENT);
+	CHECK_INT(db_svc_get("writers", "inner", &b), -ENOENT);
 	CHECK_INT(db_svc_get("writers", "k3-149", &b), 0);
 	CHECK_MEM(b.p, b.len, "v1043", 5);
 	vo_buf_free(&b);
