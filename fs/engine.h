@@ -20,6 +20,7 @@
 
 #include "cache.h"
 #include "list.h"
+#include "http.h"
 #include "store.h"
 #include "xport.h"
 
@@ -58,6 +59,11 @@ struct engine {
 	pthread_mutex_t q_mu;
 	pthread_cond_t q_cv;
 	struct list q_demand, q_ahead;
+	/* requests running per origin (scheme://host:port): one origin
+	 * holds at most host_max workers, so a stalled server leaves the
+	 * others some (under q_mu) */
+	struct { char origin[VO_HTTP_ORIGIN_MAX]; int running; } hosts[ENGINE_MAX_WORKERS];
+	int host_max;
 	int stopping;
 	pthread_t workers[ENGINE_MAX_WORKERS];
 	int nworkers;
@@ -67,8 +73,6 @@ struct engine {
 };
 
 int64_t engine_now_us(const struct engine *e);
-/* After failed attempt number attempt (from 0) with message msg: 1 when
- * another is due (logged, counted, after vo_http_backoff_ms), else 0. */
 /* After failed attempt number attempt (0-based) of a transfer that made
  * no progress since since_us (engine_now_us): log msg, wait the back-off
  * and return 1 to try again; 0 when the attempts or the time are spent:

@@ -26,6 +26,7 @@ struct req {
 	struct list_link qlink;     /* a queue, while queued */
 	struct list_link olink;     /* owner->reqs */
 	int queued, ahead;
+	char origin[VO_HTTP_ORIGIN_MAX];   /* of the URL, for the per-host cap */
 };
 
 /* What one attempt learns as the body arrives. */
@@ -59,6 +60,8 @@ static struct req *req_new(struct obj *o)
 	r->e = o->eng;
 	r->o = o;
 	r->epoch = o->epoch;
+	if (vo_http_origin(o->url, r->origin, sizeof r->origin))
+		r->origin[0] = '\0';   /* not a URL: they share one count */
 	obj_ref(o);
 	return r;
 }
@@ -460,34 +463,71 @@ static void run(struct req *r)
 	blkbuf_put(a.blk);
 }
 
+/* Under q_mu: the running count of an origin (made when make is set). */
+static int *host_running(struct engine *e, const char *origin, int make)
+{
+	int free_slot = -1;
+
+	for (int i = 0; i < ENGINE_MAX_WORKERS; i++) {
+		if (e->hosts[i].running && strcmp(e->hosts[i].origin, origin) == 0)
+			return &e->hosts[i].running;
+		if (!e->hosts[i].running && free_slot < 0)
+			free_slot = i;
+	}
+	if (!make || free_slot < 0)
+		return NULL;
+	snprintf(e->hosts[free_slot].origin, sizeof e->hosts[free_slot].origin, "%s", origin);
+	return &e->hosts[free_slot].running;
+}
+
+/* Under q_mu: the first queued request (demand, then read-ahead) whose
+ * origin is under its cap; when stopping, any (they end cancelled). */
+static struct req *pick(struct engine *e)
+{
+	struct list *qs[2] = {&e->q_demand, &e->q_ahead};
+
+	for (int k = 0; k < 2; k++)
+		for (struct list_link *l = qs[k]->head; l; l = l->next) {
+			struct req *r = list_item(l, struct req, qlink);
+			int *n = host_running(e, r->origin, 0);
+			if (e->stopping || !n || *n < e->host_max)
+				return r;
+		}
+	return NULL;
+}
+
 static void *worker(void *arg)
 {
 	struct engine *e = arg;
 
 	for (;;) {
-		struct list_link *l;
 		struct req *r;
+		int *n;
 
 		pthread_mutex_lock(&e->q_mu);
-		while (!e->q_demand.head && !e->q_ahead.head && !e->stopping)
+		while (!(r = pick(e)) && !e->stopping)
 			pthread_cond_wait(&e->q_cv, &e->q_mu);
-		l = e->q_demand.head ? e->q_demand.head : e->q_ahead.head;
-		if (!l) {
+		if (!r) {
 			pthread_mutex_unlock(&e->q_mu);
 			break;
 		}
-		r = list_item(l, struct req, qlink);
-		list_remove(r->ahead ? &e->q_ahead : &e->q_demand, l);
+		list_remove(r->ahead ? &e->q_ahead : &e->q_demand, &r->qlink);
 		r->queued = 0;
+		if ((n = host_running(e, r->origin, 1)))
+			(*n)++;
 		pthread_mutex_unlock(&e->q_mu);
 
 		run(r);
 
 		pthread_mutex_lock(&e->q_mu);
+		if ((n = host_running(e, r->origin, 0)))
+			(*n)--;
 		if (r->owner) {
 			list_remove(&r->owner->reqs, &r->olink);
 			__atomic_sub_fetch(&r->owner->n, 1, __ATOMIC_RELAXED);
 		}
+		/* a request held back by its origin's cap may go now */
+		pthread_cond_broadcast(&e->q_cv);
 		pthread_mutex_unlock(&e->q_mu);
 		req_free(r);
 	}
@@ -503,6 +543,8 @@ int fetch_start(struct engine *e)
 	if (want > ENGINE_MAX_WORKERS)
 		want = ENGINE_MAX_WORKERS;
 	e->stopping = 0;
+	/* one origin may hold all but two workers (all of one) */
+	e->host_max = want > 2 ? want - 2 : 1;
 	for (e->nworkers = 0; e->nworkers < want; e->nworkers++)
 		if (pthread_create(&e->workers[e->nworkers], NULL, worker, e))
 			break;

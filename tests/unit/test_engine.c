@@ -26,7 +26,7 @@
 #include "store.h"
 #include "xport.h"
 
-#define MAXOBJ 16
+#define MAXOBJ 24
 
 static void test_sleep(int64_t us);
 
@@ -382,6 +382,55 @@ static void test_one_request_for_two_readers(void)
 	free(b.buf);
 }
 
+/* One origin whose server hangs holds at most nworkers - 2 fetch threads
+ * (here 4 - 2): a read from another origin goes on meanwhile. */
+static void test_host_isolation(void)
+{
+	static const char *slow[4] = {"http://slow.example/a.fits", "http://slow.example/b.fits",
+				      "http://slow.example/c.fits", "http://slow.example/d.fits"};
+	const char *fast = "http://fast.example/e.fits";
+	struct fobj *so[4], *fo = fake_add(fast, 1 << 20, 31);
+	struct reader rd[4], rf = {.url = fast, .off = 0, .n = 4096};
+	pthread_t th[4], tf;
+	int done = 0;
+
+	CHECK_INT(stat_size(fast), 1 << 20);
+	for (int i = 0; i < 4; i++) {
+		so[i] = fake_add(slow[i], 1 << 20, 32 + (unsigned)i);
+		CHECK_INT(stat_size(slow[i]), 1 << 20);
+		so[i]->hold_from = 0;
+	}
+	gate(0);
+	for (int i = 0; i < 4; i++) {
+		rd[i] = (struct reader){.url = slow[i], .off = 0, .n = 4096, .buf = malloc(4096)};
+		pthread_create(&th[i], NULL, reader_main, &rd[i]);
+	}
+	CHECK(wait_held(2));
+	rf.buf = malloc(4096);
+	pthread_create(&tf, NULL, reader_main, &rf);
+	/* (bounded: with every worker held the read would wait for the gate) */
+	for (int i = 0; i < 3000 && !done; i++) {
+		usleep(1000);
+		done = __atomic_load_n(&rf.got, __ATOMIC_RELAXED) != 0;
+	}
+	CHECK(done);
+	pthread_mutex_lock(&fk.mu);
+	CHECK_INT(fk.held, 2);   /* the slow origin's cap */
+	pthread_mutex_unlock(&fk.mu);
+	gate(1);
+	pthread_join(tf, NULL);
+	CHECK_INT(rf.got, 4096);
+	CHECK_MEM(rf.buf, 4096, fo->data, 4096);
+	for (int i = 0; i < 4; i++) {
+		pthread_join(th[i], NULL);
+		CHECK_INT(rd[i].got, 4096);
+		CHECK_MEM(rd[i].buf, 4096, so[i]->data, 4096);
+		so[i]->hold_from = -1;
+		free(rd[i].buf);
+	}
+	free(rf.buf);
+}
+
 static void test_seek_cancels(void)
 {
 	const char *url = "http://fake/big.fits";
@@ -714,6 +763,7 @@ int main(void)
 	test_small_reads();
 	test_sequential();
 	test_one_request_for_two_readers();
+	test_host_isolation();
 	test_seek_cancels();
 	test_changed_object();
 	test_failed_commit();
