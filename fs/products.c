@@ -21,7 +21,7 @@
 
 #define DL_BATCH 100          /* IDs per DataLink request */
 #define DL_TIMEOUT_S 300
-#define DL_MAX_DOC ((size_t)64 << 20)
+#define DL_MAX_DOC VO_DL_MAX_DOC
 #define PREFETCH_MAX ((int64_t)64 << 20)   /* larger files are not prefetched */
 
 /* product list builds, one at a time (they write the store) */
@@ -572,7 +572,7 @@ static int fetch_single(const char *url, struct vo_dl_doc *doc, char **effective
 			struct vo_err *err)
 {
 	struct vo_http_req req = {.url = url, .follow = 1, .timeout_s = DL_TIMEOUT_S,
-				  .max_body = DL_MAX_DOC};
+				  .max_body = DL_MAX_DOC, .min_rate = VO_HTTP_MIN_RATE};
 	struct vo_http_resp resp = {0};
 	int rc = vo_http_do(&req, &resp, err);
 

@@ -1932,7 +1932,7 @@ static int http_post(void *ud, const char *base, const char *const *ids,
 			.method = post ? "POST" : "GET", .url = url,
 			.params = post ? pv : NULL, .nparams = post ? k : 0,
 			.follow = 0, .timeout_s = c->timeout_s,
-			.max_body = VO_DL_MAX_DOC,
+			.max_body = VO_DL_MAX_DOC, .min_rate = VO_HTTP_MIN_RATE,
 		};
 
 		if ((rc = vo_http_do(&req, &resp, err)))

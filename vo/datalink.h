@@ -20,8 +20,8 @@
 #include "buf.h"
 #include "err.h"
 
-#define VO_DL_MAX_DOC ((size_t)64 << 20)   /* one response body */
-#define VO_DL_MAX_MEM ((size_t)256 << 20)  /* links held by one doc */
+#define VO_DL_MAX_DOC ((size_t)16 << 20)   /* one response body */
+#define VO_DL_MAX_MEM ((size_t)32 << 20)   /* links held by one doc */
 #define VO_DL_MAX_BATCH 500                /* IDs in the first request */
 #define VO_DL_MAX_SERVICES 4096            /* descriptors in one text */
 #define VO_DL_MAX_PARAMS 1024              /* inputParams of one descriptor */
