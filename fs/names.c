@@ -68,6 +68,32 @@ int name_unescape(const char *in, char *out, size_t outlen)
 	return (int)o;
 }
 
+int name_table(const char *name, char *out, size_t outlen)
+{
+	char esc[NAME_FILE_MAX + 2];
+	int n = name_escape(name, esc, sizeof esc);
+
+	if (n >= 0 && n <= NAME_FILE_MAX) {
+		if ((size_t)n >= outlen)
+			return -ENAMETOOLONG;
+		memcpy(out, esc, (size_t)n + 1);
+		return n;
+	}
+	return name_product(name, NULL, out, outlen);
+}
+
+int name_shortened(const char *file)
+{
+	size_t n = strlen(file);
+
+	if (n < 9 || file[n - 9] != '~')
+		return 0;
+	for (size_t i = n - 8; i < n; i++)
+		if (!((file[i] >= '0' && file[i] <= '9') || (file[i] >= 'a' && file[i] <= 'f')))
+			return 0;
+	return 1;
+}
+
 /* FNV-1a, for the tail that keeps shortened names apart */
 static unsigned long hash32(const char *s)
 {

@@ -26,4 +26,14 @@ int name_unescape(const char *in, char *out, size_t outlen);
 #define NAME_PRODUCT_MAX 200
 int name_product(const char *id, const char *ext, char *out, size_t outlen);
 
+/* The file name of a table (or any remote name): escaped as above; one
+ * whose escaped form is longer than NAME_FILE_MAX bytes is shortened by
+ * name_product's rule (a prefix, '~' and the hash of the whole name, at
+ * most NAME_PRODUCT_MAX bytes).  name_shortened() tells whether a file
+ * name has that form (and must be looked up by name_table of each
+ * candidate, not unescaped). */
+#define NAME_FILE_MAX 255
+int name_table(const char *name, char *out, size_t outlen);
+int name_shortened(const char *file);
+
 #endif

@@ -184,9 +184,46 @@ static int interrupted(void)
 	return fuse_interrupted() || stop_requested;
 }
 
+struct short_find {
+	const char *file;
+	struct node *n;
+	int found;
+};
+
+static int short_match(void *ud, const char *name)
+{
+	struct short_find *f = ud;
+	char fn[NAME_FILE_MAX + 1];
+
+	if (!f->found && strlen(name) < sizeof f->n->name &&
+	    name_table(name, fn, sizeof fn) >= 0 && strcmp(fn, f->file) == 0) {
+		memcpy(f->n->name, name, strlen(name) + 1);
+		f->found = 1;
+	}
+	return 0;
+}
+
+/* A table's file name shortened from a long name (names.h) is looked up
+ * among the service's tables: n->name becomes the full name. */
+static void resolve_short(struct node *n)
+{
+	char file[NAME_FILE_MAX + 1];
+	struct short_find f = {.file = file, .n = n};
+
+	if (n->type < N_TABLE || n->type > N_T_SAMPLE || !name_shortened(n->name) ||
+	    db_table_exists(n->svc->name, n->name) != -ENOENT ||
+	    name_escape(n->name, file, sizeof file) < 0)
+		return;
+	db_table_list(n->svc->name, short_match, &f);
+}
+
 static int parse(const char *path, struct node *n)
 {
-	return path_parse(cfg, path, n);
+	int rc = path_parse(cfg, path, n);
+
+	if (!rc)
+		resolve_short(n);
+	return rc;
 }
 
 static int stats_text(struct vo_buf *out)
@@ -457,8 +494,9 @@ static int add_entry(void *ud, const char *name)
 	char esc[1100];
 
 	if (d->escape) {
-		if (name_escape(name, esc, sizeof esc) < 0) {
-			vo_warn("name too long for a file name, not listed: %.200s", name);
+		/* (a name longer than a file name can be is shortened) */
+		if (name_table(name, esc, sizeof esc) < 0) {
+			vo_warn("name not listed (cannot be a file name): %.200s", name);
 			return 0;
 		}
 	} else {
@@ -1042,7 +1080,8 @@ static int op_statfs(const char *path, struct statvfs *sv)
 /* --- extended attributes ----------------------------------------------------------------- */
 
 /* Which attributes a node has: 1 for a query's own nodes (query_attrs),
- * 0 for products (products_xattr, qi filled), 2 for none. */
+ * 0 for products (products_xattr, qi filled), 3 for a table's (its full
+ * remote name), 2 for none. */
 static int xattr_node(const char *path, struct node *n, struct query_info *qi)
 {
 	int rc = parse(path, n);
@@ -1051,6 +1090,8 @@ static int xattr_node(const char *path, struct node *n, struct query_info *qi)
 		return rc;
 	/* the kernel looked the path up before asking: no existence check
 	 * here (ls -l of 50,000 tables lists the attributes of each) */
+	if (n->type >= N_TABLE && n->type <= N_T_SAMPLE)
+		return 3;
 	if (n->type != N_P_ENTRY && n->type != N_P_FILE)
 		return node_in_query(n->type) ? 1 : 2;
 	if ((rc = query_products(n, qi)))
@@ -1112,6 +1153,10 @@ static int op_getxattr(const char *path, const char *name, char *value, size_t s
 	rc = xattr_node(path, &n, &qi);
 	if (rc == 1) {
 		rc = query_xattr(&n, name, &b);
+	} else if (rc == 3) {
+		/* the table's name as the service spells it (its file name may
+		 * be escaped or shortened) */
+		rc = strcmp(name, "user.vo.name") == 0 ? vo_buf_adds(&b, n.name) : -ENODATA;
 	} else if (rc == 0) {
 		cutout_of(&n, pos, sizeof pos);
 		rc = n.type == N_P_FILE ? products_xattr(qi.id, n.pname, n.fname, pos, name, &b)
@@ -1134,6 +1179,8 @@ static int op_listxattr(const char *path, char *list, size_t size)
 
 	if (rc == 1) {
 		rc = query_xattr(&n, NULL, &b);
+	} else if (rc == 3) {
+		rc = vo_buf_add(&b, "user.vo.name", sizeof "user.vo.name");
 	} else if (rc == 0) {
 		char pos[4200];
 		cutout_of(&n, pos, sizeof pos);

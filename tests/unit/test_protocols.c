@@ -1255,6 +1255,44 @@ static void check_unesc_bad(const char *in)
 	}
 }
 
+/* name_table: table names; long ones shortened by the products' rule */
+static void test_table_names(void)
+{
+	char a[300], b[300], name[400];
+	int n;
+
+	CHECK_INT(name_table("ivoa.obscore", a, sizeof a), 12);
+	CHECK_STR(a, "ivoa.obscore");
+	CHECK_INT(name_shortened(a), 0);
+	name_table("J/AJ/132/1202/table4", a, sizeof a);
+	CHECK_STR(a, "J%2FAJ%2F132%2F1202%2Ftable4");
+	/* 255 bytes escaped: kept whole */
+	memset(name, 't', 255);
+	name[255] = '\0';
+	CHECK_INT(name_table(name, a, sizeof a), 255);
+	CHECK_INT(name_shortened(a), 0);
+	/* 300 bytes: at most NAME_PRODUCT_MAX, '~' and the hash, stable,
+	 * and recognised as shortened */
+	memset(name, 't', 300);
+	name[300] = '\0';
+	n = name_table(name, a, sizeof a);
+	CHECK(n > 0 && n <= NAME_PRODUCT_MAX);
+	CHECK_INT(name_shortened(a), 1);
+	name_table(name, b, sizeof b);
+	CHECK_STR(a, b);
+	name[299] = 'u';
+	name_table(name, b, sizeof b);
+	CHECK(strcmp(a, b) != 0);
+	/* 100 '/' escape to 300 bytes: shortened too */
+	memset(name, '/', 100);
+	name[100] = '\0';
+	n = name_table(name, a, sizeof a);
+	CHECK(n > 0 && n <= NAME_PRODUCT_MAX && name_shortened(a));
+	CHECK_INT(name_shortened("x~0123abcd"), 1);
+	CHECK_INT(name_shortened("x~0123abcD"), 0);
+	CHECK_INT(name_shortened("~0123abc"), 0);
+}
+
 /* name_product: the file names of products */
 static void test_product_names(void)
 {
@@ -1469,5 +1507,6 @@ int main(int argc, char **argv)
 	test_examples();
 	test_names();
 	test_product_names();
+	test_table_names();
 	return check_done("test_protocols");
 }
