@@ -1200,6 +1200,11 @@ static int bin_row(struct vo_votable *v, const unsigned char *row)
 		null = v->dm == D_BINARY2 && (row[i / 8] & (0x80 >> (i % 8)));
 		if (!null && (rc = bin_cell(v, i, row + v->fstart[i], v->fnelem[i], &null)))
 			return rc;
+		/* BINARY has no null flag: an empty string is how a NULL one
+		 * is written (DaCHS's own CSV and TABLEDATA make it an empty
+		 * cell, null); only BINARY2 can say "empty, not null" */
+		if (!null && v->dm == D_BINARY && v->fx[i].ischar && v->rowtxt.len == off)
+			null = 1;
 		if (!null && v->dm == D_BINARY && !v->fx[i].scalar &&
 		    (is_float_type(v->fields[i].type) || is_complex_type(v->fields[i].type)) &&
 		    all_nan(v->rowtxt.p + off, v->rowtxt.len - off)) {
