@@ -550,6 +550,18 @@ int main(int argc, char *argv[])
 			cfg.cache_dir ? cfg.cache_dir : "?", strerror(cfg.cache_dir ? -rc : ENOMEM));
 		goto fail;
 	}
+	/* the daemon runs in "/" once in the background: a relative cache
+	 * directory is taken from where vofs was started */
+	if (cfg.cache_dir[0] != '/') {
+		char *abs = realpath(cfg.cache_dir, NULL);
+		if (!abs) {
+			fprintf(stderr, "vofs: cache directory %s: %s\n", cfg.cache_dir,
+				strerror(errno));
+			goto fail;
+		}
+		free(cfg.cache_dir);
+		cfg.cache_dir = abs;
+	}
 	if (asprintf(&dbpath, "%s/vofs.db", cfg.cache_dir) < 0)
 		goto fail;
 	/* create or check the schema now, so a broken cache fails the mount;
