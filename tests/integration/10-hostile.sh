@@ -186,8 +186,9 @@ group_end() {
 		hcheck "$SCEN.sigterm" "$SCEN: a call hung; SIGTERM still unmounts within 15 s, status 0 (took $(secs $((_NOW - t0))) s, status $st)" \
 			"SIGTERM did not end the daemon within 15 s while it served $SCEN (killed: status $st)" test "$st" = 0
 		VOFS_PID=
-		fusermount3 -uz "$MNT" 2>/dev/null
+		grep -q " $MNT " /proc/mounts && fusermount3 -uz "$MNT" 2>/dev/null
 	fi
+	rm -f "$WORK/daemon.pid"   # the daemon is gone: the cleanup must not kill its pid
 	check_log_clean
 }
 
@@ -444,9 +445,10 @@ chmod +x "$FINAL"
 trap hostile_cleanup EXIT
 hostile_cleanup() {
 	local d p
-	for d in "$TOP"/g*/; do
-		mountpoint -q "$d/mnt" 2>/dev/null && fusermount3 -uz "$d/mnt" 2>/dev/null
+	for d in "$TOP"/g_*; do
 		p=$(cat "$d/daemon.pid" 2>/dev/null) && [ -n "$p" ] && kill -9 "$p" 2>/dev/null
+		# also a mount whose daemon died ("Transport endpoint is not connected")
+		grep -q " $d/mnt " /proc/mounts && fusermount3 -uz "$d/mnt" 2>/dev/null
 	done
 	[ -n "${HPID:-}" ] && kill "$HPID" 2>/dev/null
 	true
