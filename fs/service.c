@@ -179,12 +179,13 @@ static int64_t meta_deadline(const struct service_conf *s)
 	return clock_mono_us() + (int64_t)b * 1000000;
 }
 
-/* What is left until deadline, as limits of one fetch. */
+/* What is left until deadline, as limits of one fetch (a second short:
+ * libcurl and the TAP client notice a timeout up to a second late). */
 static struct vo_limits limits_until(int64_t deadline)
 {
-	int64_t left = deadline - clock_mono_us();
+	int64_t left = deadline - clock_mono_us() - 1000000;
 	struct vo_limits l = {
-		.timeout_s = left > 1000000 ? (long)((left + 999999) / 1000000) : 1,
+		.timeout_s = left > 1000000 ? (long)(left / 1000000) : 1,
 		.stall_s = cfg->io_timeout >= 1 ? (long)(cfg->io_timeout + 0.5) : 1,
 	};
 

@@ -581,6 +581,7 @@ static void run_init(struct run *r, const struct vo_tap_hooks *h,
 		     struct vo_tap_outcome *out, struct vo_err *err, long timeout_s)
 {
 	memset(out, 0, sizeof *out);
+	memset(r, 0, sizeof *r);   /* (astral was left as the stack had it) */
 	r->h = h;
 	r->out = out;
 	r->err = err;
@@ -621,6 +622,7 @@ int vo_tap_run(const struct vo_tap_query *q, const struct vo_tap_hooks *h,
 	       struct vo_tap_outcome *out, struct vo_err *err)
 {
 	struct vo_tap_query td;
+	double t0 = now_s();
 	int astral = 0, rc;
 
 	rc = run_once(q, h, out, err, &astral);
@@ -634,6 +636,11 @@ int vo_tap_run(const struct vo_tap_query *q, const struct vo_tap_hooks *h,
 	}
 	td = *q;
 	td.format = TABLEDATA_FORMAT;
+	/* the second run has what is left of the timeout, not a new one */
+	if (q->timeout_s > 0) {
+		double left = (double)q->timeout_s - (now_s() - t0);
+		td.timeout_s = left >= 1 ? (long)left : 1;
+	}
 	vo_err_clear(err);
 	return run_once(&td, h, out, err, &astral);
 }
