@@ -27,6 +27,7 @@ struct vofs_opts {
 	double attr_timeout;
 	char *cache_size;
 	double io_timeout;
+	unsigned file_mode;      /* of results and products */
 	int offline;
 	int debug;
 	int foreground;
@@ -50,6 +51,7 @@ static const struct fuse_opt vofs_opt_spec[] = {
 	OPT("attr_timeout=%lf", attr_timeout),
 	OPT("cache_size=%s", cache_size),
 	OPT("io_timeout=%lf", io_timeout),
+	OPT("file_mode=%o", file_mode),
 	OPT("offline", offline),
 	FUSE_OPT_KEY("service=", KEY_SERVICE),
 	FUSE_OPT_KEY("debug", KEY_DEBUG),
@@ -124,6 +126,7 @@ static void usage(const char *prog)
 	       "    -o cache_size=SIZE     product block cache limit, e.g. 500M, 20G (default 4G)\n"
 	       "    -o meta_ttl=SECONDS    refetch service metadata after this long (default 86400)\n"
 	       "    -o io_timeout=SECONDS  give up on a product transfer stalled this long (default 60)\n"
+	       "    -o file_mode=OCTAL     mode shown for results and products (default 0644)\n"
 	       "    -o entry_timeout=S     kernel cache time for names (default 1)\n"
 	       "    -o attr_timeout=S      kernel cache time for attributes (default 1)\n"
 	       "    -o offline             never use the network: serve what is cached\n"
@@ -478,7 +481,7 @@ int main(int argc, char *argv[])
 {
 	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
 	struct vofs_opts o = {.meta_ttl = 86400, .entry_timeout = 1, .attr_timeout = 1,
-			      .io_timeout = 60};
+			      .io_timeout = 60, .file_mode = 0644};
 	struct ops_settings s = {0};
 	struct vo_err err = {0};
 	char *dbpath = NULL;
@@ -598,6 +601,7 @@ int main(int argc, char *argv[])
 	s.attr_timeout = o.attr_timeout;
 	s.offline = o.offline;
 	s.io_timeout = o.io_timeout;
+	s.file_mode = o.file_mode & 0777;
 	ops_prepare(&cfg, dbpath, &s);
 	vo_info("vofs %s: %zu services from %s", VOFS_VERSION, cfg.nsvcs,
 		cfg.config_file ? cfg.config_file : cfg.builtin ? "the built-in list" : "the command line");

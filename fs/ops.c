@@ -387,7 +387,7 @@ static int product_attr(const struct fh *f, struct stat *st)
 		return -EAGAIN;
 	if ((size = cache_file_size(f->cf)) < 0)
 		return -EAGAIN;
-	fill_stat(st, 0, 0444, (off_t)size, (time_t)f->mtime);
+	fill_stat(st, 0, settings.file_mode, (off_t)size, (time_t)f->mtime);
 	return 0;
 }
 
@@ -434,7 +434,7 @@ static int op_getattr(const char *path, struct stat *st, struct fuse_file_info *
 		}
 		if (rc)
 			return rc == -ENOTDIR ? -ENOENT : rc;
-		fill_stat(st, e.is_dir, e.is_dir ? 0555 : 0444, e.size > 0 ? e.size : 0,
+		fill_stat(st, e.is_dir, e.is_dir ? 0555 : settings.file_mode, e.size > 0 ? e.size : 0,
 			  e.mtime > 0 ? (time_t)e.mtime : (time_t)qi.mtime);
 		return 0;
 	}
@@ -448,10 +448,10 @@ static int op_getattr(const char *path, struct stat *st, struct fuse_file_info *
 		fill_stat(st, 1, 0755, 0, (time_t)qi.created);
 		return 0;
 	case N_Q_CSV:
-		fill_stat(st, 0, 0444, qi.csv_size, (time_t)qi.mtime);
+		fill_stat(st, 0, settings.file_mode, qi.csv_size, (time_t)qi.mtime);
 		return 0;
 	case N_Q_VOT:
-		fill_stat(st, 0, 0444, qi.vot_size, (time_t)qi.mtime);
+		fill_stat(st, 0, settings.file_mode, qi.vot_size, (time_t)qi.mtime);
 		return 0;
 	case N_Q_ADQL: case N_QUERY_ALIAS:
 		fill_stat(st, 0, 0644, qi.adql_len, (time_t)qi.mtime);
@@ -529,7 +529,7 @@ static int add_product(void *ud, const struct prod_entry *e)
 	struct pdir_ctx *d = ud;
 	struct stat st;
 
-	fill_stat(&st, e->is_dir, e->is_dir ? 0555 : 0444, e->size > 0 ? e->size : 0,
+	fill_stat(&st, e->is_dir, e->is_dir ? 0555 : settings.file_mode, e->size > 0 ? e->size : 0,
 		  e->mtime > 0 ? (time_t)e->mtime : d->mtime);
 	return d->fill(d->buf, e->name, &st, 0, d->plus ? FUSE_FILL_DIR_PLUS : 0);
 }

@@ -13,6 +13,8 @@ struct ops_settings {
 	long long cache_size;   /* bytes of product blocks to keep (0: no limit) */
 	int offline;            /* serve only what is cached */
 	double io_timeout;      /* seconds a product transfer may stall */
+	unsigned file_mode;     /* shown for results and products (writes are
+	                         * refused whatever it says) */
 };
 
 const struct fuse_operations *ops_get(void);

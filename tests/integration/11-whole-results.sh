@@ -64,11 +64,25 @@ for svc in s a; do
 	check_eq "$svc: ... and copies all 12 products" 12 "$n"
 	check "$svc: ... each equal to the mount's bytes" diff -r "$q/products" "$WORK/copy-$svc"
 done
+# file modes: results and products show 0644 (copies are ordinary writable
+# files); writes to them are still refused
+q=$MNT/s/queries/lc
+check_eq "result.csv shows mode 644" 644 "$(stat -c %a "$q/result.csv")"
+check_eq "a product shows mode 644" 644 "$(stat -c %a "$(ls -d "$q"/products/* | head -1)")"
+check "writing result.csv is refused (EACCES)" bash -c "! echo x >> '$q/result.csv' && [ -s '$q/result.csv' ]"
+check "truncating result.csv is refused" bash -c "! truncate -s 0 '$q/result.csv' && [ -s '$q/result.csv' ]"
+rm -f "$WORK/copy.csv"
+(umask 022 && cp "$q/result.csv" "$WORK/copy.csv")
+check_eq "a cp of result.csv is an ordinary writable file (umask 022: 644; it was 444)" \
+	644 "$(stat -c %a "$WORK/copy.csv")"
 # a query without a product column: an empty products/
 q=$MNT/s/queries/noprod
 mkdir "$q" && echo "SELECT TOP 1 table_name FROM tap_schema.tables" > "$q/query.adql"
 check "a result without products has an empty products/" \
 	test -d "$q/products" -a -z "$(ls -A "$q/products")"
+check "unmount" vofs_umount
+vofs_mount -o file_mode=0440
+check_eq "-o file_mode=0440 sets it" 440 "$(stat -c %a "$MNT/s/queries/lc/result.csv")"
 check "unmount" vofs_umount
 check_log_clean
 finish
