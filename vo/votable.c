@@ -1418,6 +1418,15 @@ static int start_field(struct vo_votable *v, const char *name,
 		if ((rc = meta_strdup(v, dst, vo_xml_attr(a, n, map[i].attr))))
 			return rc;
 	}
+	/* a FIELD with an ID and no name (ESA's TAP+ writes them) is named by
+	 * its ID, as astropy and pyvo name it: the CSV header, the product
+	 * columns and the dumps all go by name */
+	if (f->name && !*f->name) {
+		free(f->name);
+		f->name = NULL;
+	}
+	if (!f->name && f->id && *f->id && (rc = meta_strdup(v, &f->name, f->id)))
+		return rc;
 	v->field_depth = v->depth;
 	vo_buf_reset(&v->fieldxml);
 	return cap_begin(v, &v->fieldxml, name, a, n);

@@ -657,6 +657,36 @@ static int stop_meta(void *ud, const struct vo_table_meta *m)
 	return -ECANCELED;
 }
 
+static int names_meta(void *ud, const struct vo_table_meta *m)
+{
+	struct vo_buf *b = ud;
+
+	for (size_t i = 0; i < m->nfields; i++)
+		vo_buf_addf(b, "%s%s", i ? "," : "", m->fields[i].name ? m->fields[i].name : "(null)");
+	return 0;
+}
+
+/* A FIELD with an ID and no name is named by its ID (ESA's TAP+). */
+static void test_id_names(void)
+{
+	struct vo_buf names = VO_BUF_INIT;
+	struct vo_votable_cb cb = {&names, names_meta, NULL};
+	struct vo_err err = {0};
+	char *d = mini("<FIELD ID=\"OBSERVATION_ID\" datatype=\"char\" arraysize=\"*\"/>"
+		       "<FIELD name=\"ra\" ID=\"col2\" datatype=\"double\"/>"
+		       "<FIELD name=\"\" ID=\"DEC\" datatype=\"double\"/>",
+		       "<TABLEDATA><TR><TD>a</TD><TD>1</TD><TD>2</TD></TR></TABLEDATA>");
+	struct vo_votable *v = vo_votable_new(&cb, &err);
+
+	CHECK_INT(vo_votable_feed(v, d, strlen(d)), 0);
+	CHECK_INT(vo_votable_finish(v), 0);
+	CHECK_STR(names.p ? names.p : "", "OBSERVATION_ID,ra,DEC");
+	vo_votable_free(v);
+	vo_buf_free(&names);
+	free(d);
+	printf("FIELD ID without a name: named by its ID\n");
+}
+
 static void test_callbacks(void)
 {
 	size_t len;
@@ -1166,6 +1196,7 @@ int main(int argc, char **argv)
 	test_truncation();
 	test_malformed();
 	test_callbacks();
+	test_id_names();
 	test_features();
 	test_encodings();
 	test_large();
