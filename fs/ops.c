@@ -1080,8 +1080,8 @@ static int op_statfs(const char *path, struct statvfs *sv)
 /* --- extended attributes ----------------------------------------------------------------- */
 
 /* Which attributes a node has: 1 for a query's own nodes (query_attrs),
- * 0 for products (products_xattr, qi filled), 3 for a table's (its full
- * remote name), 2 for none. */
+ * 0 for products (products_xattr, qi filled), 3 for a service's documents
+ * (svc_xattr), 2 for none. */
 static int xattr_node(const char *path, struct node *n, struct query_info *qi)
 {
 	int rc = parse(path, n);
@@ -1090,13 +1090,37 @@ static int xattr_node(const char *path, struct node *n, struct query_info *qi)
 		return rc;
 	/* the kernel looked the path up before asking: no existence check
 	 * here (ls -l of 50,000 tables lists the attributes of each) */
-	if (n->type >= N_TABLE && n->type <= N_T_SAMPLE)
+	if (n->type >= N_SVC && n->type <= N_T_SAMPLE)
 		return 3;
 	if (n->type != N_P_ENTRY && n->type != N_P_FILE)
 		return node_in_query(n->type) ? 1 : 2;
 	if ((rc = query_products(n, qi)))
 		return rc;
 	return 0;
+}
+
+/* A service's documents: user.vo.error, the last failed fetch of one of
+ * them (the stored copies are still served meanwhile), and a table's
+ * user.vo.name, its name as the service spells it (the file name may be
+ * escaped or shortened).  name NULL: the list of names. */
+static int svc_xattr(const struct node *n, const char *name, struct vo_buf *out)
+{
+	int table = n->type >= N_TABLE && n->type <= N_T_SAMPLE;
+	char e[VO_ERR_MSG];
+
+	svc_last_error(n->svc, e, sizeof e);
+	vo_buf_reset(out);
+	if (!name) {
+		int rc = table ? vo_buf_add(out, "user.vo.name", sizeof "user.vo.name") : 0;
+		if (!rc && e[0])
+			rc = vo_buf_add(out, "user.vo.error", sizeof "user.vo.error");
+		return rc;
+	}
+	if (table && strcmp(name, "user.vo.name") == 0)
+		return vo_buf_adds(out, n->name);
+	if (e[0] && strcmp(name, "user.vo.error") == 0)
+		return vo_buf_adds(out, e);
+	return -ENODATA;
 }
 
 static int copy_out(const struct vo_buf *b, char *value, size_t size)
@@ -1154,9 +1178,7 @@ static int op_getxattr(const char *path, const char *name, char *value, size_t s
 	if (rc == 1) {
 		rc = query_xattr(&n, name, &b);
 	} else if (rc == 3) {
-		/* the table's name as the service spells it (its file name may
-		 * be escaped or shortened) */
-		rc = strcmp(name, "user.vo.name") == 0 ? vo_buf_adds(&b, n.name) : -ENODATA;
+		rc = svc_xattr(&n, name, &b);
 	} else if (rc == 0) {
 		cutout_of(&n, pos, sizeof pos);
 		rc = n.type == N_P_FILE ? products_xattr(qi.id, n.pname, n.fname, pos, name, &b)
@@ -1180,7 +1202,7 @@ static int op_listxattr(const char *path, char *list, size_t size)
 	if (rc == 1) {
 		rc = query_xattr(&n, NULL, &b);
 	} else if (rc == 3) {
-		rc = vo_buf_add(&b, "user.vo.name", sizeof "user.vo.name");
+		rc = svc_xattr(&n, NULL, &b);
 	} else if (rc == 0) {
 		char pos[4200];
 		cutout_of(&n, pos, sizeof pos);

@@ -164,7 +164,7 @@ group_setup() {
 			echo
 		done
 	} > "$WORK/services.ini"
-	check "mount with the good service and $*" vofs_mount -o io_timeout=5
+	check "mount with the good service and $*" vofs_mount -o io_timeout=5 ${GROUP_OPTS:-}
 	echo "$VOFS_PID" > "$WORK/daemon.pid"
 	# the good service is fetched once before anything goes wrong
 	check "the good service answers before the scenarios" probe_once warm
@@ -257,6 +257,29 @@ sc_prod() {
 	check "$SCEN: the $(stat -c %s "$WORK/$SCEN.out") bytes read before the error are the server's" \
 		cmp -n "$(stat -c %s "$WORK/$SCEN.out")" "$WORK/$SCEN.out" "$TOP/plain.bin"
 }
+
+# stale while revalidating: a table list fetched once, then (meta_ttl=2 s
+# later) the service stalls: ls answers at once with the stored list, the
+# refresh runs in the background, and when io_timeout cuts it the directory's
+# user.vo.error says why; the list is still served
+sc_stale() {
+	local first again
+	SCEN=staletables; start_prober
+	first=$(ls "$MNT/$SCEN/tables" 2>&1)
+	check "$SCEN: the first listing has the tables" grep -q "^hostile.t$" <<<"$first"
+	sleep 2.5   # meta_ttl (2 s) passes: the list is due for a refresh
+	timed "$WORK/$SCEN.out" ls "$MNT/$SCEN/tables"
+	after "$SCEN/tables stalled on its refresh"
+	bounded call 1 "ls $SCEN/tables while its refresh stalls"
+	check_eq "$SCEN: ... and it is the stored list" "$first" "$(cat "$WORK/$SCEN.out")"
+	check "$SCEN: the server was asked again (the refresh)" wait_for 10 stall_seen "staletables.*asked again"
+	check "$SCEN: when the refresh is cut (io_timeout 5 s), user.vo.error of tables/ says why" \
+		wait_for 15 bash -c "getfattr --only-values -n user.vo.error '$MNT/$SCEN/tables' 2>/dev/null | grep -q staletables"
+	again=$(ls "$MNT/$SCEN/tables" 2>&1)
+	check "$SCEN: the stored list is still served after the failed refresh" \
+		bash -c "[ '$first' = '$again' ] && grep -q '^hostile.t$' <<<'$again'"
+}
+g_stale() { GROUP_OPTS="-o meta_ttl=2" group_setup g_stale staletables; sc_stale; group_end; }
 
 # a mount each for the stalls and drips (each takes minutes on today's code)
 STALLED="stalled after its headers"
@@ -469,7 +492,7 @@ check "hostile.py answers on $HURL" wait_for 10 curl -sf -m 2 -o /dev/null "$HUR
 curl -s -m 10 -o "$TOP/plain.bin" "$HURL/fine/prod/x"
 echo "hostile-secret-token" > "$TOP/token"; chmod 600 "$TOP/token"
 
-HGROUPS="g_stalltables g_driptables g_stallcap g_dripcap g_stallsample g_dripsample g_stallprod g_dripprod g_docs g_mem"
+HGROUPS=${HGROUPS:-"g_stalltables g_driptables g_stallcap g_dripcap g_stallsample g_dripsample g_stallprod g_dripprod g_stale g_docs g_mem"}
 wait_groups() { local j; for j in $(jobs -p); do [ "$j" = "$HPID" ] || wait "$j"; done; }
 # the stalls and drips (waiting, mostly) and the documents in parallel, then
 # the memory-hungry ones alone: their CPU would slow the good service's probes

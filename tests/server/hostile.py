@@ -91,6 +91,9 @@ SCENARIOS = {
     "uwsbad": "the UWS job document is malformed",
     # a job that never ends, and ignores WAIT (answers at once)
     "uwsloop": "the UWS job stays EXECUTING for ever, WAIT ignored",
+    # a service that worked yesterday and stalls today: the first /tables
+    # is answered, every later one stalls after its headers
+    "staletables": "/tables: the first answered, later ones stall",
 }
 
 # --- documents (DaCHS's, cut down) -----------------------------------------
@@ -414,6 +417,13 @@ class H(BaseHTTPRequestHandler):
         return body
 
     def tables(self, sc, one):
+        if sc == "staletables":
+            with VLOCK:
+                H.stale_asked = getattr(H, "stale_asked", 0) + 1
+                n = H.stale_asked
+            if n > 1:
+                self.head(200, "text/xml", 4096)
+                return self.hold("tables (asked again)")
         if sc == "stalltables":
             self.head(200, "text/xml", 4096)
             return self.hold("tables")
