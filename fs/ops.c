@@ -299,8 +299,18 @@ static int file_text(const struct node *n, int fetch, struct vo_buf *out)
 		return db_example_get(n->svc->name, n->name, out);
 	case N_T_COLUMNS:
 		return svc_table_columns(n->svc, n->name, out);
-	case N_T_DESC:
-		return svc_table_description(n->svc, n->name, out);
+	case N_T_DESC: {
+		/* a table listed under a shortened name says its full one first */
+		char esc[NAME_FILE_MAX + 1];
+		struct vo_buf d = VO_BUF_INIT;
+		int rc = svc_table_description(n->svc, n->name, &d);
+		if (!rc && name_escape(n->name, esc, sizeof esc) < 0)
+			rc = vo_buf_addf(out, "name: %s\n", n->name);
+		if (!rc)
+			rc = vo_buf_add(out, d.p ? d.p : "", d.len);
+		vo_buf_free(&d);
+		return rc;
+	}
 	case N_T_SAMPLE:
 		return svc_table_sample(n->svc, n->name, fetch, out);
 	case N_Q_ADQL:

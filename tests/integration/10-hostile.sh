@@ -370,6 +370,17 @@ g_docs() { group_setup g_docs deep laughs xxe redir names badutf8 uwsbad uwsloop
 	hcheck names.long "names: the 300-byte table name is listed (shortened)" \
 		"ls names/tables shows $(grep -c . "$WORK/names.out") of 6 names, not the 300-byte one (the log: $(grep -m1 -o 'warn: name too long[^:]*' "$LOG"))" \
 		grep -q "^hostile.long_n" "$WORK/names.out"
+	local long full
+	long=$(grep -m1 "^hostile.long_n" "$WORK/names.out")
+	full=hostile.long_$(printf 'n%.0s' $(seq 287))   # hostile.py's 300-byte name
+	check "names: the shortened name is at most 200 bytes and ends in ~hash (${#long} bytes)" \
+		bash -c '[ ${#0} -le 200 ] && [[ $0 =~ ~[0-9a-f]{8}$ ]]' "$long"
+	check "names: ... its user.vo.name is the full 300-byte name" \
+		bash -c '[ "$(getfattr --only-values -n user.vo.name "$0")" = "$1" ]' "$MNT/names/tables/$long" "$full"
+	check "names: ... its description.txt starts with the full name" \
+		bash -c '[ "$(head -1 "$0")" = "name: $1" ]' "$MNT/names/tables/$long/description.txt" "$full"
+	check "names: ... and its columns.csv is found by the short name" \
+		grep -q "^name,datatype" "$MNT/names/tables/$long/columns.csv"
 
 	SCEN=badutf8; start_prober
 	timed "$WORK/badutf8.out" ls "$MNT/badutf8/tables"
