@@ -32,6 +32,8 @@ struct config {
 	char *cache_dir;
 	double meta_ttl;         /* seconds before metadata is fetched again */
 	double io_timeout;       /* a transfer stalled this long is cut (s) */
+	long long doc_max;       /* bytes of one service document kept in
+	                          * memory (-o doc_max; table lists 4x) */
 	int builtin;             /* the built-in service list is in use */
 	int offline;             /* -o offline: no network at all */
 };

@@ -12,11 +12,13 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "datalink.h"
 #include "db.h"
 #include "http.h"
 #include "log.h"
 #include "ops.h"
 #include <fuse_lowlevel.h>   /* fuse_parse_cmdline, after ops.h set the API version */
+#include "vosi.h"
 #include "xml.h"
 
 struct vofs_opts {
@@ -26,6 +28,7 @@ struct vofs_opts {
 	double entry_timeout;
 	double attr_timeout;
 	char *cache_size;
+	char *doc_max;
 	double io_timeout;
 	unsigned file_mode;      /* of results and products */
 	int offline;
@@ -50,6 +53,7 @@ static const struct fuse_opt vofs_opt_spec[] = {
 	OPT("entry_timeout=%lf", entry_timeout),
 	OPT("attr_timeout=%lf", attr_timeout),
 	OPT("cache_size=%s", cache_size),
+	OPT("doc_max=%s", doc_max),
 	OPT("io_timeout=%lf", io_timeout),
 	OPT("file_mode=%o", file_mode),
 	OPT("offline", offline),
@@ -127,6 +131,7 @@ static void usage(const char *prog)
 	       "    -o meta_ttl=SECONDS    refetch service metadata after this long (default 86400)\n"
 	       "    -o io_timeout=SECONDS  give up on a product transfer stalled this long (default 60)\n"
 	       "    -o file_mode=OCTAL     mode shown for results and products (default 0644)\n"
+	       "    -o doc_max=SIZE        largest service document kept in memory (default 16M)\n"
 	       "    -o entry_timeout=S     kernel cache time for names (default 1)\n"
 	       "    -o attr_timeout=S      kernel cache time for attributes (default 1)\n"
 	       "    -o offline             never use the network: serve what is cached\n"
@@ -470,6 +475,7 @@ static void free_opts(struct vofs_opts *o)
 	free(o->config);
 	free(o->cache_dir);
 	free(o->cache_size);
+	free(o->doc_max);
 	for (size_t i = 0; i < nservice_specs; i++)
 		free(service_specs[i]);
 	free(service_specs);
@@ -543,6 +549,14 @@ int main(int argc, char *argv[])
 	}
 	cfg.meta_ttl = o.meta_ttl;
 	cfg.io_timeout = o.io_timeout;
+	cfg.doc_max = o.doc_max ? parse_size(o.doc_max) : 16LL << 20;
+	if (cfg.doc_max < 4096 || cfg.doc_max > (1LL << 32)) {
+		fprintf(stderr, "vofs: doc_max=%s: a size from 4K to 4G (bytes, or a number with"
+			" K, M or G)\n", o.doc_max ? o.doc_max : "?");
+		goto fail;
+	}
+	vo_dl_set_max_doc((size_t)cfg.doc_max);
+	vo_vosi_set_max_doc((size_t)cfg.doc_max);
 	cfg.offline = o.offline;
 
 	/* cache */

@@ -501,7 +501,7 @@ static int columns_csv(const struct vo_table *t, struct vo_buf *out)
 /* A table list is gathered in memory while it downloads (up to
  * TABLES_MAX_BYTES) and stored in one short transaction at its end: no
  * transaction waits on a slow server. */
-#define TABLES_MAX_BYTES ((size_t)64 << 20)
+#define TABLES_MAX_BYTES ((size_t)(cfg->doc_max > 0 ? 4 * cfg->doc_max : 64LL << 20))
 
 struct list_ctx {
 	const struct service_conf *s;
@@ -569,8 +569,8 @@ static int stage_table(struct list_ctx *ctx, const char *name, const char *descr
 	    (type && !r->type))
 		return -ENOMEM;
 	if (ctx->bytes > TABLES_MAX_BYTES) {
-		vo_error("service %s: the table list is larger than %zu MiB: not kept",
-			 ctx->s->name, TABLES_MAX_BYTES >> 20);
+		vo_error("service %s: the table list is larger than %zu bytes (4 x doc_max):"
+			 " not kept", ctx->s->name, TABLES_MAX_BYTES);
 		return -EFBIG;
 	}
 	return 0;
@@ -852,7 +852,7 @@ int svc_table_sample(const struct service_conf *s, const char *table, int fetch,
 
 /* Examples are gathered in memory (up to EXAMPLES_MAX_BYTES) and stored
  * in one short transaction once the document is read. */
-#define EXAMPLES_MAX_BYTES ((size_t)16 << 20)
+#define EXAMPLES_MAX_BYTES ((size_t)(cfg->doc_max > 0 ? cfg->doc_max : 16LL << 20))
 
 struct ex_ctx {
 	const struct service_conf *s;
@@ -923,8 +923,8 @@ static int example_seen(void *ud, const char *id, const char *name, const char *
 	if (!ctx->v[ctx->n - 1].name)
 		return -ENOMEM;
 	if (ctx->bytes > EXAMPLES_MAX_BYTES) {
-		vo_error("service %s: the examples are larger than %zu MiB: not kept",
-			 ctx->s->name, EXAMPLES_MAX_BYTES >> 20);
+		vo_error("service %s: the examples are larger than %zu bytes (doc_max): not kept",
+			 ctx->s->name, EXAMPLES_MAX_BYTES);
 		return -EFBIG;
 	}
 	return 0;

@@ -15,6 +15,19 @@
 #include "votable.h"
 #include "xml.h"
 
+#define DL_DEFAULT_MAX_DOC ((size_t)16 << 20)
+static size_t max_doc = DL_DEFAULT_MAX_DOC;
+
+size_t vo_dl_max_doc(void)
+{
+	return __atomic_load_n(&max_doc, __ATOMIC_RELAXED);
+}
+
+void vo_dl_set_max_doc(size_t bytes)
+{
+	__atomic_store_n(&max_doc, bytes ? bytes : DL_DEFAULT_MAX_DOC, __ATOMIC_RELAXED);
+}
+
 #define CORE_URI "http://www.ivoa.net/rdf/datalink/core"
 #define MAX_SERVICES_TEXT ((size_t)16 << 20)
 #define MAX_TEXT ((size_t)64 << 10)    /* one DESCRIPTION, one param's OPTIONs */
@@ -395,8 +408,8 @@ static int dl_row(void *ud, const struct vo_cell *cells, size_t n)
 		return nomem(p->err);
 	d->mem += mem + p->tmp.len + 1;
 	if (d->mem > VO_DL_MAX_MEM)
-		return vo_err_set(p->err, EFBIG, "DataLink: links larger than %zu MiB",
-				  VO_DL_MAX_MEM >> 20);
+		return vo_err_set(p->err, EFBIG, "DataLink: links larger than %zu bytes (2 x doc_max)",
+				  VO_DL_MAX_MEM);
 	return 0;
 }
 
@@ -1733,8 +1746,8 @@ static int merge(struct vo_dl_doc *out, struct vo_dl_doc *r,
 	out->mem += r->mem;
 	vo_dl_doc_free(r);
 	if (out->mem > VO_DL_MAX_MEM)
-		return vo_err_set(err, EFBIG, "DataLink: links larger than %zu MiB",
-				  VO_DL_MAX_MEM >> 20);
+		return vo_err_set(err, EFBIG, "DataLink: links larger than %zu bytes (2 x doc_max)",
+				  VO_DL_MAX_MEM);
 	return 0;
 oom:
 	free(map);

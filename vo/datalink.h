@@ -20,8 +20,12 @@
 #include "buf.h"
 #include "err.h"
 
-#define VO_DL_MAX_DOC ((size_t)16 << 20)   /* one response body */
-#define VO_DL_MAX_MEM ((size_t)32 << 20)   /* links held by one doc */
+/* One response body is read up to vo_dl_max_doc() bytes, the links of one
+ * document kept up to twice that (default 16 MiB: vo_dl_set_max_doc). */
+#define VO_DL_MAX_DOC vo_dl_max_doc()
+#define VO_DL_MAX_MEM (2 * vo_dl_max_doc())
+size_t vo_dl_max_doc(void);
+void vo_dl_set_max_doc(size_t bytes);   /* 0: the default */
 #define VO_DL_MAX_BATCH 500                /* IDs in the first request */
 #define VO_DL_MAX_SERVICES 4096            /* descriptors in one text */
 #define VO_DL_MAX_PARAMS 1024              /* inputParams of one descriptor */

@@ -12,7 +12,19 @@
 
 #define VOSI_DEPTH 32
 #define VOSI_TEXT_CAP (1u << 20)
-#define VOSI_DOC_CAP (4u << 20)
+#define VOSI_DEFAULT_DOC_CAP ((size_t)16 << 20)
+static size_t doc_cap = VOSI_DEFAULT_DOC_CAP;
+#define VOSI_DOC_CAP vo_vosi_max_doc()
+
+size_t vo_vosi_max_doc(void)
+{
+	return __atomic_load_n(&doc_cap, __ATOMIC_RELAXED);
+}
+
+void vo_vosi_set_max_doc(size_t bytes)
+{
+	__atomic_store_n(&doc_cap, bytes ? bytes : VOSI_DEFAULT_DOC_CAP, __ATOMIC_RELAXED);
+}
 
 /* Element-name stack and text accumulator shared by the parsers. */
 struct path {

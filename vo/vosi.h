@@ -71,6 +71,11 @@ int vo_vosi_parser_feed(struct vo_vosi_parser *p, const char *buf, size_t len);
 int vo_vosi_parser_finish(struct vo_vosi_parser *p);
 void vo_vosi_parser_free(struct vo_vosi_parser *p);
 
+/* Capabilities and examples documents are read up to this many bytes
+ * (default 16 MiB; 0 sets the default). */
+size_t vo_vosi_max_doc(void);
+void vo_vosi_set_max_doc(size_t bytes);
+
 /* --- network ----------------------------------------------------------------
  * lim (NULL: defaults of 60 s in all, 120 s stalled) bounds each fetch. */
 

@@ -323,6 +323,25 @@ check "... the log says it resumed" grep -q "query slow/s: resuming job" "$LOG"
 check "vofs_umount" vofs_umount
 write_config
 
+# --- -o doc_max: the cap on a service document in memory is the user's -------------------
+rm -rf "$CACHE"; mkdir -p "$CACHE"
+check "mount with -o doc_max=8K" vofs_mount -o doc_max=8K
+about=$(cat "$MNT/local/about.txt" 2>&1)
+check "capabilities over 8 KiB (DaCHS's are 18 KiB) are refused, and about.txt says so" \
+	grep -q "not available: .*larger than 8192 bytes" <<<"$about"
+check "... and so does the directory's user.vo.error" \
+	bash -c "getfattr --only-values -n user.vo.error '$MNT/local' | grep -q 'larger than 8192'"
+check "vofs_umount" vofs_umount
+doc_refused() {
+	local out
+	out=$(timeout 5 "$VOFS_BIN" -f -o config="$WORK/services.ini" -o cache_dir="$CACHE" \
+		-o doc_max=1 "$MNT" 2>&1) && return 1
+	grep -q "doc_max=1: a size from 4K" <<<"$out"
+}
+check "-o doc_max=1 is refused at mount, saying why" doc_refused
+mountpoint -q "$MNT" && fusermount3 -u "$MNT"
+rm -rf "$CACHE"; mkdir -p "$CACHE"
+
 # --- -o debug, and syslog when in the background ---------------------------------------------
 : > "$LOG"
 check "mount with -o debug" vofs_mount -o debug
