@@ -79,6 +79,33 @@ int db_write(db_write_fn *fn, void *arg)
 	return call(__atomic_load_n(&writer_ctx, __ATOMIC_ACQUIRE), fn, arg);
 }
 
+struct txn_call {
+	db_write_fn *fn;
+	void *arg;
+};
+
+static int txn_run(void *p)
+{
+	const struct txn_call *t = p;
+	int rc = db_begin();
+
+	if (rc)
+		return rc;
+	rc = t->fn(t->arg);
+	if (!rc)
+		rc = db_commit();
+	if (rc)
+		db_rollback();
+	return rc;
+}
+
+int db_write_txn(db_write_fn *fn, void *arg)
+{
+	struct txn_call t = {fn, arg};
+
+	return db_write(txn_run, &t);
+}
+
 static const char *const schema[] = {
 	"CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value)",
 	"CREATE TABLE IF NOT EXISTS svc_kv(service TEXT NOT NULL, key TEXT NOT NULL,"
@@ -659,11 +686,8 @@ struct tables_arg {
 static int tables_replace(void *arg)
 {
 	const struct tables_arg *a = arg;
-	int rc = db_begin();
+	int rc = exec_svc("UPDATE tables SET seen=0 WHERE service=?1", a->svc, "tables begin");
 
-	if (rc)
-		return rc;
-	rc = exec_svc("UPDATE tables SET seen=0 WHERE service=?1", a->svc, "tables begin");
 	for (size_t i = 0; i < a->n && !rc; i++) {
 		rc = tables_add(a->svc, &a->t[i]);
 		if (!rc && a->columns_csv && a->columns_csv[i].p)
@@ -673,10 +697,6 @@ static int tables_replace(void *arg)
 	if (!rc)
 		rc = exec_svc("DELETE FROM tables WHERE service=?1 AND seen=0", a->svc,
 			      "tables prune");
-	if (!rc)
-		rc = db_commit();
-	if (rc)
-		db_rollback();
 	return rc;
 }
 
@@ -685,7 +705,7 @@ int db_tables_replace(const char *svc, const struct db_table_row *t,
 {
 	struct tables_arg a = {svc, t, columns_csv, n};
 
-	return db_write(tables_replace, &a);
+	return db_write_txn(tables_replace, &a);
 }
 
 int db_table_exists(const char *svc, const char *name)
@@ -775,18 +795,11 @@ struct examples_arg {
 static int examples_replace(void *arg)
 {
 	const struct examples_arg *a = arg;
-	int rc = db_begin();
+	int rc = exec_svc("DELETE FROM examples WHERE service=?1", a->svc, "examples clear");
 
-	if (rc)
-		return rc;
-	rc = exec_svc("DELETE FROM examples WHERE service=?1", a->svc, "examples clear");
 	for (size_t i = 0; i < a->n && !rc; i++)
 		rc = WEXEC("INSERT OR REPLACE INTO examples VALUES(?1, ?2, ?3)", "example add",
 			   WT(a->svc), WT(a->ex[i].name), WT(a->ex[i].adql));
-	if (!rc)
-		rc = db_commit();
-	if (rc)
-		db_rollback();
 	return rc;
 }
 
@@ -794,7 +807,7 @@ int db_examples_replace(const char *svc, const struct db_example *ex, size_t n)
 {
 	struct examples_arg a = {svc, ex, n};
 
-	return db_write(examples_replace, &a);
+	return db_write_txn(examples_replace, &a);
 }
 
 int db_example_list(const char *svc, int (*cb)(void *ud, const char *name), void *ud)
@@ -886,23 +899,14 @@ int db_query_save(const struct db_query *q)
 static int query_delete(void *arg)
 {
 	int64_t id = *(const int64_t *)arg;
-	int rc = db_begin();
+	int rc = db_result_drop(id);
 
-	if (rc)
-		return rc;
-	rc = db_result_drop(id);
-	if (!rc)
-		rc = WEXEC("DELETE FROM queries WHERE id=?1", "query delete", WI(id));
-	if (rc) {
-		db_rollback();
-		return rc;
-	}
-	return db_commit();
+	return rc ? rc : WEXEC("DELETE FROM queries WHERE id=?1", "query delete", WI(id));
 }
 
 int db_query_delete(int64_t id)
 {
-	return db_write(query_delete, &id);
+	return db_write_txn(query_delete, &id);
 }
 
 /* --- results -------------------------------------------------------------------- */
@@ -926,24 +930,14 @@ int db_result_drop(int64_t qid)
 	return rc;
 }
 
-static int result_drop_txn(void *arg)
+static int result_drop(void *arg)
 {
-	int64_t qid = *(const int64_t *)arg;
-	int rc = db_begin();
-
-	if (rc)
-		return rc;
-	rc = db_result_drop(qid);
-	if (rc) {
-		db_rollback();
-		return rc;
-	}
-	return db_commit();
+	return db_result_drop(*(const int64_t *)arg);
 }
 
 int db_result_drop_txn(int64_t qid)
 {
-	return db_write(result_drop_txn, &qid);
+	return db_write_txn(result_drop, &qid);
 }
 
 int db_result_set_meta(int64_t qid, const void *meta, size_t len)

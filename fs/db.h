@@ -183,6 +183,9 @@ typedef int db_writer_call(void *ctx, db_write_fn *fn, void *arg);
 void db_set_writer(db_writer_call *call, void *ctx);
 void db_writer_thread(void);
 int db_write(db_write_fn *fn, void *arg);
+/* db_write of fn inside one transaction (a savepoint when one is open):
+ * committed when fn returns 0, rolled back otherwise. */
+int db_write_txn(db_write_fn *fn, void *arg);
 /* For tests: 1 when this thread's connection is read-only. */
 int db_conn_readonly(void);
 

@@ -307,16 +307,12 @@ out:
 	return rc;
 }
 
-/* On the store's writer (db_write): the product list in one transaction. */
+/* On the store's writer, in one transaction: the product list. */
 static int build_txn(void *arg)
 {
 	struct build *b = arg;
-	int rc = db_begin();
 
-	if (rc)
-		return rc;
-	rc = result_scan(b->qid, b->nfields, build_row, b);
-	return rc ? (db_rollback(), rc) : db_commit();
+	return result_scan(b->qid, b->nfields, build_row, b);
 }
 
 /* A DataLink links service among the result's descriptors whose ID
@@ -377,7 +373,7 @@ static int build(int64_t qid, int *has)
 		return 0;
 	}
 	b.nfields = rf.n;
-	rc = db_write(build_txn, &b);
+	rc = db_write_txn(build_txn, &b);
 	if (!rc)
 		rc = db_product_count(qid, &n);
 	if (!rc)
@@ -557,7 +553,7 @@ static int store_links(int64_t qid, int64_t seq, const struct vo_dl_doc *d, cons
 }
 
 /* The links of n products from one document, in one transaction: on the
- * store's writer (db_write). */
+ * store's writer (db_write_txn). */
 struct links_txn {
 	int64_t qid;
 	const struct vo_dl_doc *doc;
@@ -569,13 +565,11 @@ struct links_txn {
 static int links_txn(void *arg)
 {
 	const struct links_txn *t = arg;
-	int rc = db_begin();
+	int rc = 0;
 
-	if (rc)
-		return rc;
 	for (size_t m = 0; m < t->n && !rc; m++)
 		rc = store_links(t->qid, t->seq[m], t->doc, t->ids ? t->ids[m] : NULL);
-	return rc ? (db_rollback(), rc) : db_commit();
+	return rc;
 }
 
 /* scheme://host:port of both are equal */
@@ -641,7 +635,7 @@ static int resolve_all(int64_t qid, struct vo_err *err)
 			rc = fetch_single(l.v[i].url, &doc, &eff, err);
 			if (!rc) {
 				struct links_txn t = {qid, &doc, &l.v[i].seq, NULL, 1};
-				rc = db_write(links_txn, &t);
+				rc = db_write_txn(links_txn, &t);
 			}
 			done[i] = 1;
 			vo_dl_doc_free(&doc);
@@ -678,7 +672,7 @@ static int resolve_all(int64_t qid, struct vo_err *err)
 			struct links_txn t = {qid, &doc, seqs, ids, k};
 			for (size_t m = 0; m < k; m++)
 				seqs[m] = l.v[idx[m]].seq;
-			rc = db_write(links_txn, &t);
+			rc = db_write_txn(links_txn, &t);
 		}
 		for (size_t m = 0; m < k; m++)
 			done[idx[m]] = 1;

@@ -187,39 +187,29 @@ struct staged_txn {
 	const struct vo_buf *meta;    /* with the last pages, else NULL */
 };
 
-/* On the store's writer (db_write): the staged pages (the old result
- * dropped first, once), and the meta with the last ones, in one
- * transaction. */
+/* On the store's writer, in one transaction: the staged pages (the old
+ * result dropped first, once), and the meta with the last ones. */
 static int staged_txn(void *arg)
 {
 	const struct staged_txn *t = arg;
 	struct result_writer *w = t->w;
-	int rc = db_begin();
+	int rc = w->dropped ? 0 : db_result_drop(w->qid);
 
-	if (rc)
-		return rc;
-	if (!w->dropped)
-		rc = db_result_drop(w->qid);
 	for (int i = 0; i < w->nstaged && !rc; i++)
 		rc = db_result_add_page(w->qid, &w->staged[i].p, w->staged[i].data,
 					w->staged[i].len);
 	if (!rc && t->meta)
 		rc = db_result_set_meta(w->qid, t->meta->p, t->meta->len);
-	if (!rc)
-		rc = db_commit();
-	if (rc) {
-		db_rollback();
-		return rc;
-	}
-	w->dropped = 1;
-	return 0;
+	return rc;
 }
 
 static int store_staged(struct result_writer *w, const struct vo_buf *meta)
 {
 	struct staged_txn t = {w, meta};
-	int rc = db_write(staged_txn, &t);
+	int rc = db_write_txn(staged_txn, &t);
 
+	if (!rc)
+		w->dropped = 1;
 	staged_free(w);
 	return rc;
 }
@@ -247,7 +237,6 @@ int64_t result_writer_rows(const struct result_writer *w)
 
 int result_writer_begin(struct result_writer *w)
 {
-	staged_free(w);
 	vo_buf_reset(&w->page);
 	vo_buf_reset(&w->csv_head);
 	vo_buf_reset(&w->fields_blob);

@@ -336,8 +336,8 @@ static int piece_ensure(const struct service_conf *s, enum piece k, int64_t dead
 	return rc;
 }
 
-/* On the store's writer (db_write): a piece's rows, put by put(ud), and
- * the time it was fetched, in one transaction. */
+/* On the store's writer, in one transaction (db_write_txn): a piece's
+ * rows, put by put(ud), and the time it was fetched. */
 struct piece_store {
 	const struct service_conf *s;
 	enum piece k;
@@ -349,16 +349,9 @@ struct piece_store {
 static int piece_store(void *arg)
 {
 	struct piece_store *a = arg;
-	int rc = db_begin();
+	int rc = a->put(a->ud);
 
-	if (rc)
-		return rc;
-	rc = a->put(a->ud);
-	if (!rc) rc = stamp(a->s, a->k, &a->at);
-	if (!rc) rc = db_commit();
-	if (rc)
-		db_rollback();
-	return rc;
+	return rc ? rc : stamp(a->s, a->k, &a->at);
 }
 
 /* Store a fetched piece and tell the readers. */
@@ -366,7 +359,7 @@ static int piece_put(const struct service_conf *s, enum piece k, int (*put)(cons
 		     const void *ud)
 {
 	struct piece_store a = {s, k, put, ud, 0};
-	int rc = db_write(piece_store, &a);
+	int rc = db_write_txn(piece_store, &a);
 
 	if (!rc)
 		set_at(s, k, a.at);
