@@ -13,7 +13,7 @@
 /* 1: the first layout (queries.cutout added later, without a version)
  * 2: objects.etag and objects.last_modified, the validators an object's
  *    blocks were fetched under */
-#define DB_SCHEMA_VERSION 2
+#define DB_SCHEMA_VERSION 3
 #define STMT_CACHE 64
 
 static char *db_path;
@@ -116,24 +116,27 @@ static const char *const schema[] = {
 	" PRIMARY KEY(service, name))",
 	"CREATE TABLE IF NOT EXISTS examples(service TEXT NOT NULL, name TEXT NOT NULL,"
 	" adql TEXT NOT NULL, PRIMARY KEY(service, name))",
+	/* rid: the query's current result (a generation; 0: none) */
 	"CREATE TABLE IF NOT EXISTS queries(id INTEGER PRIMARY KEY, service TEXT NOT NULL,"
 	" name TEXT NOT NULL, adql TEXT, maxrec TEXT, phase TEXT, job_url TEXT, error TEXT,"
 	" nrows INTEGER DEFAULT 0, csv_size INTEGER DEFAULT 0, vot_size INTEGER DEFAULT 0,"
-	" gen INTEGER DEFAULT 0, overflow INTEGER DEFAULT 0, created REAL, started REAL,"
-	" finished REAL, result_meta BLOB, UNIQUE(service, name))",
-	"CREATE TABLE IF NOT EXISTS result_pages(qid INTEGER NOT NULL, page INTEGER NOT NULL,"
+	" overflow INTEGER DEFAULT 0, created REAL, started REAL,"
+	" finished REAL, cutout TEXT, rid INTEGER NOT NULL DEFAULT 0, UNIQUE(service, name))",
+	/* result generations: one per run, ids never reused (AUTOINCREMENT),
+	 * so nothing keyed by one can be mistaken for a later result */
+	"CREATE TABLE IF NOT EXISTS results(rid INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" qid INTEGER NOT NULL, meta BLOB)",
+	"CREATE TABLE IF NOT EXISTS result_pages(rid INTEGER NOT NULL, page INTEGER NOT NULL,"
 	" first_row INTEGER NOT NULL, nrows INTEGER NOT NULL, csv_off INTEGER NOT NULL,"
-	" vot_off INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY(qid, page))",
-	"CREATE INDEX IF NOT EXISTS result_pages_csv ON result_pages(qid, csv_off)",
-	"CREATE INDEX IF NOT EXISTS result_pages_vot ON result_pages(qid, vot_off)",
+	" vot_off INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY(rid, page))",
 	/* products of a result (fs/products.c) and the links of DataLink rows */
-	"CREATE TABLE IF NOT EXISTS products(qid INTEGER NOT NULL, seq INTEGER NOT NULL,"
+	"CREATE TABLE IF NOT EXISTS products(rid INTEGER NOT NULL, seq INTEGER NOT NULL,"
 	" name TEXT NOT NULL, kind INTEGER NOT NULL, url TEXT, dl_base TEXT, dl_id TEXT,"
 	" obs_id TEXT, ctype TEXT, state INTEGER NOT NULL DEFAULT 0, error TEXT,"
-	" soda_url TEXT, links_csv BLOB, PRIMARY KEY(qid, seq), UNIQUE(qid, name))",
-	"CREATE TABLE IF NOT EXISTS links(qid INTEGER NOT NULL, pseq INTEGER NOT NULL,"
+	" soda_url TEXT, links_csv BLOB, PRIMARY KEY(rid, seq), UNIQUE(rid, name))",
+	"CREATE TABLE IF NOT EXISTS links(rid INTEGER NOT NULL, pseq INTEGER NOT NULL,"
 	" name TEXT NOT NULL, url TEXT NOT NULL, semantics TEXT, ctype TEXT,"
-	" description TEXT, PRIMARY KEY(qid, pseq, name))",
+	" description TEXT, PRIMARY KEY(rid, pseq, name))",
 	/* the block cache (fs/cache.c): one object per URL; a block row is
 	 * written whole in one transaction, so present means complete */
 	"CREATE TABLE IF NOT EXISTS objects(oid INTEGER PRIMARY KEY, url TEXT UNIQUE NOT NULL,"
@@ -144,6 +147,12 @@ static const char *const schema[] = {
 	/* access times apart from the blobs: updating one never rewrites a block */
 	"CREATE TABLE IF NOT EXISTS block_use(oid INTEGER NOT NULL, idx INTEGER NOT NULL,"
 	" atime INTEGER NOT NULL, size INTEGER NOT NULL, PRIMARY KEY(oid, idx)) WITHOUT ROWID",
+};
+
+/* after the tables are migrated: they may name columns a migration adds */
+static const char *const indexes[] = {
+	"CREATE INDEX IF NOT EXISTS result_pages_csv ON result_pages(rid, csv_off)",
+	"CREATE INDEX IF NOT EXISTS result_pages_vot ON result_pages(rid, vot_off)",
 	"CREATE INDEX IF NOT EXISTS block_use_atime ON block_use(atime)",
 };
 
@@ -447,6 +456,21 @@ static int schema_version(sqlite3 *db, int *version)
 	return 0;
 }
 
+static int has_column(sqlite3 *db, const char *table, const char *col)
+{
+	sqlite3_stmt *st = NULL;
+	int found = 0;
+
+	if (sqlite3_prepare_v2(db, "SELECT 1 FROM pragma_table_info(?1) WHERE name=?2", -1,
+			       &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, col, -1, SQLITE_STATIC);
+		found = sqlite3_step(st) == SQLITE_ROW;
+	}
+	sqlite3_finalize(st);
+	return found;
+}
+
 /* Bring a store of an older layout up to this one, in one transaction. */
 static int migrate(sqlite3 *db, int from)
 {
@@ -462,6 +486,32 @@ static int migrate(sqlite3 *db, int from)
 			  sqlite3_exec(db, "ALTER TABLE objects ADD COLUMN last_modified INTEGER",
 				       NULL, NULL, NULL) != SQLITE_OK))
 		goto fail;
+	/* layout 3: results are generations with ids of their own.  A query's
+	 * stored result becomes generation <query id> (the sequence goes on
+	 * above the largest), so its pages, products and links keep their keys */
+	if (from >= 1 && from < 3) {
+		static const char *const keyed[] = {"result_pages", "products", "links"};
+		for (size_t i = 0; i < sizeof keyed / sizeof keyed[0]; i++)
+			if (has_column(db, keyed[i], "qid")) {
+				snprintf(sql, sizeof sql, "ALTER TABLE %s RENAME COLUMN qid TO rid",
+					 keyed[i]);
+				if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+					goto fail;
+			}
+		if (!has_column(db, "queries", "rid") &&
+		    sqlite3_exec(db, "ALTER TABLE queries ADD COLUMN rid INTEGER NOT NULL DEFAULT 0",
+				 NULL, NULL, NULL) != SQLITE_OK)
+			goto fail;
+		if (has_column(db, "queries", "result_meta") &&
+		    (sqlite3_exec(db, "INSERT INTO results(rid, qid, meta) SELECT id, id,"
+				  " result_meta FROM queries WHERE result_meta IS NOT NULL",
+				  NULL, NULL, NULL) != SQLITE_OK ||
+		     sqlite3_exec(db, "UPDATE queries SET rid=id WHERE result_meta IS NOT NULL",
+				  NULL, NULL, NULL) != SQLITE_OK ||
+		     sqlite3_exec(db, "UPDATE queries SET result_meta=NULL", NULL, NULL,
+				  NULL) != SQLITE_OK))
+			goto fail;
+	}
 	snprintf(sql, sizeof sql, "INSERT OR REPLACE INTO meta VALUES('schema', %d)",
 		 DB_SCHEMA_VERSION);
 	if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK ||
@@ -533,8 +583,11 @@ int db_open(const char *path)
 	for (size_t i = 0; i < sizeof schema / sizeof schema[0]; i++)
 		if (sqlite3_exec(c->db, schema[i], NULL, NULL, NULL) != SQLITE_OK)
 			return db_fail(c->db, schema[i]);
-	if (version < DB_SCHEMA_VERSION)
-		return migrate(c->db, version);
+	if (version < DB_SCHEMA_VERSION && (rc = migrate(c->db, version)))
+		return rc;
+	for (size_t i = 0; i < sizeof indexes / sizeof indexes[0]; i++)
+		if (sqlite3_exec(c->db, indexes[i], NULL, NULL, NULL) != SQLITE_OK)
+			return db_fail(c->db, indexes[i]);
 	return 0;
 }
 
@@ -844,7 +897,7 @@ int db_query_load_all(int (*cb)(void *ud, struct db_query *q), void *ud)
 {
 	sqlite3_stmt *st = stmt(
 		"SELECT id, service, name, adql, maxrec, phase, job_url, error, nrows,"
-		" csv_size, vot_size, gen, overflow, created, started, finished, cutout"
+		" csv_size, vot_size, rid, overflow, created, started, finished, cutout"
 		" FROM queries ORDER BY id");
 	int rc;
 
@@ -859,7 +912,7 @@ int db_query_load_all(int (*cb)(void *ud, struct db_query *q), void *ud)
 			.error = col_dup(st, 7), .nrows = sqlite3_column_int64(st, 8),
 			.csv_size = sqlite3_column_int64(st, 9),
 			.vot_size = sqlite3_column_int64(st, 10),
-			.gen = sqlite3_column_int64(st, 11),
+			.rid = sqlite3_column_int64(st, 11),
 			.overflow = sqlite3_column_int(st, 12),
 			.created = sqlite3_column_double(st, 13),
 			.started = sqlite3_column_double(st, 14),
@@ -888,20 +941,18 @@ int db_query_insert(const char *svc, const char *name, double created, int64_t *
 int db_query_save(const struct db_query *q)
 {
 	return WEXEC("UPDATE queries SET adql=?2, maxrec=?3, phase=?4, job_url=?5, error=?6,"
-		     " nrows=?7, csv_size=?8, vot_size=?9, gen=?10, overflow=?11, created=?12,"
+		     " nrows=?7, csv_size=?8, vot_size=?9, rid=?10, overflow=?11, created=?12,"
 		     " started=?13, finished=?14, name=?15, cutout=?16 WHERE id=?1", "query save",
 		     WI(q->id), WT(q->adql), WT(q->maxrec), WT(q->phase), WT(q->job_url),
-		     WT(q->error), WI(q->nrows), WI(q->csv_size), WI(q->vot_size), WI(q->gen),
+		     WT(q->error), WI(q->nrows), WI(q->csv_size), WI(q->vot_size), WI(q->rid),
 		     WI(q->overflow), WD(q->created), WD(q->started), WD(q->finished),
 		     WT(q->name), WT(q->cutout));
 }
 
 static int query_delete(void *arg)
 {
-	int64_t id = *(const int64_t *)arg;
-	int rc = db_result_drop(id);
-
-	return rc ? rc : WEXEC("DELETE FROM queries WHERE id=?1", "query delete", WI(id));
+	return WEXEC("DELETE FROM queries WHERE id=?1", "query delete",
+		     WI(*(const int64_t *)arg));
 }
 
 int db_query_delete(int64_t id)
@@ -911,23 +962,29 @@ int db_query_delete(int64_t id)
 
 /* --- results -------------------------------------------------------------------- */
 
-static int exec_qid(const char *sql, int64_t qid, const char *what)
+static int exec_id(const char *sql, int64_t rid, const char *what)
 {
-	return WEXEC(sql, what, WI(qid));
+	return WEXEC(sql, what, WI(rid));
 }
 
-int db_result_drop(int64_t qid)
+int db_result_clear(int64_t rid)
 {
-	int rc = exec_qid("DELETE FROM result_pages WHERE qid=?1", qid, "result drop");
+	int rc = exec_id("DELETE FROM result_pages WHERE rid=?1", rid, "result drop");
 
 	if (!rc)
-		rc = exec_qid("DELETE FROM products WHERE qid=?1", qid, "products drop");
+		rc = exec_id("DELETE FROM products WHERE rid=?1", rid, "products drop");
 	if (!rc)
-		rc = exec_qid("DELETE FROM links WHERE qid=?1", qid, "links drop");
+		rc = exec_id("DELETE FROM links WHERE rid=?1", rid, "links drop");
 	if (!rc)
-		rc = exec_qid("UPDATE queries SET result_meta=NULL WHERE id=?1", qid,
-			      "result meta drop");
+		rc = exec_id("UPDATE results SET meta=NULL WHERE rid=?1", rid, "result meta drop");
 	return rc;
+}
+
+int db_result_drop(int64_t rid)
+{
+	int rc = db_result_clear(rid);
+
+	return rc ? rc : exec_id("DELETE FROM results WHERE rid=?1", rid, "result row drop");
 }
 
 static int result_drop(void *arg)
@@ -935,31 +992,60 @@ static int result_drop(void *arg)
 	return db_result_drop(*(const int64_t *)arg);
 }
 
-int db_result_drop_txn(int64_t qid)
+int db_result_drop_txn(int64_t rid)
 {
-	return db_write_txn(result_drop, &qid);
+	return db_write_txn(result_drop, &rid);
 }
 
-int db_result_set_meta(int64_t qid, const void *meta, size_t len)
+int db_result_new(int64_t qid, int64_t *rid)
 {
-	return WEXEC("UPDATE queries SET result_meta=?2 WHERE id=?1", "result meta",
-		     WI(qid), WB(meta ? meta : "", len));
+	const struct wv v[] = {WI(qid)};
+
+	*rid = 0;
+	return wexec("INSERT INTO results(qid) VALUES(?1)", "result new", v, 1, rid);
 }
 
-int db_result_get_meta(int64_t qid, struct vo_buf *out)
+static int results_gc(void *arg)
 {
-	sqlite3_stmt *st = stmt("SELECT result_meta FROM queries WHERE id=?1");
+	static const char *const sql[] = {
+		"DELETE FROM result_pages WHERE rid NOT IN (SELECT rid FROM queries)",
+		"DELETE FROM products WHERE rid NOT IN (SELECT rid FROM queries)",
+		"DELETE FROM links WHERE rid NOT IN (SELECT rid FROM queries)",
+		"DELETE FROM results WHERE rid NOT IN (SELECT rid FROM queries)",
+	};
+	int rc = 0;
+
+	(void)arg;
+	for (size_t i = 0; i < sizeof sql / sizeof sql[0] && !rc; i++)
+		rc = wexec(sql[i], "dropping results no query holds", NULL, 0, NULL);
+	return rc;
+}
+
+int db_results_gc(void)
+{
+	return db_write_txn(results_gc, NULL);
+}
+
+int db_result_set_meta(int64_t rid, const void *meta, size_t len)
+{
+	return WEXEC("UPDATE results SET meta=?2 WHERE rid=?1", "result meta",
+		     WI(rid), WB(meta ? meta : "", len));
+}
+
+int db_result_get_meta(int64_t rid, struct vo_buf *out)
+{
+	sqlite3_stmt *st = stmt("SELECT meta FROM results WHERE rid=?1");
 
 	if (!st)
 		return -EIO;
-	sqlite3_bind_int64(st, 1, qid);
+	sqlite3_bind_int64(st, 1, rid);
 	return step_blob(st, out, "result meta get");
 }
 
-int db_result_add_page(int64_t qid, const struct db_page *p, const void *data, size_t len)
+int db_result_add_page(int64_t rid, const struct db_page *p, const void *data, size_t len)
 {
 	return WEXEC("INSERT OR REPLACE INTO result_pages VALUES(?1,?2,?3,?4,?5,?6,?7)",
-		     "result page", WI(qid), WI(p->page), WI(p->first_row), WI(p->nrows),
+		     "result page", WI(rid), WI(p->page), WI(p->first_row), WI(p->nrows),
 		     WI(p->csv_off), WI(p->vot_off), WB(data ? data : "", len));
 }
 
@@ -983,31 +1069,31 @@ static int page_row(sqlite3_stmt *st, struct db_page *p, struct vo_buf *data)
 	return rc;
 }
 
-int db_result_find_page(int64_t qid, int kind, int64_t off, struct db_page *p,
+int db_result_find_page(int64_t rid, int kind, int64_t off, struct db_page *p,
 			struct vo_buf *data)
 {
 	sqlite3_stmt *st = stmt(kind == 0 ?
 		"SELECT page, first_row, nrows, csv_off, vot_off, data FROM result_pages"
-		" WHERE qid=?1 AND csv_off<=?2 ORDER BY csv_off DESC LIMIT 1" :
+		" WHERE rid=?1 AND csv_off<=?2 ORDER BY csv_off DESC LIMIT 1" :
 		"SELECT page, first_row, nrows, csv_off, vot_off, data FROM result_pages"
-		" WHERE qid=?1 AND vot_off<=?2 ORDER BY vot_off DESC LIMIT 1");
+		" WHERE rid=?1 AND vot_off<=?2 ORDER BY vot_off DESC LIMIT 1");
 
 	if (!st)
 		return -EIO;
-	sqlite3_bind_int64(st, 1, qid);
+	sqlite3_bind_int64(st, 1, rid);
 	sqlite3_bind_int64(st, 2, off);
 	return page_row(st, p, data);
 }
 
-int db_result_get_page(int64_t qid, int64_t page, struct db_page *p, struct vo_buf *data)
+int db_result_get_page(int64_t rid, int64_t page, struct db_page *p, struct vo_buf *data)
 {
 	sqlite3_stmt *st = stmt(
 		"SELECT page, first_row, nrows, csv_off, vot_off, data FROM result_pages"
-		" WHERE qid=?1 AND page=?2");
+		" WHERE rid=?1 AND page=?2");
 
 	if (!st)
 		return -EIO;
-	sqlite3_bind_int64(st, 1, qid);
+	sqlite3_bind_int64(st, 1, rid);
 	sqlite3_bind_int64(st, 2, page);
 	return page_row(st, p, data);
 }
@@ -1039,18 +1125,18 @@ void db_link_clear(struct db_link *l)
 
 int db_product_add(const struct db_product *p)
 {
-	return WEXEC("INSERT INTO products(qid, seq, name, kind, url, dl_base,"
+	return WEXEC("INSERT INTO products(rid, seq, name, kind, url, dl_base,"
 		     " dl_id, obs_id, ctype) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9)", "product add",
-		     WI(p->qid), WI(p->seq), WT(p->name), WI(p->kind), WT(p->url),
+		     WI(p->rid), WI(p->seq), WT(p->name), WI(p->kind), WT(p->url),
 		     WT(p->dl_base), WT(p->dl_id), WT(p->obs_id), WT(p->ctype));
 }
 
-#define PRODUCT_COLS "qid, seq, name, kind, url, dl_base, dl_id, obs_id, ctype, state," \
+#define PRODUCT_COLS "rid, seq, name, kind, url, dl_base, dl_id, obs_id, ctype, state," \
 	" error, soda_url"
 
 static void product_from_row(sqlite3_stmt *st, struct db_product *p)
 {
-	p->qid = sqlite3_column_int64(st, 0);
+	p->rid = sqlite3_column_int64(st, 0);
 	p->seq = sqlite3_column_int64(st, 1);
 	p->name = col_dup(st, 2);
 	p->kind = sqlite3_column_int(st, 3);
@@ -1084,14 +1170,14 @@ static int step_products(sqlite3_stmt *st, int (*cb)(void *ud, struct db_product
 	return rc;
 }
 
-int db_product_get(int64_t qid, const char *name, struct db_product *p)
+int db_product_get(int64_t rid, const char *name, struct db_product *p)
 {
-	sqlite3_stmt *st = stmt("SELECT " PRODUCT_COLS " FROM products WHERE qid=?1 AND name=?2");
+	sqlite3_stmt *st = stmt("SELECT " PRODUCT_COLS " FROM products WHERE rid=?1 AND name=?2");
 	int rc;
 
 	if (!st)
 		return -EIO;
-	sqlite3_bind_int64(st, 1, qid);
+	sqlite3_bind_int64(st, 1, rid);
 	bind_text(st, 2, name);
 	if ((rc = step_row(st, "product get")))
 		return rc;
@@ -1100,105 +1186,105 @@ int db_product_get(int64_t qid, const char *name, struct db_product *p)
 	return 0;
 }
 
-int db_product_list(int64_t qid, int (*cb)(void *ud, struct db_product *p), void *ud)
+int db_product_list(int64_t rid, int (*cb)(void *ud, struct db_product *p), void *ud)
 {
-	sqlite3_stmt *st = stmt("SELECT " PRODUCT_COLS " FROM products WHERE qid=?1 ORDER BY seq");
+	sqlite3_stmt *st = stmt("SELECT " PRODUCT_COLS " FROM products WHERE rid=?1 ORDER BY seq");
 
 	if (!st)
 		return -EIO;
-	sqlite3_bind_int64(st, 1, qid);
+	sqlite3_bind_int64(st, 1, rid);
 	return step_products(st, cb, ud, "product list");
 }
 
-int db_product_list_unresolved(int64_t qid, int (*cb)(void *ud, struct db_product *p),
+int db_product_list_unresolved(int64_t rid, int (*cb)(void *ud, struct db_product *p),
 			       void *ud)
 {
-	sqlite3_stmt *st = stmt("SELECT " PRODUCT_COLS " FROM products WHERE qid=?1"
+	sqlite3_stmt *st = stmt("SELECT " PRODUCT_COLS " FROM products WHERE rid=?1"
 				" AND kind=1 AND state=0 ORDER BY seq");
 
 	if (!st)
 		return -EIO;
-	sqlite3_bind_int64(st, 1, qid);
+	sqlite3_bind_int64(st, 1, rid);
 	return step_products(st, cb, ud, "product list unresolved");
 }
 
-int db_product_count(int64_t qid, int64_t *n)
+int db_product_count(int64_t rid, int64_t *n)
 {
-	sqlite3_stmt *st = stmt("SELECT count(*) FROM products WHERE qid=?1");
+	sqlite3_stmt *st = stmt("SELECT count(*) FROM products WHERE rid=?1");
 
 	if (!st)
 		return -EIO;
-	sqlite3_bind_int64(st, 1, qid);
+	sqlite3_bind_int64(st, 1, rid);
 	return step_int64(st, n, "product count");
 }
 
-int db_product_next_urls(int64_t qid, const char *name, int n,
+int db_product_next_urls(int64_t rid, const char *name, int n,
 			 int (*cb)(void *ud, const char *url), void *ud)
 {
-	sqlite3_stmt *st = stmt("SELECT url FROM products WHERE qid=?1 AND name>?2 AND kind=0"
+	sqlite3_stmt *st = stmt("SELECT url FROM products WHERE rid=?1 AND name>?2 AND kind=0"
 				" ORDER BY name LIMIT ?3");
 
 	if (!st)
 		return -EIO;
-	sqlite3_bind_int64(st, 1, qid);
+	sqlite3_bind_int64(st, 1, rid);
 	bind_text(st, 2, name);
 	sqlite3_bind_int(st, 3, n);
 	return step_names(st, cb, ud, "product next");
 }
 
-int db_link_next_urls(int64_t qid, int64_t pseq, const char *name, int n,
+int db_link_next_urls(int64_t rid, int64_t pseq, const char *name, int n,
 		      int (*cb)(void *ud, const char *url), void *ud)
 {
-	sqlite3_stmt *st = stmt("SELECT url FROM links WHERE qid=?1 AND pseq=?2 AND name>?3"
+	sqlite3_stmt *st = stmt("SELECT url FROM links WHERE rid=?1 AND pseq=?2 AND name>?3"
 				" ORDER BY name LIMIT ?4");
 
 	if (!st)
 		return -EIO;
-	sqlite3_bind_int64(st, 1, qid);
+	sqlite3_bind_int64(st, 1, rid);
 	sqlite3_bind_int64(st, 2, pseq);
 	bind_text(st, 3, name);
 	sqlite3_bind_int(st, 4, n);
 	return step_names(st, cb, ud, "link next");
 }
 
-int db_product_resolved(int64_t qid, int64_t seq, int state, const char *error,
+int db_product_resolved(int64_t rid, int64_t seq, int state, const char *error,
 			const char *soda_url, const void *links_csv, size_t csv_len)
 {
 	return WEXEC("UPDATE products SET state=?3, error=?4, soda_url=?5,"
-		     " links_csv=?6 WHERE qid=?1 AND seq=?2", "product resolved",
-		     WI(qid), WI(seq), WI(state), WT(error), WT(soda_url),
+		     " links_csv=?6 WHERE rid=?1 AND seq=?2", "product resolved",
+		     WI(rid), WI(seq), WI(state), WT(error), WT(soda_url),
 		     WB(links_csv, csv_len));
 }
 
-int db_product_state(int64_t qid, int64_t seq)
+int db_product_state(int64_t rid, int64_t seq)
 {
-	sqlite3_stmt *st = stmt("SELECT state FROM products WHERE qid=?1 AND seq=?2");
+	sqlite3_stmt *st = stmt("SELECT state FROM products WHERE rid=?1 AND seq=?2");
 	int64_t v;
 	int rc;
 
 	if (!st)
 		return -EIO;
-	sqlite3_bind_int64(st, 1, qid);
+	sqlite3_bind_int64(st, 1, rid);
 	sqlite3_bind_int64(st, 2, seq);
 	rc = step_int64(st, &v, "product state");
 	return rc ? rc : (int)v;
 }
 
-int db_product_links_csv(int64_t qid, int64_t seq, struct vo_buf *out)
+int db_product_links_csv(int64_t rid, int64_t seq, struct vo_buf *out)
 {
-	sqlite3_stmt *st = stmt("SELECT links_csv FROM products WHERE qid=?1 AND seq=?2");
+	sqlite3_stmt *st = stmt("SELECT links_csv FROM products WHERE rid=?1 AND seq=?2");
 
 	if (!st)
 		return -EIO;
-	sqlite3_bind_int64(st, 1, qid);
+	sqlite3_bind_int64(st, 1, rid);
 	sqlite3_bind_int64(st, 2, seq);
 	return step_blob(st, out, "links csv");
 }
 
-int db_link_add(int64_t qid, int64_t pseq, const struct db_link *l)
+int db_link_add(int64_t rid, int64_t pseq, const struct db_link *l)
 {
 	return WEXEC("INSERT OR REPLACE INTO links VALUES(?1,?2,?3,?4,?5,?6,?7)", "link add",
-		     WI(qid), WI(pseq), WT(l->name), WT(l->url), WT(l->semantics),
+		     WI(rid), WI(pseq), WT(l->name), WT(l->url), WT(l->semantics),
 		     WT(l->ctype), WT(l->description));
 }
 
@@ -1211,15 +1297,15 @@ static void link_from_row(sqlite3_stmt *st, struct db_link *l)
 	l->description = col_dup(st, 4);
 }
 
-int db_link_get(int64_t qid, int64_t pseq, const char *name, struct db_link *l)
+int db_link_get(int64_t rid, int64_t pseq, const char *name, struct db_link *l)
 {
 	sqlite3_stmt *st = stmt("SELECT name, url, semantics, ctype, description FROM links"
-				" WHERE qid=?1 AND pseq=?2 AND name=?3");
+				" WHERE rid=?1 AND pseq=?2 AND name=?3");
 	int rc;
 
 	if (!st)
 		return -EIO;
-	sqlite3_bind_int64(st, 1, qid);
+	sqlite3_bind_int64(st, 1, rid);
 	sqlite3_bind_int64(st, 2, pseq);
 	bind_text(st, 3, name);
 	if ((rc = step_row(st, "link get")))
@@ -1229,15 +1315,15 @@ int db_link_get(int64_t qid, int64_t pseq, const char *name, struct db_link *l)
 	return 0;
 }
 
-int db_link_list(int64_t qid, int64_t pseq, int (*cb)(void *ud, struct db_link *l), void *ud)
+int db_link_list(int64_t rid, int64_t pseq, int (*cb)(void *ud, struct db_link *l), void *ud)
 {
 	sqlite3_stmt *st = stmt("SELECT name, url, semantics, ctype, description FROM links"
-				" WHERE qid=?1 AND pseq=?2 ORDER BY rowid");
+				" WHERE rid=?1 AND pseq=?2 ORDER BY rowid");
 	int rc;
 
 	if (!st)
 		return -EIO;
-	sqlite3_bind_int64(st, 1, qid);
+	sqlite3_bind_int64(st, 1, rid);
 	sqlite3_bind_int64(st, 2, pseq);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct db_link l = {0};
@@ -1475,7 +1561,7 @@ int db_obj_drop_blocks(int64_t oid, int64_t *freed)
 	sqlite3_bind_int64(st, 1, oid);
 	if ((rc = step_int64(st, freed, "object blocks size")))
 		return rc;
-	if ((rc = exec_qid("DELETE FROM blocks WHERE oid=?1", oid, "object blocks drop")))
+	if ((rc = exec_id("DELETE FROM blocks WHERE oid=?1", oid, "object blocks drop")))
 		return rc;
-	return exec_qid("DELETE FROM block_use WHERE oid=?1", oid, "object use drop");
+	return exec_id("DELETE FROM block_use WHERE oid=?1", oid, "object use drop");
 }

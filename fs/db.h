@@ -65,7 +65,8 @@ struct db_query {
 	int64_t id;
 	char *service, *name, *adql, *maxrec, *phase, *job_url, *error;
 	char *cutout;        /* SODA POS for the products' cutout.fits, or NULL */
-	int64_t nrows, csv_size, vot_size, gen;
+	int64_t nrows, csv_size, vot_size;
+	int64_t rid;         /* the current result generation, 0: none */
 	int overflow;
 	double created, started, finished;
 };
@@ -73,33 +74,42 @@ void db_query_clear(struct db_query *q);
 int db_query_load_all(int (*cb)(void *ud, struct db_query *q), void *ud);
 int db_query_insert(const char *svc, const char *name, double created, int64_t *id);
 int db_query_save(const struct db_query *q);     /* by id */
-int db_query_delete(int64_t id);                 /* with its result */
+int db_query_delete(int64_t id);                 /* the row; results go by rid */
 
 /* Results. */
 struct db_page {
 	int64_t page, first_row, nrows, csv_off, vot_off;
 };
-/* Drop the stored result of a query (before a new run). */
-int db_result_drop(int64_t qid);
+/* Result generations: every run stores into a new rid (never reused);
+ * pages, meta, products and links are keyed by it.  fs/query.c decides
+ * when one is dropped (no query holds it and no reader pins it). */
+int db_result_new(int64_t qid, int64_t *rid);
+/* Drop one generation with its pages, products and links. */
+int db_result_drop(int64_t rid);
+/* Empty it, keeping its id (a new attempt of the same run). */
+int db_result_clear(int64_t rid);
 /* The same in a transaction of its own. */
-int db_result_drop_txn(int64_t qid);
-/* Field names and the pieces that make the VOTable head, per query. */
-int db_result_set_meta(int64_t qid, const void *meta, size_t len);
-int db_result_get_meta(int64_t qid, struct vo_buf *out);
-int db_result_add_page(int64_t qid, const struct db_page *p, const void *data,
+int db_result_drop_txn(int64_t rid);
+/* At mount: drop the generations no query holds (a crash's leftovers,
+ * superseded ones still open at unmount). */
+int db_results_gc(void);
+/* Field names and the pieces that make the VOTable head, per result. */
+int db_result_set_meta(int64_t rid, const void *meta, size_t len);
+int db_result_get_meta(int64_t rid, struct vo_buf *out);
+int db_result_add_page(int64_t rid, const struct db_page *p, const void *data,
 		       size_t len);
 /* The page holding byte off of the CSV (kind 0) or VOTable (kind 1) body. */
-int db_result_find_page(int64_t qid, int kind, int64_t off, struct db_page *p,
+int db_result_find_page(int64_t rid, int kind, int64_t off, struct db_page *p,
 			struct vo_buf *data);
 /* Pages in order, for rows (products in a later step). */
-int db_result_get_page(int64_t qid, int64_t page, struct db_page *p,
+int db_result_get_page(int64_t rid, int64_t page, struct db_page *p,
 		       struct vo_buf *data);
 /* Products of a result (fs/products.c).  kind: 0 a file (url is the
  * product), 1 a DataLink directory (url the DataLink document, or dl_base
  * + dl_id an endpoint and ID to batch).  state of a directory: 0 links not
  * fetched yet, 1 fetched, 2 failed (error says why). */
 struct db_product {
-	int64_t qid, seq;
+	int64_t rid, seq;
 	char *name;
 	int kind;
 	char *url, *dl_base, *dl_id, *obs_id, *ctype;
@@ -113,25 +123,25 @@ struct db_link {
 void db_product_clear(struct db_product *p);
 void db_link_clear(struct db_link *l);
 int db_product_add(const struct db_product *p);
-int db_product_get(int64_t qid, const char *name, struct db_product *p);
+int db_product_get(int64_t rid, const char *name, struct db_product *p);
 /* cb gets a borrowed row (cleared after the call); non-zero stops */
-int db_product_list(int64_t qid, int (*cb)(void *ud, struct db_product *p), void *ud);
-int db_product_list_unresolved(int64_t qid, int (*cb)(void *ud, struct db_product *p),
+int db_product_list(int64_t rid, int (*cb)(void *ud, struct db_product *p), void *ud);
+int db_product_list_unresolved(int64_t rid, int (*cb)(void *ud, struct db_product *p),
 			       void *ud);
-int db_product_count(int64_t qid, int64_t *n);
+int db_product_count(int64_t rid, int64_t *n);
 /* URLs of up to n file products named after name, in name order. */
-int db_product_next_urls(int64_t qid, const char *name, int n,
+int db_product_next_urls(int64_t rid, const char *name, int n,
 			 int (*cb)(void *ud, const char *url), void *ud);
-int db_link_next_urls(int64_t qid, int64_t pseq, const char *name, int n,
+int db_link_next_urls(int64_t rid, int64_t pseq, const char *name, int n,
 		      int (*cb)(void *ud, const char *url), void *ud);
-int db_product_resolved(int64_t qid, int64_t seq, int state, const char *error,
+int db_product_resolved(int64_t rid, int64_t seq, int state, const char *error,
 			const char *soda_url, const void *links_csv, size_t csv_len);
 /* the state of product seq, -ENOENT when it is gone (a new result) */
-int db_product_state(int64_t qid, int64_t seq);
-int db_product_links_csv(int64_t qid, int64_t seq, struct vo_buf *out);
-int db_link_add(int64_t qid, int64_t pseq, const struct db_link *l);
-int db_link_get(int64_t qid, int64_t pseq, const char *name, struct db_link *l);
-int db_link_list(int64_t qid, int64_t pseq, int (*cb)(void *ud, struct db_link *l), void *ud);
+int db_product_state(int64_t rid, int64_t seq);
+int db_product_links_csv(int64_t rid, int64_t seq, struct vo_buf *out);
+int db_link_add(int64_t rid, int64_t pseq, const struct db_link *l);
+int db_link_get(int64_t rid, int64_t pseq, const char *name, struct db_link *l);
+int db_link_list(int64_t rid, int64_t pseq, int (*cb)(void *ud, struct db_link *l), void *ud);
 
 /* Block cache (fs/cache.c).  An object is a URL; size -1 while unknown;
  * ranges 1 when the server honours Range, 0 when it does not, -1 unknown.

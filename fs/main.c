@@ -18,6 +18,7 @@
 #include "log.h"
 #include "ops.h"
 #include <fuse_lowlevel.h>   /* fuse_parse_cmdline, after ops.h set the API version */
+#include "votable.h"
 #include "vosi.h"
 #include "xml.h"
 
@@ -31,6 +32,7 @@ struct vofs_opts {
 	char *doc_max;
 	double io_timeout;
 	unsigned file_mode;      /* of results and products */
+	int csv_crlf;            /* CSV lines end in CRLF (default LF) */
 	int offline;
 	int debug;
 	int foreground;
@@ -56,6 +58,7 @@ static const struct fuse_opt vofs_opt_spec[] = {
 	OPT("doc_max=%s", doc_max),
 	OPT("io_timeout=%lf", io_timeout),
 	OPT("file_mode=%o", file_mode),
+	OPT("csv_crlf", csv_crlf),
 	OPT("offline", offline),
 	FUSE_OPT_KEY("service=", KEY_SERVICE),
 	FUSE_OPT_KEY("debug", KEY_DEBUG),
@@ -132,6 +135,7 @@ static void usage(const char *prog)
 	       "    -o io_timeout=SECONDS  give up on a product transfer stalled this long (default 60)\n"
 	       "    -o file_mode=OCTAL     mode shown for results and products (default 0644)\n"
 	       "    -o doc_max=SIZE        largest service document kept in memory (default 16M)\n"
+	       "    -o csv_crlf            end CSV lines with CRLF (RFC 4180; default LF)\n"
 	       "    -o entry_timeout=S     kernel cache time for names (default 1)\n"
 	       "    -o attr_timeout=S      kernel cache time for attributes (default 1)\n"
 	       "    -o offline             never use the network: serve what is cached\n"
@@ -556,6 +560,7 @@ int main(int argc, char *argv[])
 		goto fail;
 	}
 	vo_dl_set_max_doc((size_t)cfg.doc_max);
+	vo_csv_set_crlf(o.csv_crlf);
 	vo_vosi_set_max_doc((size_t)cfg.doc_max);
 	cfg.offline = o.offline;
 

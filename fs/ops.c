@@ -116,9 +116,10 @@ struct fh {
 	struct vo_buf buf;           /* FH_BUF contents, FH_WRITE pending text */
 	struct result_reader *rr;
 	struct cache_file *cf;       /* FH_PRODUCT */
-	/* FH_PRODUCT of a fixed size: the result it belongs to and its mtime,
-	 * for fstat() answered without a look-up (fast_attr) */
-	int64_t qid, gen;
+	/* FH_RESULT, FH_PRODUCT: the result generation the file was opened in,
+	 * pinned until release (query_hold_result); FH_PRODUCT of a fixed size:
+	 * its mtime, for fstat() answered without a look-up (fast_attr) */
+	int64_t rid;
 	double mtime;
 	int fast_attr;
 	int err;                     /* FH_FAIL: what reads return */
@@ -159,6 +160,8 @@ static void fh_free(struct fh *f)
 	vo_buf_free(&f->buf);
 	result_reader_free(f->rr);
 	cache_close(f->cf);
+	if (f->rid)
+		query_release_result(f->rid);
 	pthread_mutex_destroy(&f->lock);
 	free(f);
 }
@@ -272,7 +275,7 @@ static int products_of(const struct query_info *qi)
 
 	if (!qi->completed)
 		return -ENOENT;
-	rc = products_available(qi->id, qi->gen);
+	rc = products_available(qi->rid);
 	return rc < 0 ? rc : rc == 1 ? 0 : -ENOENT;
 }
 
@@ -393,7 +396,7 @@ static int product_attr(const struct fh *f, struct stat *st)
 	int64_t size;
 
 	if (!f->fast_attr || query_info(f->node.svc->name, f->node.name, &qi) ||
-	    !qi.completed || qi.id != f->qid || qi.gen != f->gen)
+	    !qi.completed || qi.rid != f->rid)
 		return -EAGAIN;
 	if ((size = cache_file_size(f->cf)) < 0)
 		return -EAGAIN;
@@ -437,10 +440,10 @@ static int op_getattr(const char *path, struct stat *st, struct fuse_file_info *
 		struct prod_entry e;
 		char pos[4200];
 		if (n.type == N_P_ENTRY) {
-			rc = products_file(qi.id, NULL, n.pname, NULL, &e, NULL);
+			rc = products_file(qi.rid, NULL, n.pname, NULL, &e, NULL);
 		} else {
 			cutout_of(&n, pos, sizeof pos);
-			rc = products_file(qi.id, n.pname, n.fname, pos, &e, NULL);
+			rc = products_file(qi.rid, n.pname, n.fname, pos, &e, NULL);
 		}
 		if (rc)
 			return rc == -ENOTDIR ? -ENOENT : rc;
@@ -567,9 +570,9 @@ static int readdir_products(const struct node *n, void *buf, fuse_fill_dir_t fil
 	fill(buf, ".", NULL, 0, 0);
 	fill(buf, "..", NULL, 0, 0);
 	if (n->type == N_Q_PRODUCTS)
-		return products_list(qi.id, add_product, &d);
+		return products_list(qi.rid, add_product, &d);
 	cutout_of(n, pos, sizeof pos);
-	rc = products_dir_list(qi.id, n->pname, pos, add_product, &d);
+	rc = products_dir_list(qi.rid, n->pname, pos, add_product, &d);
 	return rc == -ENOTDIR ? -ENOTDIR : rc;
 }
 
@@ -665,23 +668,31 @@ static int open_result(const struct node *n, struct fuse_file_info *fi)
 	struct fh *f;
 	int rc;
 
-	rc = query_wait(n->svc->name, n->name, interrupted, &qi);
+	/* the generation complete now is this open's to the end: a re-run or
+	 * rmdir meanwhile does not change a byte of what it reads */
+	rc = query_hold_result(n->svc->name, n->name, interrupted, &qi);
 	if (rc)
 		return rc;
 	if (qi.completed) {
 		f = fh_new(FH_RESULT, n);
-		if (!f)
-			return -ENOMEM;
-		f->rr = result_reader_new(qi.id, n->type == N_Q_CSV ? RESULT_CSV : RESULT_VOT,
-					  n->type == N_Q_CSV ? qi.csv_size : qi.vot_size);
-		if (!f->rr) {
+		if (f) {
+			f->rid = qi.held ? qi.rid : 0;
+			f->rr = result_reader_new(qi.rid, n->type == N_Q_CSV ? RESULT_CSV : RESULT_VOT,
+						  n->type == N_Q_CSV ? qi.csv_size : qi.vot_size);
+		} else if (qi.held) {
+			query_release_result(qi.rid);
+		}
+		if (!f || !f->rr) {
 			fh_free(f);
 			return -ENOMEM;
 		}
-		/* the result does not change until the query is rewritten, and
-		 * then the worker invalidates the kernel's pages */
-		fi->keep_cache = 1;
+		/* no page cache: the kernel keeps one per path, and readers of
+		 * two generations of result.csv may be open at once (one opened
+		 * before a re-run, one after); each must get its own bytes */
+		fi->direct_io = 1;
 	} else {
+		if (qi.held)
+			query_release_result(qi.rid);
 		f = fh_new(FH_FAIL, n);
 		if (!f)
 			return -ENOMEM;
@@ -702,14 +713,17 @@ static int open_product(const struct node *n, struct fuse_file_info *fi)
 	int vol = 0, rc;
 	struct fh *f;
 
-	if ((rc = query_products(n, &qi)))
+	if ((rc = query_hold_result(n->svc->name, n->name, interrupted, &qi)))
 		return rc;
+	if ((rc = products_of(&qi)) || !(f = fh_new(FH_BUF, n))) {
+		if (qi.held)
+			query_release_result(qi.rid);
+		return rc ? rc : -ENOMEM;
+	}
+	f->rid = qi.held ? qi.rid : 0;   /* released by fh_free */
 	cutout_of(n, pos, sizeof pos);
-	f = fh_new(FH_BUF, n);
-	if (!f)
-		return -ENOMEM;
 	if (dir && strcmp(file, PROD_LINKS_CSV) == 0) {
-		rc = products_links_csv(qi.id, dir, &f->buf);
+		rc = products_links_csv(qi.rid, dir, &f->buf);
 		if (rc) {
 			fh_free(f);
 			return rc;
@@ -718,7 +732,7 @@ static int open_product(const struct node *n, struct fuse_file_info *fi)
 		fi->fh = (uintptr_t)f;
 		return 0;
 	}
-	rc = products_file(qi.id, dir, file, pos, &e, &url);
+	rc = products_file(qi.rid, dir, file, pos, &e, &url);
 	if (!rc && e.is_dir)
 		rc = -EISDIR;
 	vol = e.volatile_obj;
@@ -730,8 +744,6 @@ static int open_product(const struct node *n, struct fuse_file_info *fi)
 		return rc == -EISDIR ? -EISDIR : rc;
 	}
 	f->kind = FH_PRODUCT;
-	f->qid = qi.id;
-	f->gen = qi.gen;
 	f->mtime = e.mtime > 0 ? e.mtime : qi.mtime;
 	f->fast_attr = !vol && e.size >= 0;
 	/* generated on the fly, or the size not known yet: no page cache.
@@ -813,12 +825,10 @@ static int op_read(const char *path, char *buf, size_t size, off_t off,
 		/* a whole file was just copied: cp -r, rsync and tar go on with
 		 * the next names; have them on the way */
 		if (r > 0 && cache_file_copied(f->cf)) {
-			struct query_info qi;
 			const struct node *nd = &f->node;
-			if (!query_info(nd->svc->name, nd->name, &qi))
-				products_prefetch_next(qi.id, nd->type == N_P_FILE ? nd->pname : NULL,
-						       nd->type == N_P_FILE ? nd->fname : nd->pname,
-						       PREFETCH_FILES);
+			products_prefetch_next(f->rid, nd->type == N_P_FILE ? nd->pname : NULL,
+					       nd->type == N_P_FILE ? nd->fname : nd->pname,
+					       PREFETCH_FILES);
 		}
 		return (int)r;
 	}
@@ -1191,8 +1201,8 @@ static int op_getxattr(const char *path, const char *name, char *value, size_t s
 		rc = svc_xattr(&n, name, &b);
 	} else if (rc == 0) {
 		cutout_of(&n, pos, sizeof pos);
-		rc = n.type == N_P_FILE ? products_xattr(qi.id, n.pname, n.fname, pos, name, &b)
-			: products_xattr(qi.id, NULL, n.pname, pos, name, &b);
+		rc = n.type == N_P_FILE ? products_xattr(qi.rid, n.pname, n.fname, pos, name, &b)
+			: products_xattr(qi.rid, NULL, n.pname, pos, name, &b);
 	} else {
 		return rc > 0 ? -ENODATA : rc;
 	}
@@ -1216,8 +1226,8 @@ static int op_listxattr(const char *path, char *list, size_t size)
 	} else if (rc == 0) {
 		char pos[4200];
 		cutout_of(&n, pos, sizeof pos);
-		rc = n.type == N_P_FILE ? products_xattr_list(qi.id, n.pname, n.fname, pos, &b)
-			: products_xattr_list(qi.id, NULL, n.pname, pos, &b);
+		rc = n.type == N_P_FILE ? products_xattr_list(qi.rid, n.pname, n.fname, pos, &b)
+			: products_xattr_list(qi.rid, NULL, n.pname, pos, &b);
 	} else
 		return rc > 0 ? 0 : rc;
 	if (!rc)

@@ -31,7 +31,7 @@ static pthread_mutex_t build_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_mutex_t dl_lock = PTHREAD_MUTEX_INITIALIZER;
 
 struct built {
-	int64_t qid, gen;
+	int64_t rid;
 	int has;
 	struct built *next;
 };
@@ -188,7 +188,7 @@ static int ends_with_ci(const char *s, const char *dot_ext)
 /* Tell vo/http.c the hosts of urls before they are asked: a host found in
  * a service's results goes through that service's proxy, if it has one
  * (never with its token).  One call per run of URLs on the same host. */
-static void learn_hosts(int64_t qid, char *const *urls, size_t n)
+static void learn_hosts(int64_t rid, char *const *urls, size_t n)
 {
 	const struct config *cfg = svc_config();
 	const struct service_conf *sc;
@@ -201,7 +201,7 @@ static void learn_hosts(int64_t qid, char *const *urls, size_t n)
 		any = cfg->svcs[i].proxy != NULL;
 	/* the saved queries are in memory: no store look-up on this path
 	 * (getattr of a product comes here) */
-	if (!any || !(sc = query_service_of(qid)))
+	if (!any || !(sc = query_service_of(rid)))
 		return;
 	for (i = 0; i < n; i++) {
 		const char *u = urls[i], *p = u ? strstr(u, "://") : NULL;
@@ -219,7 +219,7 @@ static void learn_hosts(int64_t qid, char *const *urls, size_t n)
 /* --- building the list ------------------------------------------------------------- */
 
 struct build {
-	int64_t qid;
+	int64_t rid;
 	int c_url, c_format, c_obs, c_did, c_id;   /* column indexes, -1 absent */
 	char *dl_base;                             /* from a service descriptor */
 	struct nameset names;
@@ -244,7 +244,7 @@ static const char *cell(const struct vo_cell *c, size_t n, int i)
 static int build_row(void *ud, int64_t rowno, const struct vo_cell *c, size_t n)
 {
 	struct build *b = ud;
-	struct db_product p = {.qid = b->qid};
+	struct db_product p = {.rid = b->rid};
 	const char *url = cell(c, n, b->c_url), *fmt = cell(c, n, b->c_format);
 	const char *id = cell(c, n, b->c_obs);
 	const char *dlid = cell(c, n, b->c_id);
@@ -312,7 +312,7 @@ static int build_txn(void *arg)
 {
 	struct build *b = arg;
 
-	return result_scan(b->qid, b->nfields, build_row, b);
+	return result_scan(b->rid, b->nfields, build_row, b);
 }
 
 /* A DataLink links service among the result's descriptors whose ID
@@ -347,21 +347,21 @@ static void find_dl_service(const struct result_fields *rf, struct build *b)
 	vo_dl_services_free(sv, ns);
 }
 
-static int build(int64_t qid, int *has)
+static int build(int64_t rid, int *has)
 {
 	struct result_fields rf;
-	struct build b = {.qid = qid, .c_id = -1};
+	struct build b = {.rid = rid, .c_id = -1};
 	int64_t n = 0;
 	int rc;
 
 	*has = 0;
-	if ((rc = db_product_count(qid, &n)))
+	if ((rc = db_product_count(rid, &n)))
 		return rc;
 	if (n > 0) {
 		*has = 1;
 		return 0;
 	}
-	if ((rc = result_fields_load(qid, &rf)))
+	if ((rc = result_fields_load(rid, &rf)))
 		return rc == -ENOENT || rc == -ENODATA ? 0 : rc;
 	b.c_url = find_col(&rf, "access_url");
 	b.c_format = find_col(&rf, "access_format");
@@ -375,46 +375,56 @@ static int build(int64_t qid, int *has)
 	b.nfields = rf.n;
 	rc = db_write_txn(build_txn, &b);
 	if (!rc)
-		rc = db_product_count(qid, &n);
+		rc = db_product_count(rid, &n);
 	if (!rc)
 		*has = n > 0;
 	if (rc)
-		vo_error("query %lld: building the product list failed: %s", (long long)qid,
+		vo_error("result %lld: building the product list failed: %s", (long long)rid,
 			 strerror(-rc));
 	else
-		vo_info("query %lld: %lld products", (long long)qid, (long long)n);
+		vo_info("result %lld: %lld products", (long long)rid, (long long)n);
 	nameset_free(&b.names);
 	free(b.dl_base);
 	result_fields_free(&rf);
 	return rc;
 }
 
-int products_available(int64_t qid, int64_t gen)
+int products_available(int64_t rid)
 {
 	struct built *e;
 	int has = 0, rc = 0;
 
 	pthread_mutex_lock(&build_lock);
-	for (e = built_list; e && e->qid != qid; e = e->next)
+	for (e = built_list; e && e->rid != rid; e = e->next)
 		;
-	if (e && e->gen == gen) {
+	if (e) {
 		has = e->has;
 		goto out;
 	}
-	if ((rc = build(qid, &has)))
+	if ((rc = build(rid, &has)))
 		goto out;
-	if (!e && (e = calloc(1, sizeof *e))) {
-		e->qid = qid;
+	if ((e = calloc(1, sizeof *e))) {
+		e->rid = rid;
+		e->has = has;
 		e->next = built_list;
 		built_list = e;
-	}
-	if (e) {
-		e->gen = gen;
-		e->has = has;
 	}
 out:
 	pthread_mutex_unlock(&build_lock);
 	return rc ? rc : has;
+}
+
+void products_forget(int64_t rid)
+{
+	pthread_mutex_lock(&build_lock);
+	for (struct built **pp = &built_list; *pp; pp = &(*pp)->next)
+		if ((*pp)->rid == rid) {
+			struct built *e = *pp;
+			*pp = e->next;
+			free(e);
+			break;
+		}
+	pthread_mutex_unlock(&build_lock);
 }
 
 /* --- DataLink resolution --------------------------------------------------------- */
@@ -496,7 +506,7 @@ static char *soda_for(const struct vo_dl_doc *d, const char *id)
 
 /* Store the links of one product (rows of d with ID id; all rows when id
  * is NULL).  Inside the caller's transaction. */
-static int store_links(int64_t qid, int64_t seq, const struct vo_dl_doc *d, const char *id)
+static int store_links(int64_t rid, int64_t seq, const struct vo_dl_doc *d, const char *id)
 {
 	struct nameset names = {0};
 	struct vo_buf csv = VO_BUF_INIT;
@@ -505,7 +515,7 @@ static int store_links(int64_t qid, int64_t seq, const struct vo_dl_doc *d, cons
 
 	/* the query may have been run again while the document was fetched:
 	 * its products are new ones then, and not this document's */
-	if (db_product_state(qid, seq) != 0)
+	if (db_product_state(rid, seq) != 0)
 		return 0;
 	/* a document of its own: its rows' ID is the dataset's */
 	soda = soda_for(d, id ? id : d->nlinks ? d->links[0].id : NULL);
@@ -536,7 +546,7 @@ static int store_links(int64_t qid, int64_t seq, const struct vo_dl_doc *d, cons
 			break;
 		struct db_link dl = {.name = name, .url = l->access_url, .semantics = l->semantics,
 				     .ctype = l->content_type, .description = l->description};
-		if ((rc = db_link_add(qid, seq, &dl)))
+		if ((rc = db_link_add(rid, seq, &dl)))
 			break;
 		if (l->content_length >= 0) {
 			struct cache_stat st;
@@ -545,7 +555,7 @@ static int store_links(int64_t qid, int64_t seq, const struct vo_dl_doc *d, cons
 		}
 	}
 	if (!rc)
-		rc = db_product_resolved(qid, seq, 1, NULL, soda, csv.p ? csv.p : "", csv.len);
+		rc = db_product_resolved(rid, seq, 1, NULL, soda, csv.p ? csv.p : "", csv.len);
 	free(soda);
 	vo_buf_free(&csv);
 	nameset_free(&names);
@@ -555,7 +565,7 @@ static int store_links(int64_t qid, int64_t seq, const struct vo_dl_doc *d, cons
 /* The links of n products from one document, in one transaction: on the
  * store's writer (db_write_txn). */
 struct links_txn {
-	int64_t qid;
+	int64_t rid;
 	const struct vo_dl_doc *doc;
 	const int64_t *seq;
 	const char *const *ids;     /* NULL: the whole document is seq[0]'s */
@@ -568,7 +578,7 @@ static int links_txn(void *arg)
 	int rc = 0;
 
 	for (size_t m = 0; m < t->n && !rc; m++)
-		rc = store_links(t->qid, t->seq[m], t->doc, t->ids ? t->ids[m] : NULL);
+		rc = store_links(t->rid, t->seq[m], t->doc, t->ids ? t->ids[m] : NULL);
 	return rc;
 }
 
@@ -608,10 +618,10 @@ static int fetch_single(const char *url, struct vo_dl_doc *doc, char **effective
 }
 
 /* Resolve every unresolved directory of the query. */
-static int resolve_all(int64_t qid, struct vo_err *err)
+static int resolve_all(int64_t rid, struct vo_err *err)
 {
 	struct unres_list l = {0};
-	int rc = db_product_list_unresolved(qid, collect_unres, &l);
+	int rc = db_product_list_unresolved(rid, collect_unres, &l);
 	char *done = NULL;
 
 	if (rc || !l.n)
@@ -631,10 +641,10 @@ static int resolve_all(int64_t qid, struct vo_err *err)
 		if (!l.v[i].base) {
 			/* a document of its own */
 			char *eff = NULL, *ebase = NULL, *eid = NULL;
-			learn_hosts(qid, &l.v[i].url, 1);
+			learn_hosts(rid, &l.v[i].url, 1);
 			rc = fetch_single(l.v[i].url, &doc, &eff, err);
 			if (!rc) {
-				struct links_txn t = {qid, &doc, &l.v[i].seq, NULL, 1};
+				struct links_txn t = {rid, &doc, &l.v[i].seq, NULL, 1};
 				rc = db_write_txn(links_txn, &t);
 			}
 			done[i] = 1;
@@ -665,11 +675,11 @@ static int resolve_all(int64_t qid, struct vo_err *err)
 				idx[k] = j;
 				ids[k++] = l.v[j].id;
 			}
-		learn_hosts(qid, &l.v[i].base, 1);
+		learn_hosts(rid, &l.v[i].base, 1);
 		rc = vo_dl_fetch(l.v[i].base, ids, k, DL_TIMEOUT_S, &doc, err);
 		if (!rc) {
 			int64_t seqs[DL_BATCH];
-			struct links_txn t = {qid, &doc, seqs, ids, k};
+			struct links_txn t = {rid, &doc, seqs, ids, k};
 			for (size_t m = 0; m < k; m++)
 				seqs[m] = l.v[idx[m]].seq;
 			rc = db_write_txn(links_txn, &t);
@@ -679,7 +689,7 @@ static int resolve_all(int64_t qid, struct vo_err *err)
 		vo_dl_doc_free(&doc);
 	}
 	if (rc)
-		vo_error("query %lld: DataLink: %s", (long long)qid, err->msg[0] ? err->msg :
+		vo_error("result %lld: DataLink: %s", (long long)rid, err->msg[0] ? err->msg :
 			 strerror(-rc));
 out:
 	free(done);
@@ -688,9 +698,9 @@ out:
 }
 
 /* The product directory dir, with its links known. */
-static int get_dir(int64_t qid, const char *dir, struct db_product *p)
+static int get_dir(int64_t rid, const char *dir, struct db_product *p)
 {
-	int rc = db_product_get(qid, dir, p);
+	int rc = db_product_get(rid, dir, p);
 
 	if (rc)
 		return rc;
@@ -701,16 +711,16 @@ static int get_dir(int64_t qid, const char *dir, struct db_product *p)
 	if (p->state == 0) {
 		struct vo_err err = {0};
 		pthread_mutex_lock(&dl_lock);
-		rc = resolve_all(qid, &err);
+		rc = resolve_all(rid, &err);
 		pthread_mutex_unlock(&dl_lock);
 		db_product_clear(p);
 		if (rc)
 			return rc == -ENOENT ? -EIO : rc < 0 ? -EIO : rc;
-		if ((rc = db_product_get(qid, dir, p)))
+		if ((rc = db_product_get(rid, dir, p)))
 			return rc;
 		if (p->state == 0) {
-			vo_error("query %lld: the DataLink answer had no rows for %s",
-				 (long long)qid, p->dl_id ? p->dl_id : p->url ? p->url : dir);
+			vo_error("result %lld: the DataLink answer had no rows for %s",
+				 (long long)rid, p->dl_id ? p->dl_id : p->url ? p->url : dir);
 			db_product_clear(p);
 			return -EIO;
 		}
@@ -795,13 +805,13 @@ static void plist_sizes(struct plist *l)
 	free(at);
 }
 
-int products_list(int64_t qid, int (*cb)(void *ud, const struct prod_entry *e), void *ud)
+int products_list(int64_t rid, int (*cb)(void *ud, const struct prod_entry *e), void *ud)
 {
 	struct plist l = {0};
-	int rc = db_product_list(qid, collect_product, &l);
+	int rc = db_product_list(rid, collect_product, &l);
 
 	if (!rc) {
-		learn_hosts(qid, l.urls, l.n);
+		learn_hosts(rid, l.urls, l.n);
 		plist_sizes(&l);
 	}
 	for (size_t i = 0; i < l.n && !rc; i++)
@@ -836,11 +846,11 @@ static char *cutout_url(const char *soda, const char *pos)
 	return b.p;
 }
 
-static int add_extras(struct plist *l, int64_t qid, const struct db_product *p,
+static int add_extras(struct plist *l, int64_t rid, const struct db_product *p,
 		      const char *cutout)
 {
 	struct vo_buf csv = VO_BUF_INIT;
-	int rc = db_product_links_csv(qid, p->seq, &csv);
+	int rc = db_product_links_csv(rid, p->seq, &csv);
 
 	if (rc == -ENODATA || rc == -ENOENT)
 		rc = 0;
@@ -853,7 +863,7 @@ static int add_extras(struct plist *l, int64_t qid, const struct db_product *p,
 		char *u = cutout_url(p->soda_url, cutout);
 		if (!u)
 			return -ENOMEM;
-		learn_hosts(qid, &u, 1);
+		learn_hosts(rid, &u, 1);
 		rc = plist_add(l, PROD_CUTOUT, 0, u);
 		free(u);
 		if (!rc) {
@@ -877,20 +887,20 @@ static int add_extras(struct plist *l, int64_t qid, const struct db_product *p,
 	return rc;
 }
 
-int products_dir_list(int64_t qid, const char *dir, const char *cutout,
+int products_dir_list(int64_t rid, const char *dir, const char *cutout,
 		      int (*cb)(void *ud, const struct prod_entry *e), void *ud)
 {
 	struct db_product p = {0};
 	struct plist l = {0};
-	int rc = get_dir(qid, dir, &p);
+	int rc = get_dir(rid, dir, &p);
 
 	if (rc)
 		return rc;
-	rc = db_link_list(qid, p.seq, collect_link, &l);
+	rc = db_link_list(rid, p.seq, collect_link, &l);
 	if (!rc)
-		rc = add_extras(&l, qid, &p, cutout);
+		rc = add_extras(&l, rid, &p, cutout);
 	if (!rc) {
-		learn_hosts(qid, l.urls, l.n);
+		learn_hosts(rid, l.urls, l.n);
 		plist_sizes(&l);
 	}
 	for (size_t i = 0; i < l.n && !rc; i++)
@@ -900,7 +910,7 @@ int products_dir_list(int64_t qid, const char *dir, const char *cutout,
 	return rc < 0 ? rc : 0;
 }
 
-int products_file(int64_t qid, const char *dir, const char *file, const char *cutout,
+int products_file(int64_t rid, const char *dir, const char *file, const char *cutout,
 		  struct prod_entry *e, char **url)
 {
 	struct db_product p = {0};
@@ -914,15 +924,15 @@ int products_file(int64_t qid, const char *dir, const char *file, const char *cu
 	if (url)
 		*url = NULL;
 	if (!dir) {
-		if ((rc = db_product_get(qid, file, &p)))
+		if ((rc = db_product_get(rid, file, &p)))
 			return rc;
 		e->is_dir = p.kind == 1;
 		if (!e->is_dir && !(u = strdup(p.url)))
 			rc = -ENOMEM;
-	} else if ((rc = get_dir(qid, dir, &p))) {
+	} else if ((rc = get_dir(rid, dir, &p))) {
 		return rc;
 	} else if (strcmp(file, PROD_LINKS_CSV) == 0) {
-		rc = db_product_links_csv(qid, p.seq, &csv);
+		rc = db_product_links_csv(rid, p.seq, &csv);
 		rc = rc == -ENODATA ? 0 : rc;
 		e->size = (int64_t)csv.len;
 		e->links_csv = 1;
@@ -932,13 +942,13 @@ int products_file(int64_t qid, const char *dir, const char *file, const char *cu
 			rc = -ENOENT;
 		else if (!(u = cutout_url(p.soda_url, cutout)))
 			rc = -ENOMEM;
-	} else if (!(rc = db_link_get(qid, p.seq, file, &l))) {
+	} else if (!(rc = db_link_get(rid, p.seq, file, &l))) {
 		if (!(u = strdup(l.url)))
 			rc = -ENOMEM;
 		db_link_clear(&l);
 	}
 	if (!rc && u) {
-		learn_hosts(qid, &u, 1);
+		learn_hosts(rid, &u, 1);
 		rc = file_entry(u, -1, e);
 		/* a cutout whose region misses the image (HTTP 204) is not there */
 		if (rc == -ENODATA && e->volatile_obj)
@@ -968,7 +978,7 @@ static int collect_url(void *ud, const char *url)
 	return 0;
 }
 
-void products_prefetch_next(int64_t qid, const char *dir, const char *file, int n)
+void products_prefetch_next(int64_t rid, const char *dir, const char *file, int n)
 {
 	struct urls u = {.n = 0};
 	struct db_product p = {0};
@@ -976,27 +986,27 @@ void products_prefetch_next(int64_t qid, const char *dir, const char *file, int 
 	if (n > 16)
 		n = 16;
 	if (!dir) {
-		db_product_next_urls(qid, file, n, collect_url, &u);
-	} else if (!db_product_get(qid, dir, &p)) {
+		db_product_next_urls(rid, file, n, collect_url, &u);
+	} else if (!db_product_get(rid, dir, &p)) {
 		if (p.kind == 1 && p.state == 1)
-			db_link_next_urls(qid, p.seq, file, n, collect_url, &u);
+			db_link_next_urls(rid, p.seq, file, n, collect_url, &u);
 		db_product_clear(&p);
 	}
-	learn_hosts(qid, u.v, (size_t)u.n);
+	learn_hosts(rid, u.v, (size_t)u.n);
 	for (int i = 0; i < u.n; i++) {
 		cache_prefetch(u.v[i], PREFETCH_MAX);
 		free(u.v[i]);
 	}
 }
 
-int products_links_csv(int64_t qid, const char *dir, struct vo_buf *out)
+int products_links_csv(int64_t rid, const char *dir, struct vo_buf *out)
 {
 	struct db_product p = {0};
-	int rc = get_dir(qid, dir, &p);
+	int rc = get_dir(rid, dir, &p);
 
 	if (rc)
 		return rc;
-	rc = db_product_links_csv(qid, p.seq, out);
+	rc = db_product_links_csv(rid, p.seq, out);
 	db_product_clear(&p);
 	return rc == -ENODATA ? 0 : rc;
 }
@@ -1009,7 +1019,7 @@ static int put_attr(struct vo_buf *out, const char *v)
 	return vo_buf_adds(out, v);
 }
 
-int products_xattr(int64_t qid, const char *dir, const char *file, const char *cutout,
+int products_xattr(int64_t rid, const char *dir, const char *file, const char *cutout,
 		   const char *key, struct vo_buf *out)
 {
 	struct db_product p = {0};
@@ -1017,7 +1027,7 @@ int products_xattr(int64_t qid, const char *dir, const char *file, const char *c
 	int rc;
 
 	if (!dir) {   /* products/<name>: a file product or a directory */
-		if ((rc = db_product_get(qid, file, &p)))
+		if ((rc = db_product_get(rid, file, &p)))
 			return rc;
 		if (strcmp(key, "user.vo.obs_id") == 0)
 			rc = put_attr(out, p.obs_id ? p.obs_id : p.dl_id);
@@ -1034,7 +1044,7 @@ int products_xattr(int64_t qid, const char *dir, const char *file, const char *c
 		db_product_clear(&p);
 		return rc;
 	}
-	if ((rc = get_dir(qid, dir, &p)))
+	if ((rc = get_dir(rid, dir, &p)))
 		return rc;
 	if (strcmp(file, PROD_LINKS_CSV) == 0) {
 		rc = -ENODATA;
@@ -1049,7 +1059,7 @@ int products_xattr(int64_t qid, const char *dir, const char *file, const char *c
 		else
 			rc = -ENODATA;
 		free(u);
-	} else if (!(rc = db_link_get(qid, p.seq, file, &l))) {
+	} else if (!(rc = db_link_get(rid, p.seq, file, &l))) {
 		if (strcmp(key, "user.vo.url") == 0)
 			rc = put_attr(out, l.url);
 		else if (strcmp(key, "user.vo.content_type") == 0)
@@ -1064,7 +1074,7 @@ int products_xattr(int64_t qid, const char *dir, const char *file, const char *c
 	return rc;
 }
 
-int products_xattr_list(int64_t qid, const char *dir, const char *file, const char *cutout,
+int products_xattr_list(int64_t rid, const char *dir, const char *file, const char *cutout,
 			struct vo_buf *out)
 {
 	static const char *const keys[] = {"user.vo.url", "user.vo.content_type",
@@ -1077,7 +1087,7 @@ int products_xattr_list(int64_t qid, const char *dir, const char *file, const ch
 	vo_buf_reset(out);
 	for (size_t i = 0; i < sizeof keys / sizeof keys[0] && rc != -ENOMEM; i++) {
 		vo_buf_reset(&v);
-		rc = products_xattr(qid, dir, file, cutout, keys[i], &v);
+		rc = products_xattr(rid, dir, file, cutout, keys[i], &v);
 		if (!rc)
 			rc = vo_buf_add(out, keys[i], strlen(keys[i]) + 1);
 		else if (rc == -ENOENT && i == 0)

@@ -36,33 +36,34 @@ struct prod_entry {
 	int links_csv;         /* links.csv (served from the store) */
 };
 
-/* 1 when the query's result (generation gen) has products, 0 when not.
- * Builds the list the first time. */
-int products_available(int64_t qid, int64_t gen);
+/* 1 when the result generation rid has products, 0 when not.  Builds the
+ * list the first time; products_forget(rid) when the generation is dropped. */
+int products_available(int64_t rid);
+void products_forget(int64_t rid);
 /* products/ */
-int products_list(int64_t qid, int (*cb)(void *ud, const struct prod_entry *e), void *ud);
+int products_list(int64_t rid, int (*cb)(void *ud, const struct prod_entry *e), void *ud);
 /* products/<dir>/ ; cutout: the query's SODA POS, or NULL */
-int products_dir_list(int64_t qid, const char *dir, const char *cutout,
+int products_dir_list(int64_t rid, const char *dir, const char *cutout,
 		      int (*cb)(void *ud, const struct prod_entry *e), void *ud);
 /* One entry: products/<file> (dir NULL) or products/<dir>/<file>, with its
  * size learnt if unknown (a ranged GET of byte 0, or the whole file); and,
  * when url is not NULL, the URL behind it (malloc'd; NULL for links.csv
  * and for directories).  -ENOENT when there is no such file (a cutout whose
  * region misses the image among them), -EIO when its size cannot be had. */
-int products_file(int64_t qid, const char *dir, const char *file, const char *cutout,
+int products_file(int64_t rid, const char *dir, const char *file, const char *cutout,
 		  struct prod_entry *e, char **url);
 /* A file of the products directory (dir NULL) or of a product directory
  * was just copied whole: fetch the next n files in name order in the
  * background (what cp -r, rsync and tar read next). */
-void products_prefetch_next(int64_t qid, const char *dir, const char *file, int n);
-int products_links_csv(int64_t qid, const char *dir, struct vo_buf *out);
+void products_prefetch_next(int64_t rid, const char *dir, const char *file, int n);
+int products_links_csv(int64_t rid, const char *dir, struct vo_buf *out);
 /* Extended attributes: "user.vo.url", "user.vo.content_type",
  * "user.vo.semantics" on files, "user.vo.obs_id" on directories (and on
  * products/<id>.<ext>).  -ENODATA when the attribute does not apply. */
-int products_xattr(int64_t qid, const char *dir, const char *file, const char *cutout,
+int products_xattr(int64_t rid, const char *dir, const char *file, const char *cutout,
 		   const char *key, struct vo_buf *out);
 /* The names products_xattr has a value for at this node, NUL-separated. */
-int products_xattr_list(int64_t qid, const char *dir, const char *file, const char *cutout,
+int products_xattr_list(int64_t rid, const char *dir, const char *file, const char *cutout,
 			struct vo_buf *out);
 
 #endif

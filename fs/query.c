@@ -14,6 +14,7 @@
 #include "db.h"
 #include "http.h"
 #include "log.h"
+#include "products.h"
 #include "result.h"
 #include "transfers.h"
 #include "tap.h"
@@ -24,8 +25,19 @@ struct query {
 	int running;              /* a worker thread owns the run */
 	int cancel;               /* ask the worker to stop */
 	int rerun;                /* the ADQL changed during the run */
-	int deleted;              /* rmdir while running: the worker frees */
+	int deleted;              /* removed: out of the list, its state dropped */
+	int refs;                 /* the list's, each worker's, each caller's
+	                           * that uses q after dropping qlock */
 	int64_t rows_live;        /* rows stored so far in this run */
+};
+
+/* Result generations that readers hold open (query_hold_result).  A pinned
+ * generation is dropped by its last release once no query holds it
+ * (retired); an unpinned one as soon as it is superseded. */
+struct pin {
+	int64_t rid, qid;
+	int n;
+	int retired;
 };
 
 static pthread_mutex_t qlock = PTHREAD_MUTEX_INITIALIZER;
@@ -37,6 +49,8 @@ static const struct config *qcfg;
 static void (*qnotify)(const char *path);
 static int nworkers;
 static int shutting_down;
+static struct pin *pins;      /* under qlock */
+static size_t npins, cap_pins;
 
 static int set_str(char **dst, const char *v)
 {
@@ -72,6 +86,97 @@ static void free_query(struct query *q)
 		db_query_clear(&q->d);
 		free(q);
 	}
+}
+
+/* A reference for use after qlock is dropped; called with qlock held. */
+static void hold_locked(struct query *q)
+{
+	q->refs++;
+}
+
+static void put(struct query *q)
+{
+	int last;
+
+	pthread_mutex_lock(&qlock);
+	last = --q->refs == 0;
+	pthread_mutex_unlock(&qlock);
+	if (last)
+		free_query(q);
+}
+
+/* --- result generations ------------------------------------------------------------ */
+
+static struct pin *pin_find(int64_t rid)
+{
+	for (size_t i = 0; i < npins; i++)
+		if (pins[i].rid == rid)
+			return &pins[i];
+	return NULL;
+}
+
+/* Called with qlock held. */
+static int pin_add(int64_t rid, int64_t qid)
+{
+	struct pin *p = pin_find(rid);
+
+	if (!p) {
+		if (npins == cap_pins) {
+			size_t nc = cap_pins ? cap_pins * 2 : 16;
+			struct pin *np = realloc(pins, nc * sizeof *np);
+			if (!np)
+				return -ENOMEM;
+			pins = np;
+			cap_pins = nc;
+		}
+		p = &pins[npins++];
+		*p = (struct pin){.rid = rid, .qid = qid};
+	}
+	p->n++;
+	return 0;
+}
+
+/* Called with qlock held when no query holds rid any more: 1 when the
+ * caller must drop it (after unlocking), 0 when a reader still pins it
+ * (its last release drops it) or there is none. */
+static int retire_locked(int64_t rid)
+{
+	struct pin *p;
+
+	if (!rid)
+		return 0;
+	if ((p = pin_find(rid))) {
+		p->retired = 1;
+		return 0;
+	}
+	return 1;
+}
+
+static void drop_result(int64_t rid)
+{
+	int rc;
+
+	if (!rid)
+		return;
+	products_forget(rid);
+	if ((rc = db_result_drop_txn(rid)))
+		vo_error("result %lld: cannot drop it from the store (%s); the next mount does",
+			 (long long)rid, strerror(-rc));
+}
+
+void query_release_result(int64_t rid)
+{
+	struct pin *p;
+	int drop = 0;
+
+	pthread_mutex_lock(&qlock);
+	if ((p = pin_find(rid)) && --p->n == 0) {
+		drop = p->retired;
+		*p = pins[--npins];
+	}
+	pthread_mutex_unlock(&qlock);
+	if (drop)
+		drop_result(rid);
 }
 
 /* Copy q->d under qlock, write it without. */
@@ -243,7 +348,7 @@ static long long parse_maxrec(const char *s)
 static void *worker(void *arg)
 {
 	struct query *q = arg;
-	int again;
+	int again, deleted = 0;
 
 	do {
 		struct vo_tap_query tq = {0};
@@ -257,7 +362,8 @@ static void *worker(void *arg)
 		};
 		const struct service_conf *sc;
 		char *adql = NULL, *job = NULL, *svc = NULL, *name = NULL;
-		int64_t nrows = 0, csv = 0, vot = 0;
+		int64_t nrows = 0, csv = 0, vot = 0, qid, rid = 0, old_rid = 0;
+		int drop_old = 0;
 		double started;
 		int rc, stale;
 
@@ -269,6 +375,7 @@ static void *worker(void *arg)
 		job = q->d.job_url ? strdup(q->d.job_url) : NULL;
 		svc = strdup(q->d.service);
 		name = strdup(q->d.name);
+		qid = q->d.id;
 		tq.maxrec = parse_maxrec(q->d.maxrec);
 		if (!q->d.started || !job)
 			q->d.started = clock_wall();
@@ -276,13 +383,18 @@ static void *worker(void *arg)
 		pthread_mutex_unlock(&qlock);
 
 		sc = config_find(qcfg, svc);
-		rc_ctx.w = result_writer_new(q->d.id);
+		/* every run stores into a generation of its own: readers of the
+		 * last result keep reading it while this one is written */
+		if (db_result_new(qid, &rid))
+			rid = 0;
+		rc_ctx.w = rid ? result_writer_new(rid) : NULL;
 		if (!sc) {
 			rc = vo_err_set(&err, ENOENT, "service %s is not configured any more", svc);
 		} else if (qcfg->offline) {
 			rc = vo_err_set(&err, ENETDOWN, "mounted offline: the query was not sent");
 		} else if (!rc_ctx.w || !adql || !svc || !name) {
-			rc = vo_err_set(&err, ENOMEM, "out of memory");
+			rc = vo_err_set(&err, rid ? ENOMEM : EIO, rid ? "out of memory" :
+					"cannot start a new result in the store (see the log)");
 		} else {
 			tq.base_url = sc->url;
 			tq.adql = adql;
@@ -324,6 +436,12 @@ static void *worker(void *arg)
 				q->d.csv_size = csv;
 				q->d.vot_size = vot;
 				q->d.overflow = out.overflow;
+				/* publish the new generation; the old one goes when
+				 * its last reader closes */
+				old_rid = q->d.rid;
+				q->d.rid = rid;
+				rid = 0;
+				drop_old = retire_locked(old_rid);
 			} else {
 				set_str(&q->d.phase, rc == -ECANCELED && out.phase == VO_UWS_ABORTED ?
 					"ABORTED" : "ERROR");
@@ -332,7 +450,6 @@ static void *worker(void *arg)
 				q->d.overflow = 0;
 			}
 			q->d.finished = now;
-			q->d.gen++;
 		}
 		pthread_mutex_unlock(&qlock);
 
@@ -341,19 +458,24 @@ static void *worker(void *arg)
 		} else {
 			if (rc) {
 				vo_error("query %s/%s: %s", svc, name, err.msg);
-				db_result_drop_txn(q->d.id);
 			} else {
 				vo_info("query %s/%s: COMPLETED, %lld rows%s", svc, name,
 					(long long)nrows, out.overflow ? " (overflow)" : "");
 			}
 			persist(q);
 		}
+		/* after the query's row names the new generation */
+		if (drop_old)
+			drop_result(old_rid);
+		drop_result(rid);   /* a run not published: superseded or failed */
 
 		pthread_mutex_lock(&qlock);
 		again = q->rerun && !q->deleted && !__atomic_load_n(&shutting_down, __ATOMIC_RELAXED);
 		if (!again) {
 			q->running = 0;
 			nworkers--;
+			/* removed during the run: query_delete left the rest to us */
+			deleted = q->deleted;
 		}
 		pthread_cond_broadcast(&qcond);
 		pthread_mutex_unlock(&qlock);
@@ -365,13 +487,13 @@ static void *worker(void *arg)
 		free(name);
 	} while (again);
 
-	if (q->deleted) {
+	if (deleted) {
 		if (q->d.job_url)
 			delete_job_later(q->d.job_url);
 		if (db_query_delete(q->d.id))
 			vo_error("query %s/%s: cannot delete it from the store", q->d.service, q->d.name);
-		free_query(q);
 	}
+	put(q);   /* the worker's reference */
 	db_close_thread();
 	vo_http_thread_cleanup();
 	return NULL;
@@ -391,11 +513,13 @@ static int start_worker(struct query *q)
 	pthread_attr_setstacksize(&attr, 1u << 20);
 	q->running = 1;
 	nworkers++;
+	hold_locked(q);   /* the worker's */
 	rc = pthread_create(&t, &attr, worker, q);
 	pthread_attr_destroy(&attr);
 	if (rc) {
 		q->running = 0;
 		nworkers--;
+		q->refs--;
 		return -rc;
 	}
 	return 0;
@@ -412,6 +536,7 @@ static int load_one(void *ud, struct db_query *d)
 		return -ENOMEM;
 	}
 	q->d = *d;
+	q->refs = 1;   /* the list's */
 	q->next = queries;
 	queries = q;
 	return 0;
@@ -427,6 +552,10 @@ int query_init(const struct config *cfg, void (*notify)(const char *path))
 	rc = db_query_load_all(load_one, NULL);
 	if (rc)
 		return rc;
+	/* generations no query holds: superseded ones still open at the last
+	 * unmount, runs cut by a crash */
+	if ((rc = db_results_gc()))
+		vo_warn("dropping unused results from the store failed: %s", strerror(-rc));
 	pthread_mutex_lock(&qlock);
 	for (struct query *q = queries; q; q = q->next) {
 		if (!q->d.adql || !q->d.phase)
@@ -510,6 +639,7 @@ int query_create(const char *svc, const char *name)
 		return -ENOMEM;
 	q->d.id = id;
 	q->d.created = t;
+	q->refs = 1;   /* the list's */
 	if (set_str(&q->d.service, svc) || set_str(&q->d.name, name)) {
 		free_query(q);
 		return -ENOMEM;
@@ -531,8 +661,8 @@ int query_delete(const char *svc, const char *name)
 {
 	struct query *q;
 	char *job = NULL;
-	int64_t id;
-	int rc = 0;
+	int64_t id, rid;
+	int rc = 0, drop;
 
 	pthread_mutex_lock(&qlock);
 	q = find(svc, name);
@@ -541,18 +671,25 @@ int query_delete(const char *svc, const char *name)
 		return -ENOENT;
 	}
 	unlink_query(q);
+	q->deleted = 1;
+	rid = q->d.rid;
+	drop = retire_locked(rid);   /* open readers keep theirs to the end */
 	if (q->running) {
-		q->deleted = 1;
 		q->cancel = 1;
 		pthread_mutex_unlock(&qlock);
 		vo_info("query %s/%s deleted while running: cancelling", svc, name);
+		if (drop)
+			drop_result(rid);
+		put(q);   /* the list's; the worker deletes the row and the job */
 		return 0;
 	}
 	id = q->d.id;
 	job = q->d.job_url ? strdup(q->d.job_url) : NULL;
 	pthread_mutex_unlock(&qlock);
 	rc = db_query_delete(id);
-	free_query(q);
+	if (drop)
+		drop_result(rid);
+	put(q);
 	if (job)
 		delete_job_later(job);
 	free(job);
@@ -589,8 +726,10 @@ int query_rename(const char *svc, const char *from, const char *to)
 		pthread_mutex_unlock(&qlock);
 		return -ENOMEM;
 	}
+	hold_locked(q);
 	pthread_mutex_unlock(&qlock);
 	rc = persist(q);
+	put(q);
 	free(old);
 	return rc;
 }
@@ -636,7 +775,6 @@ static void fill_info(const struct query *q, struct query_info *o)
 {
 	memset(o, 0, sizeof *o);
 	o->id = q->d.id;
-	o->gen = q->d.gen;
 	o->running = q->running;
 	o->has_adql = q->d.adql != NULL;
 	o->completed = !q->running && q->d.phase && strcmp(q->d.phase, "COMPLETED") == 0;
@@ -644,6 +782,7 @@ static void fill_info(const struct query *q, struct query_info *o)
 		    (strcmp(q->d.phase, "ERROR") == 0 || strcmp(q->d.phase, "ABORTED") == 0);
 	o->csv_size = o->completed ? q->d.csv_size : 0;
 	o->vot_size = o->completed ? q->d.vot_size : 0;
+	o->rid = o->completed ? q->d.rid : 0;
 	o->adql_len = q->d.adql ? (int64_t)strlen(q->d.adql) : 0;
 	o->maxrec_len = q->d.maxrec ? (int64_t)strlen(q->d.maxrec) : 0;
 	o->cutout_len = q->d.cutout ? (int64_t)strlen(q->d.cutout) : 0;
@@ -702,7 +841,8 @@ int query_set_adql(const char *svc, const char *name, const char *adql, size_t l
 {
 	struct query *q;
 	char *text, *old_job = NULL;
-	int rc = 0;
+	int64_t old_rid;
+	int rc = 0, drop;
 
 	if (len > QUERY_ADQL_MAX)
 		return -EFBIG;
@@ -726,15 +866,22 @@ int query_set_adql(const char *svc, const char *name, const char *adql, size_t l
 	q->d.overflow = 0;
 	q->d.started = clock_wall();
 	q->d.finished = 0;
-	q->d.gen++;
+	/* new opens wait for the run; open readers keep the old generation */
+	old_rid = q->d.rid;
+	q->d.rid = 0;
+	drop = retire_locked(old_rid);
 	if (q->running) {
 		q->cancel = 1;
 		q->rerun = 1;
 	} else {
 		rc = start_worker(q);
 	}
+	hold_locked(q);
 	pthread_mutex_unlock(&qlock);
 	persist(q);
+	put(q);
+	if (drop)
+		drop_result(old_rid);
 	/* the superseded job's results are of no further use */
 	if (old_job)
 		delete_job_later(old_job);
@@ -793,10 +940,12 @@ int query_set_cutout(const char *svc, const char *name, const char *text, size_t
 		return -ENOENT;
 	}
 	rc = set_str(&q->d.cutout, pos[0] ? pos : NULL);
+	hold_locked(q);
 	pthread_mutex_unlock(&qlock);
 	free(pos);
 	if (!rc)
 		rc = persist(q);
+	put(q);
 	return rc;
 }
 
@@ -825,9 +974,11 @@ int query_set_maxrec(const char *svc, const char *name, const char *text, size_t
 		return -ENOENT;
 	}
 	rc = set_str(&q->d.maxrec, buf[0] ? buf : NULL);
+	hold_locked(q);
 	pthread_mutex_unlock(&qlock);
 	if (!rc)
 		rc = persist(q);
+	put(q);
 	return rc;
 }
 
@@ -866,13 +1017,17 @@ static void qstate_of(const struct query *q, struct qstate *s)
 	s->error = !q->running ? q->d.error : NULL;
 }
 
-const struct service_conf *query_service_of(int64_t id)
+const struct service_conf *query_service_of(int64_t rid)
 {
 	const struct service_conf *sc = NULL;
+	const struct pin *p;
+	int64_t qid = -1;
 
 	pthread_mutex_lock(&qlock);
+	if ((p = pin_find(rid)))
+		qid = p->qid;
 	for (struct query *q = queries; q; q = q->next)
-		if (q->d.id == id) {
+		if (q->d.rid == rid || q->d.id == qid) {
 			sc = qcfg ? config_find(qcfg, q->d.service) : NULL;
 			break;
 		}
@@ -968,8 +1123,8 @@ int query_error_text(const char *svc, const char *name, struct vo_buf *out)
 	return rc;
 }
 
-int query_wait(const char *svc, const char *name, int (*interrupted)(void),
-	       struct query_info *info)
+static int wait_run(const char *svc, const char *name, int (*interrupted)(void),
+		    struct query_info *info, int hold)
 {
 	struct query *q;
 	int rc = 0;
@@ -983,6 +1138,10 @@ int query_wait(const char *svc, const char *name, int (*interrupted)(void),
 		}
 		if (!q->running) {
 			fill_info(q, info);
+			if (hold && info->completed && info->rid) {
+				if ((rc = pin_add(info->rid, q->d.id)) == 0)
+					info->held = 1;
+			}
 			break;
 		}
 		if (interrupted && interrupted()) {
@@ -993,4 +1152,16 @@ int query_wait(const char *svc, const char *name, int (*interrupted)(void),
 	}
 	pthread_mutex_unlock(&qlock);
 	return rc;
+}
+
+int query_wait(const char *svc, const char *name, int (*interrupted)(void),
+	       struct query_info *info)
+{
+	return wait_run(svc, name, interrupted, info, 0);
+}
+
+int query_hold_result(const char *svc, const char *name, int (*interrupted)(void),
+		      struct query_info *info)
+{
+	return wait_run(svc, name, interrupted, info, 1);
 }

@@ -20,7 +20,9 @@
 
 struct query_info {
 	int64_t id;
-	int64_t gen;           /* changes each time a new result is stored */
+	int64_t rid;           /* the current result generation (0: none); a
+	                        * new one for every run, ids never reused */
+	int held;              /* query_hold_result pinned rid for the caller */
 	int running;           /* a worker owns the query */
 	int has_adql;
 	int failed;            /* final phase ERROR or ABORTED */
@@ -46,9 +48,9 @@ int query_rename(const char *svc, const char *from, const char *to);
 int query_list(const char *svc, int (*cb)(void *ud, const char *name), void *ud);
 /* -ENOENT when there is no such query */
 int query_info(const char *svc, const char *name, struct query_info *out);
-/* The configured service of the query with this id (valid for the whole
- * mount), or NULL. */
-const struct service_conf *query_service_of(int64_t id);
+/* The configured service of the query a result generation belongs to
+ * (valid for the whole mount), or NULL. */
+const struct service_conf *query_service_of(int64_t rid);
 
 int query_get_adql(const char *svc, const char *name, struct vo_buf *out);
 /* Store the ADQL and start a run (cancelling one in progress). */
@@ -73,5 +75,14 @@ int query_attrs(const char *svc, const char *name, struct vo_buf *out);
  * and makes it return -EINTR.  On return info holds the final state. */
 int query_wait(const char *svc, const char *name, int (*interrupted)(void),
 	       struct query_info *info);
+/* query_wait, and when the result is complete pin its generation
+ * (info->held = 1): its pages, products and links stay in the store, the
+ * same bytes, until query_release_result(info->rid), even when the query
+ * is re-run or removed meanwhile (as an open file replaced by rename on a
+ * disk keeps its bytes).  The last release of a superseded generation
+ * drops it. */
+int query_hold_result(const char *svc, const char *name, int (*interrupted)(void),
+		      struct query_info *info);
+void query_release_result(int64_t rid);
 
 #endif

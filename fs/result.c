@@ -107,11 +107,16 @@ static int get_str(const unsigned char **p, const unsigned char *end,
 
 /* meta blob: nfields, csv head, vot head, vot tail, then per field: name,
  * datatype, arraysize, ucd, utype, xtype, unit, ID, then the service
- * descriptors of the result (kept for products) */
+ * descriptors of the result (kept for products), then flags (bit 0: CSV
+ * lines end in CRLF).  Blobs of layout 2 end before the flags: their CSV
+ * was counted with CRLF, which the reader keeps. */
+#define META_CRLF 1u
 struct stored_meta {
 	size_t nfields;
 	const char *csv_head, *vot_head, *vot_tail;
 	size_t csv_head_len, vot_head_len, vot_tail_len;
+	const unsigned char *fields;   /* the per-field strings, then the rest */
+	int crlf;
 };
 
 static int parse_meta(const struct vo_buf *b, struct stored_meta *m)
@@ -126,13 +131,28 @@ static int parse_meta(const struct vo_buf *b, struct stored_meta *m)
 	    get_str(&p, end, &m->vot_head, &m->vot_head_len) ||
 	    get_str(&p, end, &m->vot_tail, &m->vot_tail_len))
 		return -EIO;
+	m->fields = p;
+	/* past the fields and the services: the flags, if any */
+	for (uint64_t i = 0; i < nf * 8 + 1; i++) {
+		const char *s;
+		size_t n;
+		if (get_str(&p, end, &s, &n))
+			return -EIO;
+	}
+	m->crlf = 1;
+	if (p < end) {
+		uint64_t flags;
+		if (get_varint(&p, end, &flags))
+			return -EIO;
+		m->crlf = (flags & META_CRLF) != 0;
+	}
 	return 0;
 }
 
 /* --- writer ------------------------------------------------------------------ */
 
 struct result_writer {
-	int64_t qid;
+	int64_t rid;
 	struct vo_buf page;        /* encoded rows of the current page */
 	struct vo_buf scratch;     /* one rendered row, to count its bytes */
 	struct db_page cur;
@@ -144,6 +164,7 @@ struct result_writer {
 	int nstaged;
 	int dropped;               /* the result before this run is gone */
 	int have_meta;
+	int crlf;                  /* CSV line ends of this result */
 	size_t nfields;
 	/* the meta pieces, until finish */
 	struct vo_buf csv_head;
@@ -153,12 +174,13 @@ struct result_writer {
 	char **field_xml;
 };
 
-struct result_writer *result_writer_new(int64_t qid)
+struct result_writer *result_writer_new(int64_t rid)
 {
 	struct result_writer *w = calloc(1, sizeof *w);
 
 	if (w) {
-		w->qid = qid;
+		w->rid = rid;
+		w->crlf = vo_csv_crlf();
 		w->page.cap = PAGE_BYTES + VO_VOT_MAX_CELL * 2;
 		w->scratch.cap = VO_VOT_MAX_CELL * 8;
 	}
@@ -193,13 +215,13 @@ static int staged_txn(void *arg)
 {
 	const struct staged_txn *t = arg;
 	struct result_writer *w = t->w;
-	int rc = w->dropped ? 0 : db_result_drop(w->qid);
+	int rc = w->dropped ? 0 : db_result_clear(w->rid);
 
 	for (int i = 0; i < w->nstaged && !rc; i++)
-		rc = db_result_add_page(w->qid, &w->staged[i].p, w->staged[i].data,
+		rc = db_result_add_page(w->rid, &w->staged[i].p, w->staged[i].data,
 					w->staged[i].len);
 	if (!rc && t->meta)
-		rc = db_result_set_meta(w->qid, t->meta->p, t->meta->len);
+		rc = db_result_set_meta(w->rid, t->meta->p, t->meta->len);
 	return rc;
 }
 
@@ -247,6 +269,7 @@ int result_writer_begin(struct result_writer *w)
 	memset(&w->cur, 0, sizeof w->cur);
 	w->csv_body = w->vot_body = w->rows = 0;
 	w->have_meta = 0;
+	w->crlf = vo_csv_crlf();
 	w->nfields = 0;
 	staged_free(w);
 	w->dropped = 0;
@@ -264,7 +287,7 @@ int result_writer_meta(struct result_writer *w, const struct vo_table_meta *m)
 	w->field_xml = calloc(m->nfields ? m->nfields : 1, sizeof *w->field_xml);
 	if (!w->field_xml)
 		return -ENOMEM;
-	if ((rc = vo_csv_header(&w->csv_head, m)))
+	if ((rc = vo_csv_header_eol(&w->csv_head, m, w->crlf)))
 		return rc;
 	for (size_t i = 0; i < m->nfields; i++) {
 		const struct vo_field *f = &m->fields[i];
@@ -309,12 +332,12 @@ int result_writer_row(struct result_writer *w, const struct vo_cell *c, size_t n
 	int rc;
 
 	if (!w->have_meta || n != w->nfields) {
-		vo_error("result of query %lld: row with %zu cells, table has %zu fields",
-			 (long long)w->qid, n, w->nfields);
+		vo_error("result %lld: row with %zu cells, table has %zu fields",
+			 (long long)w->rid, n, w->nfields);
 		return -EIO;
 	}
 	vo_buf_reset(&w->scratch);
-	if ((rc = vo_csv_row(&w->scratch, c, n)))
+	if ((rc = vo_csv_row_eol(&w->scratch, c, n, w->crlf)))
 		return rc;
 	w->csv_body += (int64_t)w->scratch.len;
 	vo_buf_reset(&w->scratch);
@@ -366,7 +389,7 @@ int result_writer_finish(struct result_writer *w, int overflow,
 	int rc;
 
 	if (!w->have_meta) {
-		vo_error("result of query %lld: no table metadata", (long long)w->qid);
+		vo_error("result %lld: no table metadata", (long long)w->rid);
 		return -EIO;
 	}
 	if ((rc = render_head_tail(w, overflow, &head, &tail)))
@@ -377,6 +400,7 @@ int result_writer_finish(struct result_writer *w, int overflow,
 	if (!rc) rc = put_str(&meta, tail.p, tail.len);
 	if (!rc) rc = vo_buf_add(&meta, w->fields_blob.p ? w->fields_blob.p : "", w->fields_blob.len);
 	if (!rc) rc = put_str(&meta, w->services.p ? w->services.p : "", w->services.len);
+	if (!rc) rc = put_varint(&meta, w->crlf ? META_CRLF : 0);
 	/* the last pages and the meta in one transaction: the result is
 	 * whole in the store or not there */
 	if (!rc) rc = flush_page(w);
@@ -397,7 +421,7 @@ out:
 
 struct result_reader {
 	pthread_mutex_t lock;
-	int64_t qid;
+	int64_t rid;
 	enum result_kind kind;
 	int64_t size;
 	struct vo_buf meta_blob;
@@ -409,14 +433,14 @@ struct result_reader {
 	struct vo_cell *cells;
 };
 
-struct result_reader *result_reader_new(int64_t qid, enum result_kind kind, int64_t size)
+struct result_reader *result_reader_new(int64_t rid, enum result_kind kind, int64_t size)
 {
 	struct result_reader *r = calloc(1, sizeof *r);
 
 	if (!r)
 		return NULL;
 	pthread_mutex_init(&r->lock, NULL);
-	r->qid = qid;
+	r->rid = rid;
 	r->kind = kind;
 	r->size = size;
 	r->text_off = -1;
@@ -441,7 +465,7 @@ static int load_meta(struct result_reader *r)
 
 	if (r->have_meta)
 		return 0;
-	rc = db_result_get_meta(r->qid, &r->meta_blob);
+	rc = db_result_get_meta(r->rid, &r->meta_blob);
 	if (rc)
 		return rc == -ENODATA || rc == -ENOENT ? -EIO : rc;
 	if (parse_meta(&r->meta_blob, &r->meta))
@@ -460,7 +484,7 @@ static int load_page(struct result_reader *r, int64_t off)
 	const unsigned char *p, *end;
 	int rc;
 
-	rc = db_result_find_page(r->qid, r->kind, off, &pg, &r->pagedata);
+	rc = db_result_find_page(r->rid, r->kind, off, &pg, &r->pagedata);
 	if (rc)
 		return rc == -ENOENT ? -EIO : rc;
 	vo_buf_reset(&r->text);
@@ -469,7 +493,8 @@ static int load_page(struct result_reader *r, int64_t off)
 	for (int64_t i = 0; i < pg.nrows; i++) {
 		if (decode_row(&p, end, r->cells, r->meta.nfields))
 			return -EIO;
-		rc = r->kind == RESULT_CSV ? vo_csv_row(&r->text, r->cells, r->meta.nfields)
+		rc = r->kind == RESULT_CSV ? vo_csv_row_eol(&r->text, r->cells, r->meta.nfields,
+							     r->meta.crlf)
 					   : vo_votable_write_row(&r->text, r->cells, r->meta.nfields);
 		if (rc)
 			return rc;
@@ -545,8 +570,8 @@ ssize_t result_read(struct result_reader *r, char *buf, size_t size, off_t off)
 	}
 out:
 	if (rc)
-		vo_error("result of query %lld (%s): stored data inconsistent at offset %lld: %s",
-			 (long long)r->qid, r->kind == RESULT_CSV ? "csv" : "votable",
+		vo_error("result %lld (%s): stored data inconsistent at offset %lld: %s",
+			 (long long)r->rid, r->kind == RESULT_CSV ? "csv" : "votable",
 			 (long long)off, strerror(-rc));
 	pthread_mutex_unlock(&r->lock);
 	return rc ? rc : (ssize_t)done;
@@ -594,7 +619,7 @@ static char *dup_n(const char *s, size_t n)
 	return d;
 }
 
-int result_fields_load(int64_t qid, struct result_fields *rf)
+int result_fields_load(int64_t rid, struct result_fields *rf)
 {
 	struct vo_buf blob = VO_BUF_INIT;
 	struct stored_meta m;
@@ -602,11 +627,11 @@ int result_fields_load(int64_t qid, struct result_fields *rf)
 	int rc;
 
 	memset(rf, 0, sizeof *rf);
-	if ((rc = db_result_get_meta(qid, &blob)))
+	if ((rc = db_result_get_meta(rid, &blob)))
 		goto out;
 	if ((rc = parse_meta(&blob, &m)))
 		goto out;
-	p = (const unsigned char *)m.vot_tail + m.vot_tail_len;
+	p = m.fields;
 	end = (const unsigned char *)blob.p + blob.len;
 	rf->n = m.nfields;
 	rf->f = calloc(m.nfields ? m.nfields : 1, sizeof *rf->f);
@@ -643,14 +668,14 @@ int result_fields_load(int64_t qid, struct result_fields *rf)
 	}
 out:
 	if (rc == -EIO)
-		vo_error("result of query %lld: stored metadata is damaged", (long long)qid);
+		vo_error("result %lld: stored metadata is damaged", (long long)rid);
 	if (rc)
 		result_fields_free(rf);
 	vo_buf_free(&blob);
 	return rc;
 }
 
-int result_scan(int64_t qid, size_t nfields,
+int result_scan(int64_t rid, size_t nfields,
 		int (*row)(void *ud, int64_t rowno, const struct vo_cell *c, size_t n), void *ud)
 {
 	struct vo_buf data = VO_BUF_INIT;
@@ -662,7 +687,7 @@ int result_scan(int64_t qid, size_t nfields,
 		return -ENOMEM;
 	for (int64_t page = 0; !rc; page++) {
 		const unsigned char *p, *end;
-		rc = db_result_get_page(qid, page, &pg, &data);
+		rc = db_result_get_page(rid, page, &pg, &data);
 		if (rc == -ENOENT) {
 			rc = 0;
 			break;
@@ -673,7 +698,7 @@ int result_scan(int64_t qid, size_t nfields,
 		end = p + data.len;
 		for (int64_t r = 0; r < pg.nrows && !rc; r++) {
 			if (decode_row(&p, end, cells, nfields)) {
-				vo_error("result of query %lld: page %lld is damaged", (long long)qid,
+				vo_error("result %lld: page %lld is damaged", (long long)rid,
 					 (long long)page);
 				rc = -EIO;
 				break;

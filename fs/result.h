@@ -23,7 +23,7 @@
 enum result_kind { RESULT_CSV = 0, RESULT_VOT = 1 };
 
 struct result_writer;
-struct result_writer *result_writer_new(int64_t qid);
+struct result_writer *result_writer_new(int64_t rid);
 void result_writer_free(struct result_writer *w);
 /* Forget everything stored for this query so far (a new attempt). */
 int result_writer_begin(struct result_writer *w);
@@ -40,7 +40,7 @@ int64_t result_writer_rows(const struct result_writer *w);
 
 struct result_reader;
 /* size: the total file size recorded when the result was stored */
-struct result_reader *result_reader_new(int64_t qid, enum result_kind kind,
+struct result_reader *result_reader_new(int64_t rid, enum result_kind kind,
 					int64_t size);
 void result_reader_free(struct result_reader *r);
 /* Bytes read, or a negative errno (-EIO with a log line when the stored
@@ -53,11 +53,11 @@ struct result_fields {
 	struct { char *name, *ucd, *id; } *f;
 	char *services;   /* "" when none */
 };
-int result_fields_load(int64_t qid, struct result_fields *rf);
+int result_fields_load(int64_t rid, struct result_fields *rf);
 void result_fields_free(struct result_fields *rf);
 /* Every stored row in order; cells are borrowed for the call; non-zero from
  * row() stops and is returned. */
-int result_scan(int64_t qid, size_t nfields,
+int result_scan(int64_t rid, size_t nfields,
 		int (*row)(void *ud, int64_t rowno, const struct vo_cell *c, size_t n),
 		void *ud);
 

@@ -153,11 +153,18 @@ int vo_votable_has_table(const struct vo_votable *v);
 
 /* --- writers: the text forms vofs serves --------------------------------- */
 
-/* One RFC 4180 record: cells joined with ',', quoted when they contain
- * ',', '"', CR, LF or leading/trailing space or tab (quotes doubled), empty
- * for null, "" for an empty non-null string; terminated by CRLF. */
-int vo_csv_row(struct vo_buf *out, const struct vo_cell *cells, size_t n);
+/* One CSV record: cells joined with ',', quoted when they contain ',',
+ * '"', CR, LF or leading/trailing space or tab (quotes doubled), empty for
+ * null, "" for an empty non-null string, in every column type; terminated
+ * by LF, or by CRLF (RFC 4180) when crlf is non-zero. */
+int vo_csv_row_eol(struct vo_buf *out, const struct vo_cell *cells, size_t n, int crlf);
 /* The header record: field names, same quoting. */
+int vo_csv_header_eol(struct vo_buf *out, const struct vo_table_meta *m, int crlf);
+/* The line end of the forms without _eol: LF unless set (configuration,
+ * set once at mount before any thread renders CSV). */
+void vo_csv_set_crlf(int crlf);
+int vo_csv_crlf(void);
+int vo_csv_row(struct vo_buf *out, const struct vo_cell *cells, size_t n);
 int vo_csv_header(struct vo_buf *out, const struct vo_table_meta *m);
 
 /* VOTable 1.4 output in TABLEDATA.  head = XML declaration, VOTABLE,

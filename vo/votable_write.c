@@ -1051,7 +1051,24 @@ static int csv_cell(struct vo_buf *out, const char *s, size_t n, int null)
 	return vo_buf_addc(out, '"');
 }
 
-int vo_csv_row(struct vo_buf *out, const struct vo_cell *cells, size_t n)
+static int csv_crlf_default;
+
+void vo_csv_set_crlf(int crlf)
+{
+	csv_crlf_default = crlf != 0;
+}
+
+int vo_csv_crlf(void)
+{
+	return csv_crlf_default;
+}
+
+static int csv_eol(struct vo_buf *out, int crlf)
+{
+	return crlf ? vo_buf_add(out, "\r\n", 2) : vo_buf_addc(out, '\n');
+}
+
+int vo_csv_row_eol(struct vo_buf *out, const struct vo_cell *cells, size_t n, int crlf)
 {
 	size_t i;
 	int rc;
@@ -1062,10 +1079,10 @@ int vo_csv_row(struct vo_buf *out, const struct vo_cell *cells, size_t n)
 		if ((rc = csv_cell(out, cells[i].s, cells[i].len, cells[i].null)))
 			return rc;
 	}
-	return vo_buf_add(out, "\r\n", 2);
+	return csv_eol(out, crlf);
 }
 
-int vo_csv_header(struct vo_buf *out, const struct vo_table_meta *m)
+int vo_csv_header_eol(struct vo_buf *out, const struct vo_table_meta *m, int crlf)
 {
 	size_t i;
 	int rc;
@@ -1078,7 +1095,17 @@ int vo_csv_header(struct vo_buf *out, const struct vo_table_meta *m)
 		if ((rc = csv_cell(out, name, strlen(name), 0)))
 			return rc;
 	}
-	return vo_buf_add(out, "\r\n", 2);
+	return csv_eol(out, crlf);
+}
+
+int vo_csv_row(struct vo_buf *out, const struct vo_cell *cells, size_t n)
+{
+	return vo_csv_row_eol(out, cells, n, csv_crlf_default);
+}
+
+int vo_csv_header(struct vo_buf *out, const struct vo_table_meta *m)
+{
+	return vo_csv_header_eol(out, m, csv_crlf_default);
 }
 
 /* ------------------------------------------------------------ VOTable */

@@ -155,8 +155,9 @@ def main():
 
         with open(out_csv, newline="", encoding="utf-8") as f:
             data = f.read()
-        if not data.endswith("\r\n"):
-            fail("%s: CSV records must end with CRLF" % out_csv)
+        # LF line ends by default (-o csv_crlf gives RFC 4180's CRLF)
+        if not data.endswith("\n") or data.endswith("\r\n"):
+            fail("%s: CSV records must end with LF" % out_csv)
         recs = list(csv.reader(io.StringIO(data)))
         header = [n for n, _ in expected[0]]
         if recs[0] != header:

@@ -2033,6 +2033,7 @@ static void test_dachs_all(void)
 int main(int argc, char **argv)
 {
 	fixdir = check_init_fixtures(argc, argv);
+	vo_csv_set_crlf(1);   /* the expected links.csv rows below are RFC 4180 */
 	test_votable_meta();
 	test_parse_links();
 	test_parse_odd();

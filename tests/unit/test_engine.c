@@ -722,6 +722,47 @@ static void test_layout(const char *dir)
 	db_close();
 	CHECK_INT(db_open(path), 0);   /* and opens again as it is now */
 	db_close();
+	/* layout 2: results keyed by query id, the meta in the query row.  They
+	 * become generations with the query's id; new ones get larger ids */
+	unlink(path);
+	make_db(path, "CREATE TABLE meta(key TEXT PRIMARY KEY, value);"
+		"INSERT INTO meta VALUES('schema', 2);"
+		"CREATE TABLE queries(id INTEGER PRIMARY KEY, service TEXT NOT NULL,"
+		" name TEXT NOT NULL, adql TEXT, maxrec TEXT, phase TEXT, job_url TEXT, error TEXT,"
+		" nrows INTEGER DEFAULT 0, csv_size INTEGER DEFAULT 0, vot_size INTEGER DEFAULT 0,"
+		" gen INTEGER DEFAULT 0, overflow INTEGER DEFAULT 0, created REAL, started REAL,"
+		" finished REAL, result_meta BLOB, cutout TEXT, UNIQUE(service, name));"
+		"CREATE TABLE result_pages(qid INTEGER NOT NULL, page INTEGER NOT NULL,"
+		" first_row INTEGER NOT NULL, nrows INTEGER NOT NULL, csv_off INTEGER NOT NULL,"
+		" vot_off INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY(qid, page));"
+		"CREATE INDEX result_pages_csv ON result_pages(qid, csv_off);"
+		"CREATE TABLE products(qid INTEGER NOT NULL, seq INTEGER NOT NULL,"
+		" name TEXT NOT NULL, kind INTEGER NOT NULL, url TEXT, dl_base TEXT, dl_id TEXT,"
+		" obs_id TEXT, ctype TEXT, state INTEGER NOT NULL DEFAULT 0, error TEXT,"
+		" soda_url TEXT, links_csv BLOB, PRIMARY KEY(qid, seq), UNIQUE(qid, name));"
+		"CREATE TABLE links(qid INTEGER NOT NULL, pseq INTEGER NOT NULL,"
+		" name TEXT NOT NULL, url TEXT NOT NULL, semantics TEXT, ctype TEXT,"
+		" description TEXT, PRIMARY KEY(qid, pseq, name));"
+		"INSERT INTO queries(id, service, name, phase, result_meta)"
+		" VALUES(7, 's', 'q', 'COMPLETED', x'0102');"
+		"INSERT INTO result_pages VALUES(7, 0, 0, 1, 0, 0, x'00');");
+	CHECK_INT(db_open(path), 0);
+	{
+		struct vo_buf meta = VO_BUF_INIT, data = VO_BUF_INIT;
+		struct db_page pg;
+		int64_t rid = 0;
+		CHECK_INT(db_result_get_meta(7, &meta), 0);
+		CHECK_MEM(meta.p, meta.len, "\x01\x02", 2);
+		CHECK_INT(db_result_find_page(7, 0, 0, &pg, &data), 0);
+		CHECK_INT(db_result_new(7, &rid), 0);
+		CHECK(rid > 7);
+		CHECK_INT(db_results_gc(), 0);   /* rid is no query's: dropped */
+		CHECK_INT(db_result_get_meta(rid, &meta), -ENOENT);
+		CHECK_INT(db_result_get_meta(7, &meta), 0);
+		vo_buf_free(&meta);
+		vo_buf_free(&data);
+	}
+	db_close();
 	/* written by a newer vofs: refused, not reused */
 	make_db(path, "CREATE TABLE meta(key TEXT PRIMARY KEY, value);"
 		"INSERT INTO meta VALUES('schema', 99);");

@@ -364,6 +364,8 @@ static void test_csv(void)
 	struct vo_field fields[3];
 	struct vo_table_meta m;
 
+	/* RFC 4180 (-o csv_crlf) here; LF, the default, checked at the end */
+	vo_csv_set_crlf(1);
 	for (i = 0; i < n; i++) {
 		struct vo_buf one = VO_BUF_INIT;
 		struct vo_cell c = {cases[i].s, strlen(cases[i].s), cases[i].null};
@@ -392,6 +394,22 @@ static void test_csv(void)
 	vo_buf_reset(&out);
 	CHECK_INT(vo_csv_header(&out, &m), 0);
 	CHECK_STR(out.p, "ra,\"a,\"\"b\"\"\",\"\"\r\n");
+	vo_csv_set_crlf(0);
+	vo_buf_reset(&out);
+	CHECK_INT(vo_csv_header(&out, &m), 0);
+	CHECK_STR(out.p, "ra,\"a,\"\"b\"\"\",\"\"\n");
+	vo_buf_reset(&out);
+	CHECK_INT(vo_csv_row(&out, cells, n), 0);
+	CHECK_INT((long long)out.len, (long long)want.len - 1);
+	CHECK_MEM(out.p, out.len - 1, want.p, want.len - 2);
+	CHECK_STR(out.p + out.len - 1, "\n");
+	/* a value's own CR/LF stays inside its quotes whatever the line end */
+	{
+		struct vo_cell nl = {"a\r\nb", 4, 0};
+		vo_buf_reset(&out);
+		CHECK_INT(vo_csv_row_eol(&out, &nl, 1, 0), 0);
+		CHECK_STR(out.p, "\"a\r\nb\"\n");
+	}
 	vo_buf_free(&out);
 	vo_buf_free(&want);
 	printf("CSV: %zu quoting cases one by one and as one record; header quoting\n", n);
