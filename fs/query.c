@@ -487,12 +487,8 @@ static void *worker(void *arg)
 		free(name);
 	} while (again);
 
-	if (deleted) {
-		if (q->d.job_url)
-			delete_job_later(q->d.job_url);
-		if (db_query_delete(q->d.id))
-			vo_error("query %s/%s: cannot delete it from the store", q->d.service, q->d.name);
-	}
+	if (deleted && q->d.job_url)
+		delete_job_later(q->d.job_url);
 	put(q);   /* the worker's reference */
 	db_close_thread();
 	vo_http_thread_cleanup();
@@ -674,16 +670,19 @@ int query_delete(const char *svc, const char *name)
 	q->deleted = 1;
 	rid = q->d.rid;
 	drop = retire_locked(rid);   /* open readers keep theirs to the end */
+	id = q->d.id;
 	if (q->running) {
 		q->cancel = 1;
 		pthread_mutex_unlock(&qlock);
 		vo_info("query %s/%s deleted while running: cancelling", svc, name);
+		/* the row goes now, so the name is free at once (mkdir right
+		 * after rmdir); the worker's saves update no row any more */
+		rc = db_query_delete(id);
 		if (drop)
 			drop_result(rid);
-		put(q);   /* the list's; the worker deletes the row and the job */
-		return 0;
+		put(q);   /* the list's; the worker deletes the remote job */
+		return rc;
 	}
-	id = q->d.id;
 	job = q->d.job_url ? strdup(q->d.job_url) : NULL;
 	pthread_mutex_unlock(&qlock);
 	rc = db_query_delete(id);
