@@ -407,7 +407,9 @@ static int job_error_message(struct run *r, const char *job_url,
 	rc = small_request(r, &req, &resp);
 	if (!rc && resp.status >= 200 && resp.status < 300)
 		vo_http_body_text(&resp.body, resp.content_type, msg, sizeof msg);
-	else if (!rc && resp.status >= 400)
+	else if (!rc && resp.status >= 400 && !job->error_summary[0])
+		/* a job without an /error document (404) says why in its
+		 * errorSummary: that, not the 404 page, is the reason */
 		vo_http_body_text(&resp.errbody, resp.content_type, msg, sizeof msg);
 	vo_http_resp_free(&resp);
 	vo_err_clear(r->err);

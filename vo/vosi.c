@@ -162,6 +162,15 @@ static long long text_ll(const struct path *p)
 	return v;
 }
 
+/* std is the standard id or a version of it: VOSI 1.1 services (OpenCADC)
+ * write "ivo://ivoa.net/std/VOSI#tables-1.1". */
+static int std_is(const char *std, const char *id)
+{
+	size_t n = strlen(id);
+
+	return strncmp(std, id, n) == 0 && (std[n] == '\0' || std[n] == '-');
+}
+
 static int caps_end(void *ud, const char *name)
 {
 	struct caps_parse *p = ud;
@@ -173,11 +182,11 @@ static int caps_end(void *ud, const char *name)
 		char **dst = NULL;
 		if (is_tap)
 			dst = &c->tap_base;
-		else if (strcmp(p->std, STD_TABLES) == 0)
+		else if (std_is(p->std, STD_TABLES))
 			dst = &c->tables_url;
-		else if (strcmp(p->std, STD_EXAMPLES) == 0)
+		else if (std_is(p->std, STD_EXAMPLES))
 			dst = &c->examples_url;
-		else if (strcmp(p->std, STD_AVAIL) == 0)
+		else if (std_is(p->std, STD_AVAIL))
 			dst = &c->availability_url;
 		/* the role="std" interface wins over auxiliary ones */
 		if (dst && (!*dst || (p->iface_std && !p->have_std_iface))) {

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "log.h"
 #include "xml.h"
 
 #define MAX_META ((size_t)16 << 20)       /* all captured metadata together */
@@ -113,6 +114,10 @@ struct vo_votable {
 	uint64_t *fnelem;
 	size_t astral_row;    /* first row with a surrogate pair in a variable
 			       * unicodeChar: a hint when framing fails later */
+	/* TABLEDATA cells of numeric fields that held no number ("null",
+	 * "-": IRSA Gator): read as null, counted, logged once per table */
+	size_t bad_cells;
+	char bad_field[64], bad_token[32];
 };
 
 /* ------------------------------------------------------------ helpers */
@@ -864,9 +869,11 @@ static int bin_cell(struct vo_votable *v, size_t fi, const unsigned char *p,
 	return 0;
 }
 
-/* One TABLEDATA number/boolean token -> canonical text. */
+/* One TABLEDATA number/boolean token -> canonical text.  A token that is
+ * no number of a numeric type adds nothing and counts in *bad (NaN and Inf
+ * are floats, not integers). */
 static int td_token(struct vo_buf *b, const struct fx *x, enum vo_dtype t,
-		    const char *s, size_t n, int *isnull, int *isnan_)
+		    const char *s, size_t n, int *isnull, int *isnan_, int *bad)
 {
 	char tmp[64];
 	int64_t iv;
@@ -895,7 +902,7 @@ static int td_token(struct vo_buf *b, const struct fx *x, enum vo_dtype t,
 			if (i)
 				rc = vo_buf_addc(b, ' ');
 			if (!rc)
-				rc = td_token(b, x, t, s + i, 1, &dummy, NULL);
+				rc = td_token(b, x, t, s + i, 1, &dummy, NULL, NULL);
 		}
 		return rc;
 	case VO_T_BIT:
@@ -913,23 +920,29 @@ static int td_token(struct vo_buf *b, const struct fx *x, enum vo_dtype t,
 	case VO_T_SHORT:
 	case VO_T_INT:
 	case VO_T_LONG:
-		if (!parse_int(s, n, t, &iv))
-			return vo_buf_add(b, s, n);
+		if (!parse_int(s, n, t, &iv)) {
+			(*bad)++;
+			return 0;
+		}
 		if (x->has_null_i && iv == x->null_i)
 			*isnull = 1;
 		return add_i64(b, iv);
 	default: {
 		char *end;
 
-		if (n >= sizeof tmp)
-			return vo_buf_add(b, s, n);
+		if (n >= sizeof tmp) {
+			(*bad)++;
+			return 0;
+		}
 		memcpy(tmp, s, n);
 		tmp[n] = '\0';
 		if (t == VO_T_FLOAT || t == VO_T_FCOMPLEX) {
 			float f = strtof(tmp, &end);
 
-			if (end != tmp + n)
-				return vo_buf_add(b, s, n);
+			if (end != tmp + n) {
+				(*bad)++;
+				return 0;
+			}
 			if (isnan(f))
 				(*isnan_)++;
 			else if (x->has_null_f && f == x->null_f)
@@ -938,8 +951,10 @@ static int td_token(struct vo_buf *b, const struct fx *x, enum vo_dtype t,
 		} else {
 			double d = strtod(tmp, &end);
 
-			if (end != tmp + n)
-				return vo_buf_add(b, s, n);
+			if (end != tmp + n) {
+				(*bad)++;
+				return 0;
+			}
 			if (isnan(d))
 				(*isnan_)++;
 			else if (x->has_null_f && d == x->null_f)
@@ -1076,7 +1091,7 @@ static int td_cell(struct vo_votable *v, size_t fi, const char *s, size_t n,
 	const struct fx *x = &v->fx[fi];
 	struct vo_buf *b = &v->rowtxt;
 	size_t start = b->len, i = 0, ntok = 0;
-	int rc = 0, isnull = 0, nans = 0;
+	int rc = 0, isnull = 0, nans = 0, bad = 0;
 
 	*null = 0;
 	if (n == 0) {            /* an empty TD is null, whatever the type */
@@ -1106,11 +1121,18 @@ static int td_cell(struct vo_votable *v, size_t fi, const char *s, size_t n,
 		if (ntok++)
 			rc = vo_buf_addc(b, ' ');
 		if (!rc)
-			rc = td_token(b, x, f->type, s + t0, i - t0, &isnull, &nans);
+			rc = td_token(b, x, f->type, s + t0, i - t0, &isnull, &nans, &bad);
+		if (bad && !v->bad_cells++) {
+			snprintf(v->bad_field, sizeof v->bad_field, "%s", fname(f));
+			snprintf(v->bad_token, sizeof v->bad_token, "%.*s",
+				 (int)(i - t0 < 24 ? i - t0 : 24), s + t0);
+		}
+		if (bad)
+			break;
 	}
 	if (rc)
 		return buf_fail(v, b, rc, "row larger than 64 MiB");
-	if (!ntok)
+	if (!ntok || bad)   /* a cell with a token that is no number: null */
 		*null = 1;
 	else if (x->scalar && (isnull || (nans && ntok == 1 && is_float_type(f->type)) ||
 			       (nans == 2 && ntok == 2 && is_complex_type(f->type))))
@@ -1660,6 +1682,16 @@ static int on_start(void *ud, const char *name, const struct vo_xml_attr *a,
 	return 0;
 }
 
+/* One line per table that had numeric cells which held no number. */
+static void report_bad_cells(const struct vo_votable *v)
+{
+	if (v->bad_cells)
+		vo_warn("VOTable: %zu numeric TABLEDATA cell%s held no number and %s read as null "
+			"(first: field '%s', \"%s\")", v->bad_cells,
+			v->bad_cells == 1 ? "" : "s", v->bad_cells == 1 ? "is" : "are",
+			v->bad_field, v->bad_token);
+}
+
 static int on_end(void *ud, const char *name)
 {
 	struct vo_votable *v = ud;
@@ -1714,8 +1746,10 @@ static int on_end(void *ud, const char *name)
 		}
 		if (d == v->data_depth)
 			v->dm = D_NONE;
-		else if (d == v->table_depth)
+		else if (d == v->table_depth) {
 			v->ts = T_DONE;
+			report_bad_cells(v);
+		}
 	}
 	return 0;
 }
@@ -1876,6 +1910,11 @@ size_t vo_votable_astral_row(const struct vo_votable *v)
 const char *vo_votable_meta_resources(const struct vo_votable *v)
 {
 	return v->meta_res.p ? v->meta_res.p : "";
+}
+
+size_t vo_votable_bad_cells(const struct vo_votable *v)
+{
+	return v->bad_cells;
 }
 
 int vo_votable_has_table(const struct vo_votable *v)

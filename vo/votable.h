@@ -150,6 +150,11 @@ size_t vo_votable_astral_row(const struct vo_votable *v);
 const char *vo_votable_meta_resources(const struct vo_votable *v);
 /* whether a TABLE was found at all */
 int vo_votable_has_table(const struct vo_votable *v);
+/* TABLEDATA cells of numeric fields whose text was no number of the type
+ * ("null", "-": IRSA Gator; NaN and Inf are floats, not integers): each is
+ * delivered as a null cell, and the reader logs one warning line per table
+ * with the count and the first field and token. */
+size_t vo_votable_bad_cells(const struct vo_votable *v);
 
 /* --- writers: the text forms vofs serves --------------------------------- */
 

@@ -557,11 +557,11 @@ static void test_parse_odd(void)
 			   "#this", "application/fits", 1024, NULL, NULL);
 		check_link(&d.links[1], "ivo://x/s?1", NULL, "cut", NULL, "cut it", "#cutout",
 			   "application/fits", -1, NULL, NULL);
-		/* "not a number" is no length */
+		/* "not a number" is no length, and a null cell in links.csv */
 		check_link(&d.links[2], "ivo://x/s?1", "http://h/s1.gif", NULL, NULL, NULL,
 			   "#thumbnail", "IMAGE/GIF", -1, NULL, NULL);
 		CHECK_STR(d.links[0].csv, "#this,1024,7,the data,,http://h/s1.fits,application/fits,ivo://x/s?1,\r\n");
-		CHECK_STR(d.links[2].csv, "#thumbnail,not a number,8,,,http://h/s1.gif,IMAGE/GIF,ivo://x/s?1,\r\n");
+		CHECK_STR(d.links[2].csv, "#thumbnail,,8,,,http://h/s1.gif,IMAGE/GIF,ivo://x/s?1,\r\n");
 		CHECK_INT(vo_dl_link_basename(&d.links[2], name, sizeof name), 11);
 		CHECK_STR(name, "preview.gif");
 		CHECK_STR(vo_dl_link_cell(&d.links[0], "extra"), "7");

@@ -1493,6 +1493,24 @@ static void test_names(void)
 	printf("names: fixed cases, 10000 random round trips, canonical forms\n");
 }
 
+/* OpenCADC's capabilities (astroquery's cadc/tests/data/tap_caps.xml):
+ * VOSI 1.1 standardIDs carry a version, "#tables-1.1". */
+static void test_caps_cadc(void)
+{
+	size_t len;
+	char *doc = check_slurp(fixdir, "cadc_capabilities.xml", &len);
+	struct vo_caps c = {0};
+	struct vo_err err = {0};
+
+	CHECK_INT(vo_caps_parse(doc, len, &c, &err), 0);
+	CHECK_STR(c.tables_url, "https://www.cadc-ccda.hia-iha.nrc-cnrc.gc.ca/argus/tables");
+	CHECK_STR(c.availability_url, "https://www.cadc-ccda.hia-iha.nrc-cnrc.gc.ca/argus/availability");
+	CHECK_STR(c.tap_base, "https://www.cadc-ccda.hia-iha.nrc-cnrc.gc.ca/argus");
+	vo_caps_free(&c);
+	free(doc);
+	printf("cadc_capabilities.xml: VOSI#tables-1.1 is the tables endpoint\n");
+}
+
 int main(int argc, char **argv)
 {
 	fixdir = check_init_fixtures(argc, argv);
@@ -1501,6 +1519,7 @@ int main(int argc, char **argv)
 	test_uws_handwritten();
 	test_caps_dachs();
 	test_caps_handwritten();
+	test_caps_cadc();
 	test_tables_dachs();
 	test_tables_edges();
 	test_tables_big();

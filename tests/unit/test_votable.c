@@ -687,6 +687,36 @@ static void test_id_names(void)
 	printf("FIELD ID without a name: named by its ID\n");
 }
 
+/* IRSA Gator writes "null" and "-" in double columns: such a cell of a
+ * numeric field is null (counted; one log line), strings keep their text,
+ * NaN and Inf stay floats (NaN scalar is null as always). */
+static void test_gator_nulls(void)
+{
+	size_t len;
+	char *doc = check_slurp(fixdir, "irsa_gator_nulls.vot", &len);
+	struct coll c = {0};
+	struct vo_err err;
+	struct vo_votable *v = NULL;
+	int rc = coll_run(doc, len, FEED_WHOLE, 0, &c, &err, &v);
+
+	CHECK_INT(rc, 0);
+	CHECK_STR(c.dump.p ? c.dump.p : "",
+		  "# row 1\nra = \"10.684737\"\ndec = \"41.269035\"\ndesignation = \"00424433+4116085\"\n"
+		  "j_m = \"9.453\"\nj_cmsig = \"0.051\"\next_key = \"12\"\ndist = \"0.169298\"\n"
+		  "# row 2\nra = \"10.685012\"\ndec = \"41.270101\"\ndesignation = \"null\"\n"
+		  "j_m = NULL\nj_cmsig = NULL\next_key = NULL\ndist = \"1.2\"\n"
+		  "# row 3\nra = \"10.686113\"\ndec = \"41.271516\"\ndesignation = \"-\"\n"
+		  "j_m = NULL\nj_cmsig = \"+Inf\"\next_key = NULL\ndist = NULL\n"
+		  "# row 4\nra = \"10.687001\"\ndec = \"41.272\"\ndesignation = \"00424488+4116192\"\n"
+		  "j_m = NULL\nj_cmsig = \"-Inf\"\next_key = \"0\"\ndist = \"2.5\"\n");
+	CHECK_INT((int)(v ? vo_votable_bad_cells(v) : 0), 5);
+	vo_votable_free(v);
+	coll_free(&c);
+	free(doc);
+	printf("irsa_gator_nulls.vot: 'null' and '-' in numeric fields are null (5 cells), "
+	       "strings keep them, Inf kept\n");
+}
+
 static void test_callbacks(void)
 {
 	size_t len;
@@ -824,11 +854,11 @@ static void test_features(void)
 		 "<TR><TD>12abc</TD><TD>x</TD><TD>-1e-400</TD><TD>0x7FFF 0x8000 +3</TD></TR>"
 		 "</TABLEDATA>");
 	expect_rows("TABLEDATA: VALUES null (int, hex, char), NaN, blank numeric TD, "
-		    "overflowing floats, unparsable text kept", d,
+		    "overflowing floats, unparsable numbers null", d,
 		    "# row 1\na = NULL\ns = NULL\nf = NULL\nv = \"-1 2\"\n"
 		    "# row 2\na = NULL\ns = \"n/a\"\nf = NULL\nv = NULL\n"
-		    "# row 3\na = \"7\"\ns = \" \"\nf = \"+Inf\"\nv = \"7e\"\n"
-		    "# row 4\na = \"12abc\"\ns = \"x\"\nf = \"-0\"\nv = \"32767 -32768 3\"\n");
+		    "# row 3\na = \"7\"\ns = \" \"\nf = \"+Inf\"\nv = NULL\n"
+		    "# row 4\na = NULL\ns = \"x\"\nf = \"-0\"\nv = \"32767 -32768 3\"\n");
 	free(d);
 	d = mini("<FIELD name=\"b\" datatype=\"boolean\"/>"
 		 "<FIELD name=\"ba\" datatype=\"boolean\" arraysize=\"*\"/>"
@@ -839,11 +869,12 @@ static void test_features(void)
 		 "<TR><TD>?</TD><TD>true FaLsE 0</TD><TD>1 0\n1</TD><TD>255 256</TD></TR>"
 		 "<TR><TD>maybe</TD><TD>yes</TD><TD>2</TD><TD>-1 0</TD></TR>"
 		 "</TABLEDATA>");
-	expect_rows("TABLEDATA: boolean spellings, packed booleans, bits, hex bytes, out of range kept",
+	expect_rows("TABLEDATA: boolean spellings, packed booleans, bits, hex bytes, "
+		    "an array with an out-of-range byte null",
 		    d,
 		    "# row 1\nb = \"T\"\nba = \"T T F ?\"\nbits = \"0 1 1 0\"\nu = \"255 1\"\n"
-		    "# row 2\nb = NULL\nba = \"T F F\"\nbits = \"1 0 1\"\nu = \"255 256\"\n"
-		    "# row 3\nb = \"maybe\"\nba = \"yes\"\nbits = \"2\"\nu = \"-1 0\"\n");
+		    "# row 2\nb = NULL\nba = \"T F F\"\nbits = \"1 0 1\"\nu = NULL\n"
+		    "# row 3\nb = \"maybe\"\nba = \"yes\"\nbits = \"2\"\nu = NULL\n");
 	free(d);
 	{
 		/* TD encoding="base64": the binary form of one cell */
@@ -1197,6 +1228,7 @@ int main(int argc, char **argv)
 	test_malformed();
 	test_callbacks();
 	test_id_names();
+	test_gator_nulls();
 	test_features();
 	test_encodings();
 	test_large();
