@@ -703,14 +703,47 @@ static int open_result(const struct node *n, struct fuse_file_info *fi)
 	return 0;
 }
 
-static int open_product(const struct node *n, struct fuse_file_info *fi)
+/* The kernel keeps one page cache per path.  The same product path can
+ * name another URL after a re-run (a new generation): its pages must not
+ * be served for the new one.  A small direct-mapped table remembers, per
+ * path, the URL whose pages the kernel may hold; keep_cache only when it
+ * is this open's (a slot taken by another path counts as a change). */
+#define PAGE_OWNERS 4096
+static struct { uint64_t path, url; } page_owner[PAGE_OWNERS];
+static pthread_mutex_t page_owner_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static uint64_t fnv64(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h | 1;   /* never 0, the empty slot */
+}
+
+/* 1 when the kernel's pages of path, if any, are of url; records url */
+static int pages_are_of(const char *path, const char *url)
+{
+	uint64_t p = fnv64(path), u = fnv64(url);
+	size_t slot = (size_t)(p % PAGE_OWNERS);
+	int same;
+
+	pthread_mutex_lock(&page_owner_lock);
+	same = page_owner[slot].path == p && page_owner[slot].url == u;
+	page_owner[slot].path = p;
+	page_owner[slot].url = u;
+	pthread_mutex_unlock(&page_owner_lock);
+	return same;
+}
+
+static int open_product(const char *path, const struct node *n, struct fuse_file_info *fi)
 {
 	struct query_info qi;
 	struct prod_entry e;
 	const char *dir = n->type == N_P_FILE ? n->pname : NULL;
 	const char *file = n->type == N_P_FILE ? n->fname : n->pname;
 	char pos[4200], *url = NULL;
-	int vol = 0, rc;
+	int vol = 0, same_pages = 0, rc;
 	struct fh *f;
 
 	if ((rc = query_hold_result(n->svc->name, n->name, interrupted, &qi)))
@@ -738,6 +771,7 @@ static int open_product(const struct node *n, struct fuse_file_info *fi)
 	vol = e.volatile_obj;
 	if (!rc)
 		rc = cache_open(url, vol, &f->cf);
+	same_pages = !rc && pages_are_of(path, url);
 	free(url);
 	if (rc) {
 		fh_free(f);
@@ -753,7 +787,7 @@ static int open_product(const struct node *n, struct fuse_file_info *fi)
 	if (vol || e.size < 0)
 		fi->direct_io = 1;
 	else
-		fi->keep_cache = (unsigned)cache_file_complete(f->cf);
+		fi->keep_cache = (unsigned)(same_pages && cache_file_complete(f->cf));
 	/* read-only, nothing to commit: close() need not wait for a FLUSH */
 	fi->noflush = 1;
 	fi->fh = (uintptr_t)f;
@@ -792,7 +826,7 @@ static int op_open(const char *path, struct fuse_file_info *fi)
 	if (n.type == N_Q_CSV || n.type == N_Q_VOT)
 		return open_result(&n, fi);
 	if (n.type == N_P_ENTRY || n.type == N_P_FILE)
-		return open_product(&n, fi);
+		return open_product(path, &n, fi);
 	f = fh_new(FH_BUF, &n);
 	if (!f)
 		return -ENOMEM;

@@ -104,6 +104,26 @@ check "$RACES rounds of rmdir racing a finishing run: every mkdir and rmdir work
 check "no query is left after the races" bash -c "[ -z \"\$(ls -A '$Q')\$(ls -A '$MNT/sync/queries')\" ]"
 check "the store holds no result after the races (the next mount's clean-up aside)" \
 	wait_for 10 bash -c "[ \"\$(python3 -c 'import sqlite3,glob; print(sqlite3.connect(\"file:\"+glob.glob(\"$CACHE/*.db\")[0]+\"?mode=ro\", uri=True).execute(\"SELECT count(*) FROM results\").fetchone()[0])')\" = 0 ]"
+# the same product path naming another URL after a re-run: the kernel's
+# pages of the first must not be served for the second
+PQ="SELECT TOP 1 'same' AS obs_id, access_url, access_format FROM ivoa.obscore WHERE obs_collection='vofslc' ORDER BY access_url"
+# the second URL is whole in the block cache first (another query read it),
+# so the re-run's open finds a complete object
+run_query "$Q/pre" "$PQ DESC"
+wait_final "$Q/pre" > /dev/null
+cat "$Q/pre/products/same.fits" > /dev/null
+run_query "$Q/swap" "$PQ"
+wait_final "$Q/swap" > /dev/null
+url1=$(getfattr --only-values -n user.vo.url "$Q/swap/products/same.fits" 2>/dev/null)
+cat "$Q/swap/products/same.fits" > /dev/null; cat "$Q/swap/products/same.fits" > /dev/null
+echo "$PQ DESC" > "$Q/swap/query.adql"
+wait_final "$Q/swap" > /dev/null
+url2=$(getfattr --only-values -n user.vo.url "$Q/swap/products/same.fits" 2>/dev/null)
+check "a re-run maps products/same.fits to another URL ($url1 -> $url2)" 	test -n "$url1" -a -n "$url2" -a "$url1" != "$url2"
+curl -sf "$url2" -o "$WORK/url2.fits"
+check "... and a read gives the new URL's bytes, not the kernel's pages of the old one" 	cmp "$WORK/url2.fits" "$Q/swap/products/same.fits"
+check "... and so does a second read" cmp "$WORK/url2.fits" "$Q/swap/products/same.fits"
+
 check "unmount cleanly" vofs_umount
 check_log_clean
 
