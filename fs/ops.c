@@ -768,6 +768,16 @@ static int open_product(const char *path, const struct node *n, struct fuse_file
 	rc = products_file(qi.rid, dir, file, pos, &e, &url);
 	if (!rc && e.is_dir)
 		rc = -EISDIR;
+	if (!rc && e.unreadable) {
+		/* listed with size 0; the reason is in user.vo.error */
+		vo_error("%s: its server refused it (see user.vo.error): EIO", path);
+		free(url);
+		f->kind = FH_FAIL;
+		f->err = EIO;
+		fi->direct_io = 1;
+		fi->fh = (uintptr_t)f;
+		return 0;
+	}
 	vol = e.volatile_obj;
 	if (!rc)
 		rc = cache_open(url, vol, &f->cf);

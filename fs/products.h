@@ -34,6 +34,9 @@ struct prod_entry {
 	double mtime;
 	int volatile_obj;      /* generated per request: stream whole */
 	int links_csv;         /* links.csv (served from the store) */
+	int unreadable;        /* its size probe failed lately (a #preview
+	                        * answering 404): size 0, opening it is EIO,
+	                        * user.vo.error says why */
 };
 
 /* 1 when the result generation rid has products, 0 when not.  Builds the
@@ -49,7 +52,8 @@ int products_dir_list(int64_t rid, const char *dir, const char *cutout,
  * size learnt if unknown (a ranged GET of byte 0, or the whole file); and,
  * when url is not NULL, the URL behind it (malloc'd; NULL for links.csv
  * and for directories).  -ENOENT when there is no such file (a cutout whose
- * region misses the image among them), -EIO when its size cannot be had. */
+ * region misses the image among them); when the server refused its size
+ * (HTTP 404 ...) the entry is there with e->unreadable set. */
 int products_file(int64_t rid, const char *dir, const char *file, const char *cutout,
 		  struct prod_entry *e, char **url);
 /* A file of the products directory (dir NULL) or of a product directory

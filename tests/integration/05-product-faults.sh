@@ -85,6 +85,19 @@ faulty h500 "noprobe,http500"
 check "HTTP 500 on every attempt: EIO" fails_cleanly h500 lc-0003.fits
 check "the log names the URL and HTTP 500" grep -q "f/noprobe,http500,nonce=$NONCE/getproduct/vofstest/data/lc/lc-0003.fits: HTTP 500" "$LOG"
 check "the log names the reset" grep -qi "lc-0001.fits.*reset" "$LOG"
+# a product whose server answers 404 even to the size probe (a #preview that
+# is not there): ls -l lists it with size 0, not "?????????"; reading it
+# fails with EIO; user.vo.error gives the server's answer
+faulty h404 "http404"
+ls -l "$Q/h404/products" > "$WORK/h404.ls" 2>&1
+check "404 on the size probe: ls -l lists all 9 with size 0, no ??????" bash -c "
+	[ \$(grep -c ' 0 .*lc-000.\.fits' '$WORK/h404.ls') = 9 ] && ! grep -q '?????' '$WORK/h404.ls'"
+check_eq "  stat says size 0" 0 "$(stat -c %s "$Q/h404/products/lc-0001.fits")"
+check "  reading it fails with EIO" bash -c "cat '$Q/h404/products/lc-0001.fits' 2>&1 >/dev/null | grep -q 'Input/output error'"
+check "  user.vo.error names HTTP 404" bash -c "getfattr --absolute-names --only-values -n user.vo.error '$Q/h404/products/lc-0001.fits' | grep -q 'HTTP 404'"
+check "  getfattr -d lists user.vo.error" bash -c "getfattr --absolute-names -d '$Q/h404/products/lc-0001.fits' | grep -q '^user.vo.error='"
+check "  cp fails (exit status), copies nothing it calls whole" bash -c "! cp '$Q/h404/products/lc-0002.fits' '$WORK/h404.copy'"
+
 faulty stall "noprobe,stall=30"
 t0=$(date +%s)
 check "a transfer that always stalls: EIO" fails_cleanly stall lc-0004.fits
