@@ -659,11 +659,18 @@ struct qdir_ctx {
 	fuse_fill_dir_t fill;
 };
 
+/* libfuse keeps a file unlinked while open under this name until it is
+ * closed (so fstat and reads go on): not listed, it is already removed */
+static int fuse_hidden(const char *name)
+{
+	return strncmp(name, ".fuse_hidden", 12) == 0;
+}
+
 static int add_scratch(void *ud, const char *name)
 {
 	struct qdir_ctx *d = ud;
 
-	return d->fill(d->buf, name, NULL, 0, 0);
+	return fuse_hidden(name) ? 0 : d->fill(d->buf, name, NULL, 0, 0);
 }
 
 static int readdir_query(const struct node *n, void *buf, fuse_fill_dir_t fill)
@@ -1359,6 +1366,9 @@ static int op_rename(const char *from, const char *to, unsigned int flags)
 		}
 		if (a.type == N_Q_SCRATCH)
 			return writable(b.type) ? save_scratch(&a, &b) : -EACCES;
+		/* unlink of an open file of the query: rm -r's removal, or EPERM */
+		if (fuse_hidden(b.fname) && a.type != N_QUERY && node_in_query(a.type))
+			return remove_query_file(&a);
 		return writable(a.type) ? backup_to_scratch(&a, &b) : -EXDEV;
 	}
 	if (a.type != N_QUERY || b.type != N_QUERY || a.svc != b.svc)
@@ -1593,10 +1603,6 @@ static void *op_init(struct fuse_conn_info *conn, struct fuse_config *c)
 	 * (fuse_interrupted); main() installed the SIGUSR1 handler */
 	c->intr = 1;
 	c->intr_signal = SIGUSR1;
-	/* an unlinked file goes at once, even while open (no .fuse_hidden
-	 * files: an editor's temporaries vanish when it removes them); its
-	 * handle keeps working (FH_SCRATCH holds the file itself) */
-	c->hard_remove = 1;
 	c->use_ino = 0;
 	conn->max_readahead = 1u << 20;
 	if (conn->capable & FUSE_CAP_ASYNC_READ)
