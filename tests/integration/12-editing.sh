@@ -141,7 +141,9 @@ job=$(sed -n 's/.* job=\([^ ]*\).*/\1/p' "$D/status")
 check "the async query has a job URL" test -n "$job"
 http_code_is() { curl -s -o /dev/null -w '%{http_code}' "$2" | grep -qx "$1"; }
 check "the job is on the server before rm -r" http_code_is 200 "$job"
-check "rm -r removes the query" rm -r "$D"
+exec 7< "$D/result.csv"   # an open file: libfuse renames it to .fuse_hidden* at unlink
+check "rm -r removes the query (its result.csv held open)" rm -r "$D"
+exec 7<&-
 check "the query directory is gone" test ! -e "$D"
 check "the query is not listed" bash -c "! ls '$Q' | grep -qx ed"
 check "rm -r deleted the remote UWS job (404 within 5 s)" wait_for 5 http_code_is 404 "$job"
