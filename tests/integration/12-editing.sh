@@ -87,6 +87,52 @@ fd = os.open('$D/query.adql', os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
 os.write(fd, b'SELECT TOP 10 id '); os.write(fd, b'FROM vofstest.cat\n'); os.close(fd)"
 after_save "nano-style write" 10
 
+# --- the real nano, driven through a terminal: replace TOP 10 by TOP 12, save --
+if command -v nano > /dev/null; then
+	check "nano saves (Ctrl-\\ replace, Ctrl-O, Ctrl-X on a pseudo-terminal)" \
+		timeout 60 python3 - "$D/query.adql" <<'PY'
+import os, pty, select, sys, time
+pid, fd = pty.fork()
+if pid == 0:
+    os.environ["TERM"] = "xterm"
+    os.execvp("nano", ["nano", "--ignorercfiles", sys.argv[1]])
+def drain(t):
+    end = time.time() + t
+    while time.time() < end:
+        if select.select([fd], [], [], 0.05)[0]:
+            try:
+                os.read(fd, 65536)
+            except OSError:
+                return
+drain(1.0)
+for keys in [b"\x1c", b"TOP 10\r", b"TOP 12\r", b"A", b"\x0f", b"\r", b"\x18"]:
+    os.write(fd, keys)
+    drain(0.5)
+sys.exit(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))
+PY
+	after_save "nano" 12
+else
+	skip "nano saves" "nano is not installed (apt-get install nano)"
+fi
+
+# --- rsync onto query.adql: a temporary .query.adql.XXXXXX, chmod, utimens, rename
+printf 'SELECT TOP 13 id FROM vofstest.cat\n' > "$WORK/new.adql"
+# (-c: same size and second as query.adql, the quick check would skip it)
+check "rsync of a file onto query.adql saves" rsync -c "$WORK/new.adql" "$D/query.adql"
+after_save "rsync" 13
+
+# --- emacs --batch: its lock file .#query.adql (a symlink is refused, ENOSYS:
+# it falls back to a regular file made as .#-emacsXXXXXX and renamed with
+# RENAME_NOREPLACE), then an O_TRUNC write.  (Its backup by renaming is
+# vim's backupcopy=no above: emacs --batch made none here.)
+if command -v emacs > /dev/null; then
+	check "emacs --batch saves" timeout 60 emacs --batch -Q "$D/query.adql" \
+		--eval '(progn (goto-char (point-min)) (search-forward "TOP 13") (replace-match "TOP 14") (save-buffer))'
+	after_save "emacs (lock file removed)" 14
+else
+	skip "emacs --batch saves" "emacs is not installed (apt-get install emacs-nox)"
+fi
+
 # --- the shell and truncate, as documented -----------------------------------
 check "> saves" bash -c "echo 'SELECT TOP 11 id FROM vofstest.cat' > '$D/query.adql'"
 after_save ">" 11
