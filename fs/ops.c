@@ -241,6 +241,13 @@ static int removed(const struct node *n)
 	       scratch_hidden(n->svc->name, n->name, removal_item(n->type));
 }
 
+/* libfuse keeps a file unlinked while open under this name until it is
+ * closed (so fstat and reads go on): not listed, it is already removed */
+static int fuse_hidden(const char *name)
+{
+	return strncmp(name, ".fuse_hidden", 12) == 0;
+}
+
 static int parse(const char *path, struct node *n)
 {
 	int rc;
@@ -658,13 +665,6 @@ struct qdir_ctx {
 	void *buf;
 	fuse_fill_dir_t fill;
 };
-
-/* libfuse keeps a file unlinked while open under this name until it is
- * closed (so fstat and reads go on): not listed, it is already removed */
-static int fuse_hidden(const char *name)
-{
-	return strncmp(name, ".fuse_hidden", 12) == 0;
-}
 
 static int add_scratch(void *ud, const char *name)
 {
