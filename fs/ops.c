@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cache.h"
+#include "clock.h"
 #include "datalink.h"
 #include "db.h"
 #include "http.h"
@@ -25,6 +26,7 @@
 #include "query.h"
 #include "transfers.h"
 #include "result.h"
+#include "scratch.h"
 #include "service.h"
 
 #define WRITE_MAX ((size_t)1 << 20)
@@ -108,7 +110,7 @@ static void notify_changed(const char *path)
 
 /* --- open files ---------------------------------------------------------------------- */
 
-enum fh_kind { FH_BUF, FH_RESULT, FH_WRITE, FH_FAIL, FH_PRODUCT };
+enum fh_kind { FH_BUF, FH_RESULT, FH_WRITE, FH_FAIL, FH_PRODUCT, FH_SCRATCH };
 
 struct fh {
 	enum fh_kind kind;
@@ -116,6 +118,7 @@ struct fh {
 	struct vo_buf buf;           /* FH_BUF contents, FH_WRITE pending text */
 	struct result_reader *rr;
 	struct cache_file *cf;       /* FH_PRODUCT */
+	struct scratch_file *sf;     /* FH_SCRATCH: an editor's temporary file */
 	/* FH_RESULT, FH_PRODUCT: the result generation the file was opened in,
 	 * pinned until release (query_hold_result); FH_PRODUCT of a fixed size:
 	 * its mtime, for fstat() answered without a look-up (fast_attr) */
@@ -160,6 +163,7 @@ static void fh_free(struct fh *f)
 	vo_buf_free(&f->buf);
 	result_reader_free(f->rr);
 	cache_close(f->cf);
+	scratch_put(f->sf);
 	if (f->rid)
 		query_release_result(f->rid);
 	pthread_mutex_destroy(&f->lock);
@@ -220,12 +224,45 @@ static void resolve_short(struct node *n)
 	db_table_list(n->svc->name, short_match, &f);
 }
 
+/* The removal mark's item of a query's node (scratch.h): each of the
+ * query's files, and products/ for everything in it. */
+static unsigned removal_item(enum node_type t)
+{
+	if (t == N_QUERY_ALIAS)
+		t = N_Q_ADQL;
+	if (t > N_Q_PRODUCTS)
+		t = N_Q_PRODUCTS;
+	return (unsigned)(t - N_QUERY);
+}
+
+/* A query's file that `rm -r` has unlinked is absent (to every handler,
+ * through parse) until the query's rmdir, or until the mark lapses. */
+static int removed(const struct node *n)
+{
+	return n->svc && node_in_query(n->type) && n->type != N_QUERY &&
+	       n->type != N_Q_SCRATCH &&
+	       scratch_hidden(n->svc->name, n->name, removal_item(n->type));
+}
+
+/* libfuse keeps a file unlinked while open under this name until it is
+ * closed (so fstat and reads go on): not listed, it is already removed */
+static int fuse_hidden(const char *name)
+{
+	return strncmp(name, ".fuse_hidden", 12) == 0;
+}
+
 static int parse(const char *path, struct node *n)
 {
-	int rc = path_parse(cfg, path, n);
+	int rc;
 
+	/* a file unlinked while open (hard_remove) has no path any more */
+	if (!path)
+		return -ESTALE;
+	rc = path_parse(cfg, path, n);
 	if (!rc)
 		resolve_short(n);
+	if (!rc && removed(n))
+		rc = -ENOENT;
 	return rc;
 }
 
@@ -358,6 +395,11 @@ static int node_exists(const struct node *n)
 		return query_info(n->svc->name, n->name, &qi);
 	case N_Q_PRODUCTS: case N_P_ENTRY: case N_P_FILE:
 		return query_products(n, &qi);
+	case N_Q_SCRATCH: {
+		struct scratch_stat ss;
+		int rc = query_info(n->svc->name, n->name, &qi);
+		return rc ? rc : scratch_stat(n->svc->name, n->name, n->fname, &ss);
+	}
 	case N_EXAMPLE: {
 		struct vo_buf b = VO_BUF_INIT;
 		int rc;
@@ -404,6 +446,44 @@ static int product_attr(const struct fh *f, struct stat *st)
 	return 0;
 }
 
+static void scratch_fill(const struct scratch_stat *ss, struct stat *st)
+{
+	fill_stat(st, 0, ss->mode, (off_t)ss->size, (time_t)ss->mtime);
+	st->st_mtim.tv_nsec = (long)((ss->mtime - (double)(time_t)ss->mtime) * 1e9);
+}
+
+/* The stat of an editor's temporary file, and of the files of a query
+ * being removed by `rm -r` (at once: no wait for a run the rmdir is about
+ * to cancel, and products/ lists empty).  -EAGAIN: neither. */
+static int editing_attr(const struct node *n, struct stat *st)
+{
+	struct scratch_stat ss;
+	struct query_info qi;
+	int rc;
+
+	if (n->type != N_Q_SCRATCH &&
+	    !(n->type >= N_Q_CSV && n->type != N_Q_CUTOUT && scratch_marked(n->svc->name, n->name)))
+		return -EAGAIN;
+	if ((rc = query_info(n->svc->name, n->name, &qi)))
+		return rc;
+	switch (n->type) {
+	case N_Q_SCRATCH:
+		if ((rc = scratch_stat(n->svc->name, n->name, n->fname, &ss)))
+			return rc;
+		scratch_fill(&ss, st);
+		return 0;
+	case N_Q_CSV: case N_Q_VOT:
+		fill_stat(st, 0, settings.file_mode, n->type == N_Q_CSV ? qi.csv_size : qi.vot_size,
+			  (time_t)qi.mtime);
+		return 0;
+	case N_Q_PRODUCTS:
+		fill_stat(st, 1, 0555, 0, (time_t)qi.mtime);
+		return 0;
+	default:
+		return -ENOENT;
+	}
+}
+
 static int op_getattr(const char *path, struct stat *st, struct fuse_file_info *fi)
 {
 	struct vo_buf b = VO_BUF_INIT;
@@ -413,7 +493,15 @@ static int op_getattr(const char *path, struct stat *st, struct fuse_file_info *
 
 	if (fi && fi->fh && FH(fi)->kind == FH_PRODUCT && !product_attr(FH(fi), st))
 		return 0;
+	if (fi && fi->fh && FH(fi)->kind == FH_SCRATCH) {
+		struct scratch_stat ss;
+		scratch_fstat(FH(fi)->sf, &ss);
+		scratch_fill(&ss, st);
+		return 0;
+	}
 	if ((rc = parse(path, &n)))
+		return rc;
+	if (node_in_query(n.type) && (rc = editing_attr(&n, st)) != -EAGAIN)
 		return rc;
 	/* a query's files need its state anyway: one look-up is the check.
 	 * A result is whole or not there: the size of result.csv, result.vot
@@ -576,6 +664,50 @@ static int readdir_products(const struct node *n, void *buf, fuse_fill_dir_t fil
 	return rc == -ENOTDIR ? -ENOTDIR : rc;
 }
 
+struct qdir_ctx {
+	void *buf;
+	fuse_fill_dir_t fill;
+};
+
+static int add_scratch(void *ud, const char *name)
+{
+	struct qdir_ctx *d = ud;
+
+	return fuse_hidden(name) ? 0 : d->fill(d->buf, name, NULL, 0, 0);
+}
+
+static int readdir_query(const struct node *n, void *buf, fuse_fill_dir_t fill)
+{
+	/* query.adql first: rm -r and shutil.rmtree unlink in this order,
+	 * and unlinking query.adql is what lets the others go (op_unlink) */
+	static const struct { const char *name; enum node_type t; } files[] = {
+		{"query.adql", N_Q_ADQL}, {"maxrec", N_Q_MAXREC}, {"status", N_Q_STATUS},
+		{"error", N_Q_ERROR}, {"cutout", N_Q_CUTOUT}, {"products", N_Q_PRODUCTS},
+		{"result.csv", N_Q_CSV}, {"result.vot", N_Q_VOT},
+	};
+	struct qdir_ctx d = {.buf = buf, .fill = fill};
+	struct query_info qi;
+	const char *svc = n->svc->name;
+	int results;
+
+	/* products/ is always there (empty without products); the result
+	 * files are listed while the query runs or has a result: find,
+	 * cp -r, tar and rsync then copy a query tree without errors, and
+	 * never a half-run result (their stat and open wait for the run).
+	 * They can still be opened by name at any time (a failed query's
+	 * read says EIO). */
+	results = !query_info(svc, n->name, &qi) && (qi.completed || qi.running);
+	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+		if ((files[i].t == N_Q_CSV || files[i].t == N_Q_VOT) && !results)
+			continue;
+		if (!scratch_hidden(svc, n->name, removal_item(files[i].t)))
+			fill(buf, files[i].name, NULL, 0, 0);
+	}
+	/* an editor's temporary files, while they exist (vim looks for its
+	 * swap file) */
+	return scratch_list(svc, n->name, add_scratch, &d);
+}
+
 static int op_readdir(const char *path, void *buf, fuse_fill_dir_t fill, off_t off,
 		      struct fuse_file_info *fi, enum fuse_readdir_flags flags)
 {
@@ -585,6 +717,13 @@ static int op_readdir(const char *path, void *buf, fuse_fill_dir_t fill, off_t o
 
 	if ((rc = parse(path, &n)))
 		return rc;
+	if ((n.type == N_Q_PRODUCTS || n.type == N_P_ENTRY) &&
+	    scratch_marked(n.svc->name, n.name)) {
+		/* rm -r of the query: nothing to wait for, nothing to remove */
+		fill(buf, ".", NULL, 0, 0);
+		fill(buf, "..", NULL, 0, 0);
+		return 0;
+	}
 	if (n.type == N_Q_PRODUCTS || n.type == N_P_ENTRY)
 		return readdir_products(&n, buf, fill, flags);
 	if (!node_is_dir(n.type))
@@ -626,26 +765,8 @@ static int op_readdir(const char *path, void *buf, fuse_fill_dir_t fill, off_t o
 		d.plus = (flags & FUSE_READDIR_PLUS) != 0;
 		d.svc = n.svc->name;
 		return query_list(n.svc->name, add_entry, &d);
-	case N_QUERY: {
-		struct query_info qi;
-		fill(buf, "query.adql", NULL, 0, 0);
-		fill(buf, "maxrec", NULL, 0, 0);
-		fill(buf, "status", NULL, 0, 0);
-		fill(buf, "error", NULL, 0, 0);
-		fill(buf, "cutout", NULL, 0, 0);
-		/* products/ is always there (empty without products); the result
-		 * files are listed while the query runs or has a result: find,
-		 * cp -r, tar and rsync then copy a query tree without errors, and
-		 * never a half-run result (their stat and open wait for the run).
-		 * They can still be opened by name at any time (a failed query's
-		 * read says EIO). */
-		fill(buf, "products", NULL, 0, 0);
-		if (!query_info(n.svc->name, n.name, &qi) && (qi.completed || qi.running)) {
-			fill(buf, "result.csv", NULL, 0, 0);
-			fill(buf, "result.vot", NULL, 0, 0);
-		}
-		return 0;
-	}
+	case N_QUERY:
+		return readdir_query(&n, buf, fill);
 	case N_VOFS:
 		fill(buf, "stats", NULL, 0, 0);
 		fill(buf, "transfers", NULL, 0, 0);
@@ -804,6 +925,27 @@ static int open_product(const char *path, const struct node *n, struct fuse_file
 	return 0;
 }
 
+/* An editor's temporary file: the handle holds the file itself, so it
+ * reads and writes on after an unlink or a rename (hard_remove). */
+static int open_scratch(const struct node *n, struct fuse_file_info *fi)
+{
+	struct fh *f = fh_new(FH_SCRATCH, n);
+	int rc;
+
+	if (!f)
+		return -ENOMEM;
+	rc = scratch_open(n->svc->name, n->name, n->fname, &f->sf);
+	if (!rc && (fi->flags & O_TRUNC) && (fi->flags & O_ACCMODE) != O_RDONLY)
+		rc = scratch_truncate(f->sf, 0);
+	if (rc) {
+		fh_free(f);
+		return rc;
+	}
+	fi->direct_io = 1;
+	fi->fh = (uintptr_t)f;
+	return 0;
+}
+
 static int op_open(const char *path, struct fuse_file_info *fi)
 {
 	int acc = fi->flags & O_ACCMODE;
@@ -817,9 +959,13 @@ static int op_open(const char *path, struct fuse_file_info *fi)
 		return -EISDIR;
 	if ((rc = node_exists(&n)))
 		return rc;
+	if (n.type == N_Q_SCRATCH)
+		return open_scratch(&n, fi);
 	if (acc != O_RDONLY) {
 		if (!writable(n.type))
 			return -EACCES;
+		/* the query is edited again, not removed */
+		scratch_unmark(n.svc->name, n.name);
 		f = fh_new(FH_WRITE, &n);
 		if (!f)
 			return -ENOMEM;
@@ -878,6 +1024,8 @@ static int op_read(const char *path, char *buf, size_t size, off_t off,
 	}
 	case FH_FAIL:
 		return -f->err;
+	case FH_SCRATCH:
+		return (int)scratch_read(f->sf, buf, size, off);
 	case FH_BUF:
 	case FH_WRITE:
 		pthread_mutex_lock(&f->lock);
@@ -901,6 +1049,8 @@ static int op_write(const char *path, const char *data, size_t size, off_t off,
 	struct fh *f = FH(fi);
 	int rc = 0;
 
+	if (f->kind == FH_SCRATCH)
+		return (int)scratch_write(f->sf, data, size, off);
 	if (f->kind != FH_WRITE)
 		return -EBADF;
 	if (off < 0 || (size_t)off + size > WRITE_MAX)
@@ -956,41 +1106,45 @@ static int op_write(const char *path, const char *data, size_t size, off_t off,
 	return rc ? -EFBIG : (int)size;
 }
 
-static int commit_write(struct fh *f)
+/* New text for one of the query's writable files (p NUL-terminated): what
+ * closing a written file and renaming a temporary file onto it both do. */
+static int commit_text(const struct node *n, const char *p, size_t len)
 {
-	const struct node *n = &f->node;
 	int rc;
 
-	if (!f->dirty || f->refused)
-		return f->refused ? -EINVAL : 0;
-	f->dirty = 0;
 	if (n->type == N_Q_CUTOUT) {
 		struct vo_err err = {0};
-		rc = query_set_cutout(n->svc->name, n->name, f->buf.p ? f->buf.p : "", f->buf.len,
-				      &err);
+		rc = query_set_cutout(n->svc->name, n->name, p, len, &err);
 		if (rc == -EINVAL)
 			vo_warn("%s/queries/%s/cutout: %s", n->svc->name, n->name, err.msg);
 		return rc;
 	}
 	if (n->type == N_Q_MAXREC) {
-		rc = query_set_maxrec(n->svc->name, n->name, f->buf.p ? f->buf.p : "", f->buf.len);
+		rc = query_set_maxrec(n->svc->name, n->name, p, len);
 		if (rc == -EINVAL)
 			vo_warn("%s/queries/%s/maxrec: '%.40s' is not a number of rows",
-				n->svc->name, n->name, f->buf.p ? f->buf.p : "");
+				n->svc->name, n->name, p);
 		return rc;
 	}
 	/* empty ADQL: nothing to run */
 	size_t i = 0;
-	while (i < f->buf.len && (f->buf.p[i] == ' ' || f->buf.p[i] == '\n' ||
-				  f->buf.p[i] == '\t' || f->buf.p[i] == '\r'))
+	while (i < len && (p[i] == ' ' || p[i] == '\n' || p[i] == '\t' || p[i] == '\r'))
 		i++;
-	if (i == f->buf.len)
+	if (i == len)
 		return 0;
-	rc = query_set_adql(n->svc->name, n->name, f->buf.p, f->buf.len);
+	rc = query_set_adql(n->svc->name, n->name, p, len);
 	if (rc)
 		vo_error("%s/queries/%s: cannot start the query: %s", n->svc->name, n->name,
 			 strerror(-rc));
 	return rc;
+}
+
+static int commit_write(struct fh *f)
+{
+	if (!f->dirty || f->refused)
+		return f->refused ? -EINVAL : 0;
+	f->dirty = 0;
+	return commit_text(&f->node, f->buf.p ? f->buf.p : "", f->buf.len);
 }
 
 static int op_flush(const char *path, struct fuse_file_info *fi)
@@ -1039,22 +1193,64 @@ static int op_truncate(const char *path, off_t size, struct fuse_file_info *fi)
 		pthread_mutex_unlock(&f->lock);
 		return 0;
 	}
+	if (fi && FH(fi)->kind == FH_SCRATCH)
+		return scratch_truncate(FH(fi)->sf, size);
 	if ((rc = parse(path, &n)))
 		return rc;
 	if ((rc = node_exists(&n)))
 		return rc;
+	if (n.type == N_Q_SCRATCH) {
+		struct scratch_file *sf;
+		if ((rc = scratch_open(n.svc->name, n.name, n.fname, &sf)))
+			return rc;
+		rc = scratch_truncate(sf, size);
+		scratch_put(sf);
+		return rc;
+	}
 	/* open(O_TRUNC) arrives as truncate + open: the write that follows
 	 * replaces the text, so there is nothing to do here */
 	return writable(n.type) ? 0 : -EACCES;
 }
 
+/* A new temporary file in a query directory (the query must exist);
+ * f gets a handle on it when not NULL. */
+static int create_scratch(const struct node *n, mode_t mode, int excl, struct fh *f)
+{
+	struct query_info qi;
+	int rc = query_info(n->svc->name, n->name, &qi);
+
+	if (rc)
+		return rc;
+	rc = scratch_create(n->svc->name, n->name, n->fname, mode, f ? &f->sf : NULL);
+	/* lost a race with another creator: open what is there */
+	if (rc == -EEXIST && !excl && f)
+		rc = scratch_open(n->svc->name, n->name, n->fname, &f->sf);
+	return rc;
+}
+
 static int op_create(const char *path, mode_t mode, struct fuse_file_info *fi)
 {
 	struct node n;
+	struct fh *f;
 	int rc;
 
-	if ((rc = parse(path, &n)))
+	/* (path_parse, not parse: a file rm -r has unlinked may be created
+	 * again, and that ends the removal) */
+	if ((rc = path_parse(cfg, path, &n)))
 		return rc == -ENOENT ? -EACCES : rc;
+	if (n.type == N_Q_SCRATCH) {
+		if (!(f = fh_new(FH_SCRATCH, &n)))
+			return -ENOMEM;
+		if ((rc = create_scratch(&n, mode, (fi->flags & O_EXCL) != 0, f))) {
+			fh_free(f);
+			return rc;
+		}
+		fi->direct_io = 1;
+		fi->fh = (uintptr_t)f;
+		return 0;
+	}
+	if (node_in_query(n.type))
+		scratch_unmark(n.svc->name, n.name);
 	if (n.type == N_QUERY_ALIAS) {
 		rc = query_create(n.svc->name, n.name);
 		if (rc && rc != -EEXIST)
@@ -1066,6 +1262,22 @@ static int op_create(const char *path, mode_t mode, struct fuse_file_info *fi)
 	return op_open(path, fi);
 }
 
+/* mknod(S_IFREG) makes a temporary file, as create does (tools that
+ * call mknod; the kernel uses create when it can). */
+static int op_mknod(const char *path, mode_t mode, dev_t dev)
+{
+	struct node n;
+	int rc;
+
+	if ((rc = path_parse(cfg, path, &n)))
+		return rc == -ENOENT ? -EACCES : rc;
+	if (n.type != N_Q_SCRATCH)
+		return node_exists(&n) ? -EACCES : -EEXIST;
+	if (!S_ISREG(mode))
+		return -EPERM;
+	return create_scratch(&n, mode, 1, NULL);
+}
+
 static int op_mkdir(const char *path, mode_t mode)
 {
 	struct node n;
@@ -1075,7 +1287,30 @@ static int op_mkdir(const char *path, mode_t mode)
 		return rc == -ENOENT ? -EACCES : rc;
 	if (n.type != N_QUERY)
 		return -EACCES;
-	return query_create(n.svc->name, n.name);
+	rc = query_create(n.svc->name, n.name);
+	if (!rc)
+		scratch_forget_query(n.svc->name, n.name);
+	return rc;
+}
+
+/* rm -r of a query: unlinking query.adql marks the query as being
+ * removed (scratch.h), and then its other files and products/ go, each
+ * absent from then on; the rmdir of the directory deletes the query as
+ * rmdir always has.  Without the mark the generated files stay: -EPERM. */
+static int remove_query_file(const struct node *n)
+{
+	const char *svc = n->svc->name;
+
+	if (n->type != N_Q_ADQL && n->type != N_QUERY_ALIAS && !scratch_marked(svc, n->name)) {
+		vo_warn("%s/queries/%s: a query's files are not removed one by one: "
+			"use rmdir or rm -r on the query directory", svc, n->name);
+		return -EPERM;
+	}
+	/* products/<id> and products/<id>/<file> only renew the mark: the
+	 * listing of products/ is already empty */
+	scratch_remove_item(svc, n->name,
+			    n->type > N_Q_PRODUCTS ? SCRATCH_NO_ITEM : removal_item(n->type));
+	return 0;
 }
 
 static int op_rmdir(const char *path)
@@ -1085,9 +1320,16 @@ static int op_rmdir(const char *path)
 
 	if ((rc = parse(path, &n)))
 		return rc;
-	if (n.type != N_QUERY)
-		return -EACCES;
-	return query_delete(n.svc->name, n.name);
+	if (n.type == N_QUERY) {
+		rc = query_delete(n.svc->name, n.name);
+		scratch_forget_query(n.svc->name, n.name);
+		return rc;
+	}
+	/* products/ and products/<id>/ of a query rm -r is removing */
+	if ((n.type == N_Q_PRODUCTS || n.type == N_P_ENTRY) &&
+	    scratch_marked(n.svc->name, n.name))
+		return remove_query_file(&n);
+	return -EACCES;
 }
 
 static int op_unlink(const char *path)
@@ -1097,25 +1339,136 @@ static int op_unlink(const char *path)
 
 	if ((rc = parse(path, &n)))
 		return rc;
+	if (n.type == N_Q_SCRATCH) {
+		struct query_info qi;
+		rc = query_info(n.svc->name, n.name, &qi);
+		return rc ? rc : scratch_unlink(n.svc->name, n.name, n.fname);
+	}
+	/* product entries of a query being removed are not looked up (the
+	 * store may no longer be asked for them) */
+	if ((n.type == N_P_ENTRY || n.type == N_P_FILE) && scratch_marked(n.svc->name, n.name))
+		return remove_query_file(&n);
 	if ((rc = node_exists(&n)))
 		return rc;
-	return node_is_dir(n.type) ? -EISDIR : -EPERM;
+	if (node_is_dir(n.type))
+		return -EISDIR;
+	if (node_in_query(n.type) && n.type != N_QUERY)
+		return remove_query_file(&n);
+	return -EPERM;
+}
+
+/* rename(tmp, query.adql | maxrec | cutout): a save, taken as a write and
+ * close of that file; the temporary file goes. */
+static int save_scratch(const struct node *a, const struct node *b)
+{
+	struct vo_buf t = VO_BUF_INIT;
+	int rc = node_exists(b);
+
+	if (!rc)
+		rc = scratch_contents(a->svc->name, a->name, a->fname, &t);
+	if (!rc) {
+		scratch_unmark(b->svc->name, b->name);
+		rc = commit_text(b, t.p ? t.p : "", t.len);
+	}
+	if (!rc)
+		rc = scratch_unlink(a->svc->name, a->name, a->fname);
+	vo_buf_free(&t);
+	return rc;
+}
+
+/* rename(query.adql, query.adql~): a backup by renaming (vim's
+ * writebackup, emacs).  The query keeps its file and text; the backup is
+ * a temporary file with a copy, and the editor's next create of
+ * query.adql opens the query's file for writing. */
+static int backup_to_scratch(const struct node *a, const struct node *b)
+{
+	struct vo_buf t = VO_BUF_INIT;
+	int rc = file_text(a, 0, &t);
+
+	if (!rc)
+		rc = scratch_set(b->svc->name, b->name, b->fname, t.p ? t.p : "", t.len, 0644);
+	vo_buf_free(&t);
+	return rc;
 }
 
 static int op_rename(const char *from, const char *to, unsigned int flags)
 {
 	struct node a, b;
+	struct scratch_stat ss;
 	int rc;
 
 	if ((rc = parse(from, &a)))
 		return rc;
 	if ((rc = parse(to, &b)))
 		return rc == -ENOENT ? -EXDEV : rc;
-	if (a.type != N_QUERY || b.type != N_QUERY || a.svc != b.svc)
-		return -EXDEV;
 	if (flags & RENAME_EXCHANGE)
 		return -EINVAL;
-	return query_rename(a.svc->name, a.name, b.name);
+	if (a.type == N_Q_SCRATCH || b.type == N_Q_SCRATCH) {
+		if ((rc = node_exists(&a)))
+			return rc;
+		if (a.type == N_Q_SCRATCH && b.type == N_Q_SCRATCH) {
+			struct query_info qi;
+			if ((rc = query_info(b.svc->name, b.name, &qi)))
+				return rc;
+			return scratch_rename(a.svc->name, a.name, a.fname, b.svc->name, b.name,
+					      b.fname, (flags & RENAME_NOREPLACE) != 0);
+		}
+		if (flags & RENAME_NOREPLACE) {
+			if (b.type != N_Q_SCRATCH ||
+			    !scratch_stat(b.svc->name, b.name, b.fname, &ss))
+				return -EEXIST;
+		}
+		if (a.type == N_Q_SCRATCH)
+			return writable(b.type) ? save_scratch(&a, &b) : -EACCES;
+		/* unlink of an open file of the query: rm -r's removal, or EPERM */
+		if (fuse_hidden(b.fname) && a.type != N_QUERY && node_in_query(a.type))
+			return remove_query_file(&a);
+		return writable(a.type) ? backup_to_scratch(&a, &b) : -EXDEV;
+	}
+	if (a.type != N_QUERY || b.type != N_QUERY || a.svc != b.svc)
+		return -EXDEV;
+	rc = query_rename(a.svc->name, a.name, b.name);
+	if (!rc)
+		scratch_rename_query(a.svc->name, a.name, b.name);
+	return rc;
+}
+
+/* chmod and chown: a temporary file keeps its mode (sed -i and cp -p set
+ * them); on the query's writable files they are accepted and ignored, as
+ * utimens is (modes and owners are vofs's own). */
+static int set_owner_or_mode(const char *path, int chmod, mode_t mode,
+			     struct fuse_file_info *fi)
+{
+	struct node n;
+	int rc;
+
+	/* a temporary file unlinked while open */
+	if (!path && fi && FH(fi)->kind == FH_SCRATCH)
+		return 0;
+	if ((rc = parse(path, &n)))
+		return rc;
+	if ((rc = node_exists(&n)))
+		return rc;
+	if (n.type == N_Q_SCRATCH)
+		return chmod ? scratch_chmod(n.svc->name, n.name, n.fname, mode) : 0;
+	return writable(n.type) ? 0 : -EPERM;
+}
+
+static int op_chmod(const char *path, mode_t mode, struct fuse_file_info *fi)
+{
+	return set_owner_or_mode(path, 1, mode, fi);
+}
+
+static int op_chown(const char *path, uid_t uid, gid_t gid, struct fuse_file_info *fi)
+{
+	return set_owner_or_mode(path, 0, 0, fi);
+}
+
+/* Nothing of a temporary file or a query's text is on a disk to sync;
+ * a query's text is stored when it is committed. */
+static int op_fsync(const char *path, int datasync, struct fuse_file_info *fi)
+{
+	return 0;
 }
 
 static int op_utimens(const char *path, const struct timespec tv[2],
@@ -1124,10 +1477,20 @@ static int op_utimens(const char *path, const struct timespec tv[2],
 	struct node n;
 	int rc;
 
+	if (!path && fi && FH(fi)->kind == FH_SCRATCH)
+		return 0;
 	if ((rc = parse(path, &n)))
 		return rc;
 	if ((rc = node_exists(&n)))
 		return rc;
+	if (n.type == N_Q_SCRATCH) {
+		double t = clock_wall();
+		if (tv && tv[1].tv_nsec == UTIME_OMIT)
+			return 0;
+		if (tv && tv[1].tv_nsec != UTIME_NOW)
+			t = (double)tv[1].tv_sec + tv[1].tv_nsec / 1e9;
+		return scratch_touch(n.svc->name, n.name, n.fname, t);
+	}
 	/* touch and cp -p on the writable files: times are vofs's own */
 	return writable(n.type) ? 0 : -EPERM;
 }
@@ -1157,7 +1520,7 @@ static int xattr_node(const char *path, struct node *n, struct query_info *qi)
 	if (n->type >= N_SVC && n->type <= N_T_SAMPLE)
 		return 3;
 	if (n->type != N_P_ENTRY && n->type != N_P_FILE)
-		return node_in_query(n->type) ? 1 : 2;
+		return node_in_query(n->type) && n->type != N_Q_SCRATCH ? 1 : 2;
 	if ((rc = query_products(n, qi)))
 		return rc;
 	return 0;
@@ -1329,6 +1692,7 @@ static void op_destroy(void *ud)
 	/* no request runs any more: what is still open was never released */
 	while (open_fhs.head)
 		fh_free(list_item(open_fhs.head, struct fh, link));
+	scratch_shutdown();
 	cache_shutdown();
 	svc_shutdown();
 	db_close();
@@ -1346,7 +1710,11 @@ static const struct fuse_operations ops = {
 	.flush = op_flush,
 	.release = op_release,
 	.truncate = op_truncate,
+	.chmod = op_chmod,
+	.chown = op_chown,
+	.fsync = op_fsync,
 	.create = op_create,
+	.mknod = op_mknod,
 	.mkdir = op_mkdir,
 	.rmdir = op_rmdir,
 	.unlink = op_unlink,

@@ -176,7 +176,13 @@ int path_parse(const struct config *cfg, const char *path, struct node *n)
 				n->type = query_files[i].t;
 				return 0;
 			}
-		return -ENOENT;
+		/* any other name is a temporary file of an editor or tool
+		 * (sed -i, vim, Python's tempfile): fs/scratch.h */
+		if (strlen(c[3]) >= sizeof n->fname)
+			return -ENAMETOOLONG;
+		snprintf(n->fname, sizeof n->fname, "%s", c[3]);
+		n->type = N_Q_SCRATCH;
+		return 0;
 	}
 	return -ENOENT;
 }

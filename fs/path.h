@@ -17,6 +17,7 @@ enum node_type {
 	N_QUERIES, N_QUERY, N_QUERY_ALIAS,
 	N_Q_ADQL, N_Q_MAXREC, N_Q_STATUS, N_Q_ERROR, N_Q_CSV, N_Q_VOT,
 	N_Q_CUTOUT,
+	N_Q_SCRATCH,      /* queries/<q>/<any other name>: an editor's temporary file */
 	N_Q_PRODUCTS,     /* queries/<q>/products/ */
 	N_P_ENTRY,        /* products/<name>: a file or a directory (ask the store) */
 	N_P_FILE,         /* products/<dir>/<file> */
@@ -28,14 +29,15 @@ struct node {
 	const struct service_conf *svc;
 	char name[1024];    /* table (remote name), query or example name */
 	char pname[256];    /* N_P_ENTRY, N_P_FILE: the product's file name */
-	char fname[256];    /* N_P_FILE: the file in the product directory */
+	char fname[256];    /* N_P_FILE: the file in the product directory;
+	                     * N_Q_SCRATCH: the temporary file's name */
 };
 
 /* 0, or -ENOENT when no node can have this path. */
 int path_parse(const struct config *cfg, const char *path, struct node *n);
 /* 1 for directories; N_P_ENTRY can be either (0 here: ask products.h). */
 int node_is_dir(enum node_type t);
-/* nodes that belong to a query (N_QUERY .. N_P_FILE) */
+/* nodes that belong to a query (N_QUERY .. N_P_FILE, N_Q_SCRATCH included) */
 int node_in_query(enum node_type t);
 
 #endif

@@ -9,7 +9,8 @@ if [ "${1:-}" != "--build" ]; then
 	pkgs+=(sqlite3 python3 python3-astropy python3-numpy python3-pyvo python3-requests
 	       rsync attr time bc
 	       saods9 xpa-tools xvfb xauth stilts   # the real clients of tests/integration/06-clients.sh
-	       groff-base mount passwd)             # 08-mounting.sh: the man page, mount(8), useradd
+	       groff-base mount passwd              # 08-mounting.sh: the man page, mount(8), useradd
+	       vim nano emacs-nox)                  # 12-editing.sh: the editors whose saves it checks
 fi
 missing=()
 for p in "${pkgs[@]}"; do

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """interop_check.py - compare what vofs serves with astropy's / the XML's
-reading of the captured document (tests/integration/12-interop.sh).
+reading of the captured document (tests/integration/15-interop.sh).
 
   interop_check.py tables  CAPTURE LISTING      names of the VOSI tableset == ls
   interop_check.py columns CAPTURE TABLE CSV    every column of TABLE in columns.csv,
