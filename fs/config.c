@@ -46,6 +46,7 @@ static struct service_conf *get_or_add(struct config *c, const char *name)
 	memset(s, 0, sizeof *s);
 	snprintf(s->name, sizeof s->name, "%s", name);
 	s->maxrec = -1;
+	s->mode = VO_TAP_AUTO;
 	return s;
 }
 
@@ -203,11 +204,17 @@ int config_load_file(struct config *c, const char *path, struct vo_err *err)
 			}
 			cur->timeout_s = t;
 		} else if (strcmp(k, "mode") == 0) {
-			if (strcmp(v, "sync") != 0 && strcmp(v, "async") != 0) {
-				rc = vo_err_set(err, EINVAL, "%s:%d: mode must be async or sync", path, lineno);
+			if (strcmp(v, "auto") == 0) {
+				cur->mode = VO_TAP_AUTO;
+			} else if (strcmp(v, "sync") == 0) {
+				cur->mode = VO_TAP_SYNC;
+			} else if (strcmp(v, "async") == 0) {
+				cur->mode = VO_TAP_ASYNC;
+			} else {
+				rc = vo_err_set(err, EINVAL, "%s:%d: mode must be auto, sync or async",
+						path, lineno);
 				break;
 			}
-			cur->sync = strcmp(v, "sync") == 0;
 		} else if (strcmp(k, "token_file") == 0) {
 			int e = set_token_file(cur, v, path);
 			if (e) {

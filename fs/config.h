@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include "err.h"
+#include "tap.h"
 
 #define SVC_NAME_MAX 64
 
@@ -20,7 +21,7 @@ struct service_conf {
 	char *url;               /* TAP base URL, no trailing slash */
 	long long maxrec;        /* -1: the service's default */
 	long timeout_s;          /* per query, 0: none */
-	int sync;                /* mode = sync: skip UWS, POST to /sync */
+	enum vo_tap_mode mode;   /* mode = auto (the default), sync or async */
 	char *token_file;        /* absolute path of a bearer token file, or NULL */
 	char *proxy;             /* proxy URL, "" for none, NULL: curl's default */
 };

@@ -399,7 +399,7 @@ static void *worker(void *arg)
 			tq.base_url = sc->url;
 			tq.adql = adql;
 			tq.timeout_s = sc->timeout_s;
-			tq.sync = sc->sync;
+			tq.mode = sc->mode;
 			if (tq.maxrec < 0)
 				tq.maxrec = sc->maxrec;
 			vo_info("query %s/%s: %s", svc, name, job ? "resuming job" : "starting");

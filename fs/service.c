@@ -606,7 +606,7 @@ static int tables_from_tap_schema(const struct service_conf *s, struct list_ctx 
 				  int64_t deadline, struct vo_err *err)
 {
 	struct vo_limits lim = limits_until(deadline);
-	struct vo_tap_query q = {.base_url = s->url, .maxrec = -1, .sync = 1,
+	struct vo_tap_query q = {.base_url = s->url, .maxrec = -1, .mode = VO_TAP_SYNC,
 				 .timeout_s = lim.timeout_s, .stall_s = lim.stall_s,
 				 .adql = "SELECT table_name, description, table_type FROM TAP_SCHEMA.tables"};
 	struct vo_tap_hooks h = {.ud = ctx, .rows = {.meta = schema_meta, .row = schema_row}};
@@ -714,7 +714,7 @@ static int columns_from_tap_schema(const struct service_conf *s, const char *tab
 	struct vo_limits lim = limits_until(deadline);
 	struct vo_buf adql = VO_BUF_INIT;
 	struct csv_sink sink = {.out = VO_BUF_INIT};
-	struct vo_tap_query q = {.base_url = s->url, .maxrec = -1, .sync = 1,
+	struct vo_tap_query q = {.base_url = s->url, .maxrec = -1, .mode = VO_TAP_SYNC,
 				 .timeout_s = lim.timeout_s, .stall_s = lim.stall_s};
 	struct vo_tap_hooks h = {.ud = &sink, .rows = {.meta = csv_sink_meta, .row = csv_sink_row}};
 	struct vo_tap_outcome res = {0};
@@ -803,7 +803,7 @@ static int fetch_sample(const struct service_conf *s, const char *table, int64_t
 	struct vo_limits lim = limits_until(deadline);
 	struct vo_buf adql = VO_BUF_INIT;
 	struct csv_sink sink = {.out = VO_BUF_INIT};
-	struct vo_tap_query q = {.base_url = s->url, .maxrec = 100, .sync = 1,
+	struct vo_tap_query q = {.base_url = s->url, .maxrec = 100, .mode = VO_TAP_SYNC,
 				 .timeout_s = lim.timeout_s, .stall_s = lim.stall_s};
 	struct vo_tap_hooks h = {.ud = &sink, .rows = {.meta = csv_sink_meta, .row = csv_sink_row}};
 	struct vo_tap_outcome res = {0};

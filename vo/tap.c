@@ -1,11 +1,13 @@
 /* vo/tap.c - TAP queries over UWS (async) and sync; see tap.h. */
 #include "tap.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "http.h"
@@ -25,6 +27,12 @@ struct run {
 	long stall_s;              /* result downloads: see vo_tap_query */
 	int timed_out;
 	int astral;                /* the binary result broke after a non-BMP char */
+	/* auto mode's /sync attempt: abandoned when no body byte arrived by
+	 * first_byte_by (monotonic seconds, 0: no such deadline) */
+	double first_byte_by;
+	int got_body;              /* atomic: the producer thread sets it */
+	int sync_expired;          /* atomic: the attempt passed first_byte_by */
+	long http_status;          /* of the last result document's answer */
 };
 
 static double now_s(void)
@@ -41,6 +49,11 @@ static int cancelled(void *ud)
 
 	if (r->deadline > 0 && now_s() > r->deadline) {
 		r->timed_out = 1;
+		return 1;
+	}
+	if (r->first_byte_by > 0 && !__atomic_load_n(&r->got_body, __ATOMIC_RELAXED) &&
+	    now_s() > r->first_byte_by) {
+		__atomic_store_n(&r->sync_expired, 1, __ATOMIC_RELAXED);
 		return 1;
 	}
 	return r->h->cancel ? r->h->cancel(r->h->ud) : 0;
@@ -114,6 +127,7 @@ static int pipe_push(void *ud, const char *p, size_t n)
 
 	if (!c)
 		return -ENOMEM;
+	__atomic_store_n(&q->r->got_body, 1, __ATOMIC_RELAXED);
 	if (q->r->h->bytes)
 		q->r->h->bytes(q->r->h->ud, q->req.url, (long long)n);
 	c->next = NULL;
@@ -256,6 +270,7 @@ static int fetch_result_once(struct run *r, const char *method, const char *url,
 	if (r->h->bytes)
 		r->h->bytes(r->h->ud, url, -1);
 	prc = q.rc;
+	r->http_status = resp->status;
 	if (rc) {   /* the parser stopped the transfer: its message is the cause */
 		rc = parse_failure(r, rc, method, url);
 		goto out;
@@ -389,6 +404,106 @@ static int run_sync(struct run *r, const struct vo_tap_query *q)
 	rc = fetch_result(r, "POST", url, p, np);
 	set_phase(r, rc ? VO_UWS_ERROR : VO_UWS_COMPLETED);
 	return rc;
+}
+
+/* --- auto: /sync first, then async ------------------------------------------ */
+
+long long vo_tap_adql_top(const char *adql)
+{
+	const char *p = adql;
+	long long n = 0;
+
+	for (;;) {   /* blanks and -- comments before the SELECT */
+		while (isspace((unsigned char)*p))
+			p++;
+		if (p[0] != '-' || p[1] != '-')
+			break;
+		p += strcspn(p, "\n");
+	}
+	if (strncasecmp(p, "SELECT", 6) != 0 || !isspace((unsigned char)p[6]))
+		return -1;
+	for (p += 6; isspace((unsigned char)*p); p++)
+		;
+	if (strncasecmp(p, "DISTINCT", 8) == 0 && isspace((unsigned char)p[8]))
+		p += 8;
+	else if (strncasecmp(p, "ALL", 3) == 0 && isspace((unsigned char)p[3]))
+		p += 3;
+	while (isspace((unsigned char)*p))
+		p++;
+	if (strncasecmp(p, "TOP", 3) != 0 || !isspace((unsigned char)p[3]))
+		return -1;
+	for (p += 3; isspace((unsigned char)*p); p++)
+		;
+	if (!isdigit((unsigned char)*p))
+		return -1;
+	for (; isdigit((unsigned char)*p); p++) {
+		if (n > (VO_TAP_AUTO_SYNC_ROWS + 1) * 10)
+			continue;   /* large enough: no overflow */
+		n = n * 10 + (*p - '0');
+	}
+	return n;
+}
+
+int vo_tap_auto_sync_first(const char *adql, long long maxrec)
+{
+	long long top = adql ? vo_tap_adql_top(adql) : -1, limit = maxrec;
+
+	if (top >= 0 && (limit < 0 || top < limit))
+		limit = top;
+	return limit <= VO_TAP_AUTO_SYNC_ROWS;   /* < 0: the service's default */
+}
+
+int vo_tap_auto_overflow_rerun(long long maxrec, size_t nrows, int overflow)
+{
+	return overflow && (maxrec < 0 || (long long)nrows < maxrec);
+}
+
+/* Auto mode's one /sync attempt.  0 or a final error as run_sync; 1 when
+ * the query is to go on as an async job (logged with the reason; err and
+ * out's result fields cleared). */
+static int try_sync(struct run *r, const struct vo_tap_query *q)
+{
+	char url[2048], maxrec[32], why[VO_ERR_MSG];
+	struct vo_http_param p[5];
+	size_t np = query_params(q, p, maxrec, sizeof maxrec);
+	double wait = q->sync_deadline_s > 0 ? q->sync_deadline_s : VO_TAP_AUTO_DEADLINE_S;
+	long st;
+	int rc;
+
+	snprintf(url, sizeof url, "%s/sync", q->base_url);
+	r->out->async = 0;
+	set_phase(r, VO_UWS_EXECUTING);
+	r->got_body = r->sync_expired = 0;
+	r->http_status = 0;
+	r->first_byte_by = now_s() + wait;
+	vo_err_clear(r->err);
+	rc = fetch_result_once(r, "POST", url, p, np);
+	r->first_byte_by = 0;
+	st = r->http_status;
+	why[0] = '\0';
+	if (rc == -ECANCELED && __atomic_load_n(&r->sync_expired, __ATOMIC_RELAXED) &&
+	    !r->timed_out)
+		snprintf(why, sizeof why, "no row within %.1f s", wait);
+	else if (rc && !r->astral && (st == 404 || st == 405 || st == 501))
+		snprintf(why, sizeof why, "/sync refused (HTTP %ld)", st);
+	else if (rc && !r->astral && rc != -ECANCELED && vo_http_retryable(rc))
+		snprintf(why, sizeof why, "%s", r->err->msg);
+	else if (!rc && vo_tap_auto_overflow_rerun(q->maxrec, r->out->nrows, r->out->overflow))
+		snprintf(why, sizeof why, "the sync result overflowed at %zu rows, %s",
+			 r->out->nrows, q->maxrec < 0 ? "the service's limit (no MAXREC asked)" :
+			 "below MAXREC");
+	if (!why[0]) {
+		set_phase(r, rc ? VO_UWS_ERROR : VO_UWS_COMPLETED);
+		return rc;
+	}
+	vo_info("POST %s: %s; running it as an async job", url, why);
+	vo_err_clear(r->err);
+	r->out->overflow = 0;
+	r->out->nrows = 0;
+	free(r->out->services);
+	r->out->services = NULL;
+	r->out->fell_back = 1;
+	return 1;
 }
 
 /* --- async (UWS) -------------------------------------------------------- */
@@ -655,9 +770,14 @@ static int run_once(const struct vo_tap_query *q, const struct vo_tap_hooks *h,
 
 	run_init(&r, h, out, err, q->timeout_s);
 	r.stall_s = q->stall_s;
-	if (!q->sync)
+	if (q->mode == VO_TAP_AUTO && vo_tap_auto_sync_first(q->adql, q->maxrec) &&
+	    (rc = try_sync(&r, q)) != 1) {
+		*astral = r.astral;
+		return finish_run(&r, rc);
+	}
+	if (q->mode != VO_TAP_SYNC)
 		set_phase(&r, VO_UWS_PENDING);
-	if (q->sync || (rc = create_job(&r, q)) == 1) {
+	if (q->mode == VO_TAP_SYNC || (rc = create_job(&r, q)) == 1) {
 		rc = run_sync(&r, q);
 		*astral = r.astral;
 		return finish_run(&r, rc);

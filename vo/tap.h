@@ -5,6 +5,32 @@
  * caller's callbacks, fetch the error document when the job fails.  It
  * falls back to /sync when the service has no working /async.
  *
+ * Modes (struct vo_tap_query.mode):
+ *   VO_TAP_AUTO  (the default) a query whose row limit is small (MAXREC, or
+ *                the ADQL's TOP n, whichever is smaller, at most
+ *                VO_TAP_AUTO_SYNC_ROWS; or neither given: the service's
+ *                default limit) is POSTed to /sync first, once, with a
+ *                deadline for its first body byte (sync_deadline_s, default
+ *                VO_TAP_AUTO_DEADLINE_S).  It goes on as a UWS async job,
+ *                from scratch (hooks->begin is called again), when
+ *                 - no byte of the result arrived by the deadline (the sync
+ *                   request is abandoned: its connection is closed; a sync
+ *                   result already streaming at the deadline goes on to its
+ *                   end, bounded only by timeout_s and stall_s as any run),
+ *                 - /sync answers 404, 405 or 501 (refused), or the attempt
+ *                   fails in a way a retry could mend (connection, 5xx busy,
+ *                   408/504, a cut body): async has its own retries,
+ *                 - the result overflowed below what was asked for (no
+ *                   MAXREC, or fewer rows than MAXREC: the service cut it at
+ *                   a limit of its own, which async may not have); an
+ *                   overflow at the query's own MAXREC is the answer asked
+ *                   for, and is kept.
+ *                Other answers (a bad query: 400, an error document) are
+ *                final, as async would give the same.  Larger queries run
+ *                as async jobs directly.
+ *   VO_TAP_SYNC  /sync only, with retries.
+ *   VO_TAP_ASYNC a UWS job (or /sync when the service has no /async).
+ *
  * The caller is told about progress through hooks (the job URL as soon as
  * it exists, so a job can be resumed after a restart; each phase seen).
  * Before each attempt at reading a result, hooks->begin() is called: the
@@ -28,11 +54,28 @@
 #include "uws.h"
 #include "votable.h"
 
+/* DaCHS 2.7 here: a cone of a few rows answers /sync in 0.05-0.2 s, 100,000
+ * rows (9 MB) start arriving after 1.0 s, while a UWS job costs 1.1 s more
+ * than the same query's /sync.  3 s lets every query that sync serves
+ * faster through, and costs a slow one at most 3 s before its job. */
+#define VO_TAP_AUTO_DEADLINE_S 3.0
+/* Queries whose row limit is above this go to async directly in auto mode
+ * (~2.5 s to the first byte on DaCHS: within the deadline). */
+#define VO_TAP_AUTO_SYNC_ROWS 250000LL
+
+enum vo_tap_mode {
+	VO_TAP_AUTO = 0,        /* /sync first when small, see above */
+	VO_TAP_SYNC,            /* /sync only */
+	VO_TAP_ASYNC,           /* a UWS job */
+};
+
 struct vo_tap_query {
 	const char *base_url;   /* TAP base URL, without trailing slash */
 	const char *adql;
 	long long maxrec;       /* < 0: the service's default */
-	int sync;               /* 1: use /sync directly */
+	enum vo_tap_mode mode;
+	double sync_deadline_s; /* auto: seconds for the first byte of /sync;
+	                         * 0: VO_TAP_AUTO_DEADLINE_S */
 	const char *format;     /* RESPONSEFORMAT, NULL: the service's VOTable */
 	long timeout_s;         /* overall budget for the job, 0: none */
 	long stall_s;           /* a result download under VO_HTTP_MIN_RATE for
@@ -56,6 +99,7 @@ struct vo_tap_hooks {
 struct vo_tap_outcome {
 	enum vo_uws_phase phase;
 	int async;               /* the job ran through /async */
+	int fell_back;           /* auto: /sync was tried first, then async */
 	int overflow;
 	size_t nrows;
 	char job_url[2048];
@@ -72,6 +116,18 @@ int vo_tap_run(const struct vo_tap_query *q, const struct vo_tap_hooks *h,
  * or in vo_tap_run, deletes its remote job: nobody will read it. */
 int vo_tap_resume(const char *job_url, long timeout_s, const struct vo_tap_hooks *h,
 		  struct vo_tap_outcome *out, struct vo_err *err);
+
+/* The n of a leading "SELECT [ALL|DISTINCT] TOP n" (comments and blanks
+ * before it skipped), or -1 when the query has none (or starts otherwise,
+ * e.g. WITH). */
+long long vo_tap_adql_top(const char *adql);
+
+/* Auto mode: 1 when a query is tried on /sync first (see above). */
+int vo_tap_auto_sync_first(const char *adql, long long maxrec);
+
+/* Auto mode: 1 when a sync result of nrows rows, with overflow, is to be
+ * asked again as an async job (it stopped below what maxrec asked for). */
+int vo_tap_auto_overflow_rerun(long long maxrec, size_t nrows, int overflow);
 
 /* Delete a remote job; a job that is already gone is not an error. */
 int vo_tap_delete(const char *job_url, struct vo_err *err);

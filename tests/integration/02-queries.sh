@@ -4,10 +4,11 @@
 # rmdir deleting the remote job, concurrency, and a remount (offline) that
 # keeps every byte.
 . "$(dirname "$0")/../lib.sh"
+# mode = async: these checks are about UWS jobs (auto mode: 13-auto.sh)
 here=$(dirname "$0")
 
 write_config "[viaproxy]" "url = $PROXY/f/http404@%2Fasync/tap" \
-	"[slow]" "url = $PROXY/f/delay=8@%2Fresults%2F/tap"
+	"[slow]" "url = $PROXY/f/delay=8@%2Fresults%2F/tap" "mode = async" "[local]" "mode = async"
 check "mount" vofs_mount
 Q=$MNT/local/queries
 
@@ -160,7 +161,7 @@ sums() { (cd "$MNT/local/queries" && for f in */result.csv */result.vot */status
 before=$(sums)
 check "unmount cleanly" vofs_umount
 write_config "[viaproxy]" "url = $PROXY/f/http404@%2Fasync/tap" \
-	"[slow]" "url = $PROXY/f/delay=8@%2Fresults%2F/tap"
+	"[slow]" "url = $PROXY/f/delay=8@%2Fresults%2F/tap" "mode = async" "[local]" "mode = async"
 sed -i "s#^url = $TAP_URL#url = http://127.0.0.1:9/tap#" "$WORK/services.ini"
 check "remount with the service unreachable" vofs_mount
 after=$(sums)

@@ -5,7 +5,8 @@
 . "$(dirname "$0")/../lib.sh"
 
 Q=$MNT/local/queries
-svc() { printf '[%s]\nurl = %s/f/%s/tap\n' "$1" "$PROXY" "$2"; }
+# mode = async: the faults are those of UWS jobs and their results
+svc() { printf '[%s]\nurl = %s/f/%s/tap\nmode = async\n' "$1" "$PROXY" "$2"; }
 write_config \
 	"$(svc f500 'http500@%2Fasync')" \
 	"$(svc fhtml 'html@%2Fresults%2F')" \

@@ -143,6 +143,8 @@ chmod 600 "$WORK/token"
 cat > "$WORK/services.ini" <<CONF
 [tok]
 url = $PROXY/f/nonce=tok-$RUN/tap
+# a UWS job: the checks follow its requests (job, result) through the proxy
+mode = async
 # relative to this file
 token_file = token
 [redira]
@@ -289,6 +291,7 @@ check "the store has no token" bash -c '! grep -raF -e "$2" -e "$3" "$1"' _ "$CA
 cat > "$WORK/services.ini" <<CONF
 [px]
 url = $DAC/tap
+mode = async
 proxy = $PROXY
 token_file = $WORK/token
 CONF

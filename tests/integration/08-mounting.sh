@@ -84,7 +84,7 @@ restore_system() {
 	vofs_cleanup
 }
 trap restore_system EXIT
-write_config
+write_config "[local]" "mode = async"   # the checks follow UWS jobs
 
 # daemon_of MOUNTPOINT: the pid of the vofs serving it
 daemon_of() { pgrep -f -- " $1( |$)" | head -1; }
@@ -309,7 +309,7 @@ wait "$CAT"; crc=$?
 check "... the waiting reader got an error, not a short file (status $crc)" test "$crc" -ne 0
 
 # --- SIGTERM during a query run: the job survives and resumes -----------------------------------
-write_config "[slow]" "url = $PROXY/f/delay=4/tap"
+write_config "[slow]" "url = $PROXY/f/delay=4/tap" "mode = async"
 check "mount with a slow service (every request 4 s late)" vofs_mount
 run_query "$MNT/slow/queries/s" "SELECT TOP 777 id FROM vofstest.cat ORDER BY id"
 check "the run has a job" wait_for 10 grep -q "job=" "$MNT/slow/queries/s/status"
@@ -321,7 +321,7 @@ st=$(wait_final "$MNT/slow/queries/s")
 check "the run resumes by its job URL and completes ($st)" grep -q "^COMPLETED rows=777 " <<<"$st"
 check "... the log says it resumed" grep -q "query slow/s: resuming job" "$LOG"
 check "vofs_umount" vofs_umount
-write_config
+write_config "[local]" "mode = async"
 
 # --- -o doc_max: the cap on a service document in memory is the user's -------------------
 rm -rf "$CACHE"; mkdir -p "$CACHE"

@@ -160,7 +160,7 @@ group_setup() {
 		printf '[good]\nurl = %s\nmode = sync\n\n' "$TAP_URL"
 		for s in "$@"; do
 			printf '[%s]\nurl = %s/%s/tap\ntimeout = 15\ntoken_file = %s\n' "$s" "$HURL" "$s" "$TOP/token"
-			case $s in uws*) ;; *) printf 'mode = sync\n';; esac
+			case $s in uws*) printf 'mode = async\n';; *) printf 'mode = sync\n';; esac
 			echo
 		done
 	} > "$WORK/services.ini"

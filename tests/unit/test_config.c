@@ -426,6 +426,30 @@ static void test_config_keys(void)
 	config_free(&c);
 }
 
+/* mode = auto (the default), sync, async; a later [x] section adds to x */
+static void test_mode(void)
+{
+	struct config c = {0};
+	struct vo_err err = {0};
+
+	CHECK_INT(config_load_file(&c, write_conf(
+		"[d]\nurl = http://x/tap\n[s]\nurl = http://x/tap\nmode = sync\n"
+		"[a]\nurl = http://x/tap\nmode = async\n[u]\nurl = http://x/tap\nmode = async\n"
+		"[u]\nmode = auto\n"), &err), 0);
+	CHECK_INT(config_find(&c, "d")->mode, VO_TAP_AUTO);
+	CHECK_INT(config_find(&c, "s")->mode, VO_TAP_SYNC);
+	CHECK_INT(config_find(&c, "a")->mode, VO_TAP_ASYNC);
+	CHECK_INT(config_find(&c, "u")->mode, VO_TAP_AUTO);
+	config_free(&c);
+	config_load_builtin(&c);
+	CHECK_INT(config_find(&c, "gavo")->mode, VO_TAP_AUTO);
+	config_free(&c);
+	CHECK_INT(config_load_file(&c, write_conf("[x]\nurl = http://x/tap\nmode = fast\n"),
+				   &err), -EINVAL);
+	CHECK_HAS(err.msg, "services.ini:3: mode must be auto, sync or async");
+	config_free(&c);
+}
+
 /* everything above once more with the log captured: no token in it */
 static void test_log_clean(void)
 {
@@ -444,6 +468,7 @@ static void test_log_clean(void)
 	test_sites();
 	test_rotation();
 	test_config_keys();
+	test_mode();
 	fflush(stderr);
 	dup2(saved, 2);
 	close(saved);

@@ -1,0 +1,124 @@
+#!/bin/bash
+# mode = auto, the default (issue 12): a small query is answered through
+# /sync without a UWS job; a /sync that sends no row within the deadline
+# (3 s), or that is refused, goes on as an async job and completes; an
+# overflow at the query's own MAXREC is kept, one at the service's limit is
+# asked again as a job; a bad query fails at once without a job; a large
+# MAXREC goes to a job directly; mode = sync and mode = async keep their
+# meaning.  Requests are counted in the fault proxy's log, each service
+# under its own nonce.
+. "$(dirname "$0")/../lib.sh"
+here=$(dirname "$0")
+
+N=auto$$-$RANDOM
+PLOG=/tmp/vofs-faultproxy.log
+svc() { printf '[%s]\nurl = %s/f/%s/tap\n' "$1" "$PROXY" "$2"; }
+write_config \
+	"$(svc seen "nonce=$N-seen")" \
+	"$(svc big "nonce=$N-big")" \
+	"$(svc slowsync "delay=20@%2Fsync,nonce=$N-slow")" \
+	"$(svc nosync "http404@%2Fsync,nonce=$N-nosync")" \
+	"$(svc forced "nonce=$N-forced")" "mode = async" \
+	"$(svc syncslow "delay=5@%2Fsync,nonce=$N-syncslow")" "mode = sync"
+check "mount" vofs_mount
+
+# proxied REQ NONCE: the number of requests "REQ" (e.g. "POST /tap/sync")
+# the proxy forwarded for that service
+proxied() {
+	local m=${1%% *} p=${1#* }
+	grep -cE "^[^ ]+ [^ ]+ $m /f/[^ ]*nonce=$2[^ /]*$p " "$PLOG" || true
+}
+elapsed() { sed -n 's/.* elapsed=\([0-9.]*\)s.*/\1/p' <<<"$1"; }
+lt() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a + 0 < b + 0) }'; }
+
+# --- a small query: /sync, no job ------------------------------------------------
+CONE="SELECT id, ra, dec, mag FROM vofstest.cat WHERE 1=CONTAINS(POINT('ICRS', ra, dec), CIRCLE('ICRS', 150, 2, 0.05))"
+d=$MNT/seen/queries/cone
+run_query "$d" "$CONE"
+st=$(wait_final "$d")
+check "a small query completes in auto mode ($st)" grep -qE "^COMPLETED rows=[1-9][0-9]* " <<<"$st"
+check "... without a UWS job (no job= in status)" bash -c "! grep -q 'job=' <<<'$st'"
+check "... and without user.vo.job_url" bash -c "! getfattr -n user.vo.job_url '$d' 2>/dev/null"
+check "... through one POST /sync and no POST /async" \
+	test "$(proxied 'POST /tap/sync' "$N-seen")/$(proxied 'POST /tap/async' "$N-seen")" = 1/0
+check "... faster than a job on DaCHS (elapsed $(elapsed "$st") s < 1 s)" lt "$(elapsed "$st")" 1
+check "... and its rows are the server's, cell by cell" \
+	"$here/compare.py" "$TAP_URL" "$CONE" "$d/result.csv" "$d/result.vot"
+
+# --- an overflow at the query's own MAXREC is the answer asked for ----------------
+d=$MNT/seen/queries/capped
+run_query "$d" "SELECT id FROM vofstest.cat ORDER BY id" 5
+st=$(wait_final "$d")
+check "MAXREC 5: COMPLETED rows=5 with overflow, through /sync ($st)" \
+	bash -c "grep -qE '^COMPLETED rows=5 .*overflow' <<<'$st' && ! grep -q 'job=' <<<'$st'"
+
+# --- a bad query fails at once, without a job ----------------------------------------
+d=$MNT/seen/queries/bad
+run_query "$d" "SELEC nothing FROM nowhere"
+st=$(wait_final "$d")
+check "a bad query ends in ERROR ($st)" grep -q "^ERROR" <<<"$st"
+check "... with the server's message" grep -qi "could not parse" "$d/error"
+check "... and no job was made for any query of this service" test "$(proxied 'POST /tap/async' "$N-seen")" = 0
+
+# --- an overflow at the service's own limit: asked again as a job -------------------
+d=$MNT/local/queries/nolimit
+run_query "$d" "SELECT id FROM vofstest.cat"
+st=$(wait_final "$d")
+check "no MAXREC, the service's limit reached: COMPLETED with overflow from a job ($st)" \
+	grep -qE "^COMPLETED rows=20000 .*overflow job=http" <<<"$st"
+check "... the log says why" grep -q "the sync result overflowed at 20000 rows, the service's limit" "$LOG"
+check "... result.csv has the 20000 rows" test "$(($(wc -l < "$d/result.csv") - 1))" = 20000
+
+# --- a large MAXREC goes to a job directly ------------------------------------------
+d=$MNT/big/queries/all
+run_query "$d" "SELECT id, ra FROM vofstest.cat" 300000
+st=$(wait_final "$d")
+check "MAXREC 300000: COMPLETED rows=100000 through a job ($st)" grep -qE "^COMPLETED rows=100000 .*job=http" <<<"$st"
+check "... without trying /sync" test "$(proxied 'POST /tap/sync' "$N-big")" = 0
+
+# --- a /sync that sends nothing for 20 s: a job after the 3 s deadline ------------------
+TOP3="SELECT TOP 3 id, name FROM vofstest.cat ORDER BY id"
+d=$MNT/slowsync/queries/q
+run_query "$d" "$TOP3"
+st=$(wait_final "$d")
+check "a stalled /sync falls back to a job and completes ($st)" grep -qE "^COMPLETED rows=3 .*job=http" <<<"$st"
+check "... after the deadline, long before the 20 s delay (3 s <= $(elapsed "$st") s < 15 s)" \
+	bash -c "$(declare -f lt); lt 2.9 '$(elapsed "$st")' && lt '$(elapsed "$st")' 15"
+check "... the log says why" grep -qF "nonce=$N-slow/tap/sync: no row within 3.0 s; running it as an async job" "$LOG"
+check "... and its rows are the server's" "$here/compare.py" "$TAP_URL" "$TOP3" "$d/result.csv"
+
+# --- a refused /sync: a job --------------------------------------------------------------
+d=$MNT/nosync/queries/q
+run_query "$d" "$TOP3"
+st=$(wait_final "$d")
+check "a service whose /sync answers 404 runs the query as a job ($st)" grep -qE "^COMPLETED rows=3 .*job=http" <<<"$st"
+check "... the log says why" grep -q "/sync refused (HTTP 404); running it as an async job" "$LOG"
+
+# --- mode = async and mode = sync keep their meaning --------------------------------------
+d=$MNT/forced/queries/q
+run_query "$d" "$TOP3"
+st=$(wait_final "$d")
+check "mode = async: a small query still runs as a job ($st)" grep -qE "^COMPLETED rows=3 .*job=http" <<<"$st"
+check "... without trying /sync" test "$(proxied 'POST /tap/sync' "$N-forced")" = 0
+d=$MNT/syncslow/queries/q
+run_query "$d" "$TOP3"
+st=$(wait_final "$d")
+check "mode = sync: a /sync slower than the auto deadline is waited for ($st)" \
+	bash -c "grep -qE '^COMPLETED rows=3 ' <<<'$st' && ! grep -q 'job=' <<<'$st'"
+check "... no job was made" test "$(proxied 'POST /tap/async' "$N-syncslow")" = 0
+
+skip "a sync result already streaming at the deadline goes on to its end" \
+	"needs a server that starts a body within 3 s and sends it for longer; the fault proxy has no slow-body fault (tests/server/faultproxy.py)"
+
+check "unmount cleanly" vofs_umount
+
+# --- a mode the services file cannot have ------------------------------------------------
+printf '[x]\nurl = %s\nmode = fast\n' "$TAP_URL" > "$WORK/bad.ini"
+out=$("$VOFS_BIN" -f -o config="$WORK/bad.ini" -o cache_dir="$CACHE" "$MNT" 2>&1)
+rc=$?
+check "mode = fast is refused at mount (exit $rc)" test "$rc" -ne 0
+check "... saying which modes there are" grep -q "bad.ini:3: mode must be auto, sync or async" <<<"$out"
+mountpoint -q "$MNT" && fusermount3 -u "$MNT"
+
+check_log_clean
+finish
