@@ -10,11 +10,13 @@
 
 ROUNDS_SYNC=${ROUNDS_SYNC:-50}
 ROUNDS_ASYNC=${ROUNDS_ASYNC:-10}
+ROUNDS_AUTO=${ROUNDS_AUTO:-50}
 ADQL="SELECT TOP 3 obs_id, obs_collection FROM ivoa.obscore WHERE obs_collection='vofslc' ORDER BY obs_id"
 # what the server answers, as CSV, for the row count
 want_rows=3
 
-write_config "[s]" "url = $TAP_URL" "mode = sync" "[a]" "url = $TAP_URL" "mode = async"
+write_config "[s]" "url = $TAP_URL" "mode = sync" "[a]" "url = $TAP_URL" "mode = async" \
+	"[u]" "url = $TAP_URL" "mode = auto"
 
 # round SVC N: a fresh mount; write the query; wc -c by name (GNU wc takes
 # st_size), then cat; both must agree and hold the header and all rows
@@ -46,13 +48,14 @@ rounds() {
 check "sync: $ROUNDS_SYNC fresh mounts: wc -c and cat of result.csv right after the query is written give the whole result" \
 	rounds s "$ROUNDS_SYNC"
 check "async: $ROUNDS_ASYNC fresh mounts: the same" rounds a "$ROUNDS_ASYNC"
+check "auto (the default): $ROUNDS_AUTO fresh mounts: the same" rounds u "$ROUNDS_AUTO"
 
 # --- products/ right after the query is written -----------------------------------
 rm -rf "$CACHE"; mkdir -p "$CACHE"
 vofs_mount
 PQ="SELECT obs_id, obs_publisher_did, access_url, access_format FROM ivoa.obscore
  WHERE obs_collection='vofslc' ORDER BY obs_id"
-for svc in s a; do
+for svc in s a u; do
 	q=$MNT/$svc/queries/lc
 	mkdir "$q"
 	check "$svc: products/ is listed as soon as the query exists" test -d "$q/products"

@@ -13,7 +13,7 @@ RACES=${RACES:-50}
 BIG="SELECT id, ra, dec, mag FROM vofstest.cat ORDER BY id"
 BIG2="SELECT id, ra, dec, mag FROM vofstest.cat ORDER BY id DESC"
 
-write_config "[sync]" "url = $TAP_URL" "mode = sync"
+write_config "[sync]" "url = $TAP_URL" "mode = sync" "[async]" "url = $TAP_URL" "mode = async"
 vofs_mount || { fail "mount"; finish; exit 1; }
 Q=$MNT/local/queries
 
@@ -90,7 +90,7 @@ race() {
 	local i bad=0 svc d
 	for ((i = 1; i <= RACES; i++)); do
 		svc=sync; d=0.$(printf '%03d' $(( (i % 15) * 10 )))
-		if [ $((i % 5)) -eq 0 ]; then svc=local; d=0.$(( i % 7 + 2 )); fi
+		if [ $((i % 5)) -eq 0 ]; then svc=async; d=0.$(( i % 7 + 2 )); fi
 		mkdir "$MNT/$svc/queries/race" || { bad=$((bad + 1)); continue; }
 		echo "SELECT TOP $((i % 7 + 1)) id FROM vofstest.cat" > "$MNT/$svc/queries/race/query.adql"
 		sleep "$d"
@@ -101,7 +101,7 @@ race() {
 	[ "$bad" -eq 0 ]
 }
 check "$RACES rounds of rmdir racing a finishing run: every mkdir and rmdir works, the daemon lives" race
-check "no query is left after the races" bash -c "[ -z \"\$(ls -A '$Q')\$(ls -A '$MNT/sync/queries')\" ]"
+check "no query is left after the races" bash -c "[ -z \"\$(ls -A '$Q')\$(ls -A '$MNT/sync/queries')\$(ls -A '$MNT/async/queries')\" ]"
 check "the store holds no result after the races (the next mount's clean-up aside)" \
 	wait_for 10 bash -c "[ \"\$(python3 -c 'import sqlite3,glob; print(sqlite3.connect(\"file:\"+glob.glob(\"$CACHE/*.db\")[0]+\"?mode=ro\", uri=True).execute(\"SELECT count(*) FROM results\").fetchone()[0])')\" = 0 ]"
 # the same product path naming another URL after a re-run: the kernel's
