@@ -453,9 +453,14 @@ int vo_tap_auto_sync_first(const char *adql, long long maxrec)
 	return limit <= VO_TAP_AUTO_SYNC_ROWS;   /* < 0: the service's default */
 }
 
-int vo_tap_auto_overflow_rerun(long long maxrec, size_t nrows, int overflow)
+int vo_tap_auto_overflow_rerun(long long maxrec, size_t nrows, int overflow,
+			       long long default_rows)
 {
-	return overflow && (maxrec < 0 || (long long)nrows < maxrec);
+	if (!overflow)
+		return 0;
+	if (maxrec >= 0)
+		return (long long)nrows < maxrec;
+	return default_rows < 0 || (long long)nrows < default_rows;
 }
 
 /* Auto mode's one /sync attempt.  0 or a final error as run_sync; 1 when
@@ -488,7 +493,10 @@ static int try_sync(struct run *r, const struct vo_tap_query *q)
 		snprintf(why, sizeof why, "/sync refused (HTTP %ld)", st);
 	else if (rc && !r->astral && rc != -ECANCELED && vo_http_retryable(rc))
 		snprintf(why, sizeof why, "%s", r->err->msg);
-	else if (!rc && vo_tap_auto_overflow_rerun(q->maxrec, r->out->nrows, r->out->overflow))
+	else if (!rc && vo_tap_auto_overflow_rerun(q->maxrec, r->out->nrows, r->out->overflow,
+						   r->out->overflow && q->maxrec < 0 &&
+						   r->h->default_rows ?
+						   r->h->default_rows(r->h->ud) : -1))
 		snprintf(why, sizeof why, "the sync result overflowed at %zu rows, %s",
 			 r->out->nrows, q->maxrec < 0 ? "the service's limit (no MAXREC asked)" :
 			 "below MAXREC");

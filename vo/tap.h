@@ -93,6 +93,11 @@ struct vo_tap_hooks {
 	 * arrived from url (called on the download's own thread), then once
 	 * with n < 0 when that download has ended (on the caller's thread) */
 	void (*bytes)(void *ud, const char *url, long long n);
+	/* auto mode: the service's default row limit (capabilities'
+	 * outputLimit default, which TAP applies to sync and async alike), or
+	 * -1 when unknown; asked only when a sync result without MAXREC
+	 * overflowed.  May be NULL. */
+	long long (*default_rows)(void *ud);
 	struct vo_votable_cb rows;   /* .ud is ignored: hooks->ud is used */
 };
 
@@ -126,8 +131,11 @@ long long vo_tap_adql_top(const char *adql);
 int vo_tap_auto_sync_first(const char *adql, long long maxrec);
 
 /* Auto mode: 1 when a sync result of nrows rows, with overflow, is to be
- * asked again as an async job (it stopped below what maxrec asked for). */
-int vo_tap_auto_overflow_rerun(long long maxrec, size_t nrows, int overflow);
+ * asked again as an async job: it stopped below what maxrec asked for, or
+ * (no maxrec) below the service's default limit default_rows (-1: not
+ * known, so a job is asked; at the default limit a job stops there too). */
+int vo_tap_auto_overflow_rerun(long long maxrec, size_t nrows, int overflow,
+			       long long default_rows);
 
 /* Delete a remote job; a job that is already gone is not an error. */
 int vo_tap_delete(const char *job_url, struct vo_err *err);

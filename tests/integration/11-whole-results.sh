@@ -9,7 +9,7 @@
 . "$(dirname "$0")/../lib.sh"
 
 ROUNDS_SYNC=${ROUNDS_SYNC:-50}
-ROUNDS_ASYNC=${ROUNDS_ASYNC:-10}
+ROUNDS_ASYNC=${ROUNDS_ASYNC:-50}
 ROUNDS_AUTO=${ROUNDS_AUTO:-50}
 ADQL="SELECT TOP 3 obs_id, obs_collection FROM ivoa.obscore WHERE obs_collection='vofslc' ORDER BY obs_id"
 # what the server answers, as CSV, for the row count

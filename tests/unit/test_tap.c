@@ -49,15 +49,21 @@ static void test_sync_first(void)
 static void test_overflow_rerun(void)
 {
 	/* no overflow: whatever the counts */
-	CHECK_INT(vo_tap_auto_overflow_rerun(-1, 20000, 0), 0);
-	CHECK_INT(vo_tap_auto_overflow_rerun(5, 3, 0), 0);
+	CHECK_INT(vo_tap_auto_overflow_rerun(-1, 20000, 0, -1), 0);
+	CHECK_INT(vo_tap_auto_overflow_rerun(5, 3, 0, -1), 0);
 	/* no MAXREC asked: the service cut it at its own limit */
-	CHECK_INT(vo_tap_auto_overflow_rerun(-1, 20000, 1), 1);
+	CHECK_INT(vo_tap_auto_overflow_rerun(-1, 20000, 1, -1), 1);
 	/* the user's own MAXREC reached: that is the answer asked for */
-	CHECK_INT(vo_tap_auto_overflow_rerun(5, 5, 1), 0);
-	CHECK_INT(vo_tap_auto_overflow_rerun(0, 0, 1), 0);
+	CHECK_INT(vo_tap_auto_overflow_rerun(5, 5, 1, -1), 0);
+	CHECK_INT(vo_tap_auto_overflow_rerun(0, 0, 1, -1), 0);
 	/* a sync limit below the MAXREC asked for */
-	CHECK_INT(vo_tap_auto_overflow_rerun(50000, 2000, 1), 1);
+	CHECK_INT(vo_tap_auto_overflow_rerun(50000, 2000, 1, -1), 1);
+	/* no MAXREC: at the service's default limit a job stops there too;
+	 * below it (a sync-only cap) the job is asked */
+	CHECK_INT(vo_tap_auto_overflow_rerun(-1, 20000, 1, 20000), 0);
+	CHECK_INT(vo_tap_auto_overflow_rerun(-1, 1000, 1, 20000), 1);
+	/* MAXREC asked: the default does not matter */
+	CHECK_INT(vo_tap_auto_overflow_rerun(50000, 20000, 1, 20000), 1);
 }
 
 int main(void)
