@@ -8,6 +8,8 @@
 . "$(dirname "$0")/../lib.sh"
 
 write_config
+# async jobs: rm -r must delete the query's remote UWS job
+sed -i '/^\[local\]/a mode = async' "$WORK/services.ini"
 check "mount" vofs_mount || { finish; exit 1; }
 Q=$MNT/local/queries
 D=$Q/ed
