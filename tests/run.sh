@@ -41,6 +41,17 @@ summary() {
 	echo "$PASS passed, $FAIL failed, $SKIP skipped"
 }
 
+# drop_work DIR PREFIX: keep DIR's daemon log as PREFIX.vofs.log, unmount
+# what a killed script left mounted under DIR, and remove DIR
+drop_work() {
+	local m
+	[ -f "$1/vofs.log" ] && cp "$1/vofs.log" "$2.vofs.log"
+	for m in $(awk -v d="$1/" 'index($2, d) == 1 {print $2}' /proc/mounts); do
+		fusermount3 -uz "$m" 2>/dev/null || umount -l "$m" 2>/dev/null
+	done
+	rm -rf "$1"
+}
+
 say "dependencies"
 if ! tests/install-deps.sh; then
 	step_fail "installing build dependencies"; summary; exit 1
@@ -95,9 +106,13 @@ for build in build build-asan; do
 		name=$(basename "$t" .sh)
 		out=$LOGDIR/$name-$build.out
 		echo "-- $name ($build)"
-		VOFS_BIN=$ROOT/$build/fs/vofs timeout 1200 bash "$t" 2>&1 |
+		# each script's scratch directory (caches, copies of products: a
+		# few hundred MB) goes when it ends; its daemon log is kept here
+		work=$(mktemp -d /tmp/vofs-test.XXXXXX)
+		WORK=$work VOFS_BIN=$ROOT/$build/fs/vofs timeout 1200 bash "$t" 2>&1 |
 			sed "s/^\(not \)\{0,1\}ok - /&[$build] /; s/^# SKIP /&[$build] /" > "$out"
 		rc=${PIPESTATUS[0]}
+		drop_work "$work" "$LOGDIR/$name-$build"
 		cat "$out"
 		tally "$out"
 		if [ "$rc" -ne 0 ] && ! grep -q '^not ok' "$out"; then
@@ -116,6 +131,7 @@ else
 	tail -20 "$LOGDIR/quickstart.out" | sed 's/^/    # /'
 	mountpoint -q "$qs/mnt" && fusermount3 -uz "$qs/mnt"
 fi
+drop_work "$qs" "$LOGDIR/quickstart"
 for ex in mount-examples/*.sh; do
 	grep -q '/common.sh"$' "$ex" || continue   # quickstart and common.sh are not workflows
 	name=$(basename "$ex" .sh)
@@ -126,7 +142,7 @@ for ex in mount-examples/*.sh; do
 	else
 		FAIL=$((FAIL + 1)); echo "not ok - example $name"; tail -30 "$out" | sed 's/^/    # /'
 	fi
-	mountpoint -q "$work/mnt" 2>/dev/null && fusermount3 -uz "$work/mnt"
+	drop_work "$work" "$LOGDIR/example-$name"
 done
 
 tests/server/proxy.sh stop >/dev/null 2>&1 || true
