@@ -10,7 +10,9 @@
 PY=/usr/bin/python3
 DATA=$VOFS_ROOT/tests/data/interop
 CHECK="$PY $VOFS_ROOT/tests/integration/interop_check.py"
-RPORT=${REPLAY_PORT:-8095}
+# a free port unless told: another run of this script (tests/run.sh in
+# another worktree) may hold 8095, and its replay would answer ours
+RPORT=${REPLAY_PORT:-$($PY -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}
 R=http://127.0.0.1:$RPORT
 RPID=
 
@@ -24,6 +26,7 @@ fi
 $PY "$VOFS_ROOT/tests/server/replay.py" --port "$RPORT" 2> "$WORK/replay.log" &
 RPID=$!
 check "replay server answers" wait_for 10 curl -sf "$R/esa/tap/tables" -o /dev/null
+check "... and it is ours (pid $RPID alive)" kill -0 "$RPID"
 
 # one service per server, sync; casdajob and pyvojob are the same captures
 # asked through UWS (async)
@@ -126,6 +129,49 @@ done
 # --- UWS: a CASDA job (EXECUTING, then COMPLETED with CASDA's result list) ---
 result casdajob job casda_job casda/sync_tabledata.vot
 check "casda: the async job's status names its job URL" grep -q "$R/casda/tap/async/j" "$MNT/casdajob/queries/job/status"
+
+# --- DataLink documents through products/ --------------------------------------
+# A hand-written ObsCore-like result whose access_urls are the captured
+# DataLink documents (CASDA with and without access, ALMA), each at its own
+# replay endpoint, and one reaching ALMA's through a service descriptor.
+# Each products/<id>/ must list one file per link as vofs.1 says, with
+# user.vo.url and user.vo.semantics from the link, and links.csv must hold
+# pyvo's reading of the capture (error rows only there).  The links point
+# at the archives, which this machine cannot reach: no product is read.
+# dl_dir SVC Q ID DIRNAME CAPTURE
+dl_dir() {
+	local d=$MNT/$1/queries/$2/products/$4
+	check "$1: products/$4/ is a directory (DataLink $5)" test -d "$d"
+	check "$1: products/$4/ lists $5's links of ID $3 as vofs.1 says, links.csv as pyvo reads it" \
+		$CHECK links "$DATA/$5" "$3" "$d" && sed 's/^/    # /' "$WORK/check.out"
+}
+ALMA_ID='uid://A001/X12a3/Xe9' ALMA_DIR='uid:%2F%2FA001%2FX12a3%2FXe9'
+q=$MNT/casda/queries/dl
+run_query "$q" "SELECT * FROM t -- replay:dl_obscore"
+st=$(wait_final "$q")
+check "casda: the DataLink result completes ($st)" grep -q "^COMPLETED rows=3" <<<"$st"
+check_eq "casda: products/ has one directory per row, named by obs_id" \
+	"$(printf '%s\n' 3242 cube-244 "$ALMA_DIR")" "$(ls "$q/products" 2>&1 | LC_ALL=C sort)"
+dl_dir casda dl cube-244 cube-244 casda/datalink.xml
+dl_dir casda dl 3242 3242 casda/datalink_noaccess.xml
+check "casda: the error row of 3242 is in links.csv with its message" \
+	grep -qF "DefaultFault: Sorry, but you do not have permission" "$q/products/3242/links.csv"
+dl_dir casda dl "$ALMA_ID" "$ALMA_DIR" alma/datalink.xml
+q=$MNT/alma/queries/dl
+run_query "$q" "SELECT * FROM t -- replay:dl_descriptor"
+st=$(wait_final "$q")
+check "alma: the result with a DataLink service descriptor completes ($st)" grep -q "^COMPLETED rows=1" <<<"$st"
+check_eq "alma: products/ has the row's directory, named by obs_publisher_did" \
+	"$ALMA_DIR" "$(ls "$q/products" 2>&1)"
+dl_dir alma dl "$ALMA_ID" "$ALMA_DIR" alma/datalink.xml
+check "replay: each DataLink document was asked for its own ID" \
+	grep -qF "DataLink datalink.xml for ['$ALMA_ID']" "$WORK/replay.log"
+# pyvo's capture of an OpenCADC ObsCore result (access_url DataLink
+# documents + a descriptor): read right, one product directory per row
+# (the documents are at CADC, not captured: not opened)
+result pyvo  dlobscore dl_obscore_cadc pyvo/datalink.xml
+check_eq "pyvo: the OpenCADC ObsCore result has a product directory per row (obs_id)" \
+	"$(printf '%s\n' 54150 54151 54151~2)" "$(ls "$MNT/pyvo/queries/dlobscore/products" 2>&1)"
 
 # --- errors -------------------------------------------------------------------
 # error SVC NAME MARKER MESSAGE: the query fails with the server's message

@@ -8,6 +8,16 @@ reading of the captured document (tests/integration/15-interop.sh).
   interop_check.py result  CAPTURE CSV VOT      result.csv and result.vot hold the
                                                 capture's first table: names, values,
                                                 nulls (astropy.io.votable)
+  interop_check.py links   CAPTURE ID DIR       DIR (products/<id>/ of a DataLink
+                                                product) as docs/vofs.1 says for the
+                                                capture's rows of ID (pyvo's reading):
+                                                one file per link with an access_url and
+                                                neither error_message nor service_def
+                                                (this.<ext>, this-2.<ext>, preview.<ext>,
+                                                <semantics>.<ext>), their user.vo.url and
+                                                user.vo.semantics, and links.csv: the
+                                                capture's columns and rows of ID, error
+                                                rows included
 
 Exit 0 when equal; else 1 and the first differences on stdout.
 """
@@ -223,6 +233,122 @@ def cmd_result(capture, csv_path, vot_path):
     return 1 if bad else 0
 
 
+CORE = "http://www.ivoa.net/rdf/datalink/core#"
+EXTS = {"image/fits": "fits", "application/fits": "fits", "image/jpeg": "jpg",
+        "image/png": "png", "image/gif": "gif", "image/svg+xml": "svg",
+        "application/x-votable+xml": "vot", "application/votable+xml": "vot",
+        "text/xml": "xml", "application/xml": "xml", "text/csv": "csv",
+        "text/tab-separated-values": "tsv", "text/plain": "txt", "text/html": "html",
+        "application/xhtml+xml": "html", "application/pdf": "pdf",
+        "application/json": "json", "application/x-tar": "tar", "application/gzip": "gz",
+        "application/x-gzip": "gz", "application/zip": "zip", "application/x-hdf5": "hdf5"}
+
+
+def link_ext(ctype):
+    """the extension vofs.1 gives a link's content_type"""
+    t = (ctype or "").split(";")[0].strip().lower()
+    if t.startswith(("application/x-fits", "image/x-fits")):
+        return "fits"
+    if t in EXTS:
+        return EXTS[t]
+    return "xml" if t.endswith("+xml") else "json" if t.endswith("+json") else "bin"
+
+
+def link_base(sem):
+    """#this -> this, #preview and narrower -> preview, other core terms by
+    name, custom terms by their fragment (else last path segment)"""
+    sem = (sem or "").strip()
+    if sem.startswith(CORE):
+        sem = "#" + sem[len(CORE):]
+    if sem.startswith("#"):
+        term = sem[1:]
+        return "preview" if term.split("-")[0] == "preview" else term or "link"
+    tail = sem.rsplit("#", 1)[-1] if "#" in sem else sem.rstrip("/").rsplit("/", 1)[-1]
+    return tail or "link"
+
+
+def text(v):
+    """a pyvo/astropy cell as links.csv writes it (null: empty)"""
+    import numpy as np
+    if v is None or v is np.ma.masked:
+        return ""
+    if isinstance(v, bytes):
+        v = v.decode("utf-8")
+    if isinstance(v, (np.integer, int)) and not isinstance(v, bool):
+        return str(int(v))
+    return str(v)
+
+
+def cmd_links(capture, did, d):
+    import os
+    import numpy as np
+    from astropy.io.votable import parse
+    from pyvo.dal.adhoc import DatalinkResults
+    dl = DatalinkResults(parse(capture, verify="ignore"))
+    fields = list(dl.fieldnames)
+    arr = dl.resultstable.array
+    # the rows as dicts of text, masked cells (nulls) as ""
+    rows_all = [{k: "" if np.ma.getmaskarray(arr[k])[i] else text(arr[k][i])
+                 for k in fields} for i in range(len(arr))]
+    want = [r for r in rows_all if r["ID"] == did]
+    bad = []
+    if not want:
+        bad.append("the capture has no row of ID %r" % did)
+    # files, named as vofs.1 says
+    files, seen = {}, {}
+    for r in want:
+        if not r["access_url"] or r["error_message"] or r.get("service_def"):
+            continue
+        stem, ext = link_base(r["semantics"]), link_ext(r["content_type"])
+        name = "%s.%s" % (stem, ext)
+        if name in seen:
+            seen[name] += 1
+            name = "%s-%d.%s" % (stem, seen["%s.%s" % (stem, ext)], ext)
+        else:
+            seen[name] = 1
+        files[name] = r
+    got = sorted(os.listdir(d))
+    if got != sorted(list(files) + ["links.csv"]):
+        bad.append("listing %s, expected %s" % (got, sorted(list(files) + ["links.csv"])))
+    for name, r in files.items():
+        p = os.path.join(d, name)
+        for attr, v in (("user.vo.url", r["access_url"]),
+                        ("user.vo.semantics", r["semantics"])):
+            try:
+                g = os.getxattr(p, attr).decode()
+            except OSError as e:
+                g = "(%s)" % e.strerror
+            if g != v:
+                bad.append("%s %s: %r, capture %r" % (name, attr, g, v))
+    # links.csv: the capture's columns, the rows of this ID
+    with open(os.path.join(d, "links.csv"), newline="", encoding="utf-8") as f:
+        rows = list(csv.reader(f))
+    if not rows or rows[0] != fields:
+        bad.append("links.csv header %s, capture %s" % (rows[:1], fields))
+    rows = rows[1:]
+    if len(rows) != len(want):
+        bad.append("links.csv has %d rows, the capture %d of ID %s" % (len(rows), len(want), did))
+    errors = 0
+    for i, (c, r) in enumerate(zip(rows, want)):
+        rec = dict(zip(fields, c))
+        errors += bool(r["error_message"])
+        for k in ("ID", "access_url", "service_def", "error_message", "semantics",
+                  "content_type", "content_length", "description"):
+            if k not in fields:
+                continue
+            v = r[k]
+            if k in ("access_url", "service_def", "semantics", "content_type"):
+                v = v.strip()
+            if rec.get(k, "") != v:
+                bad.append("links.csv row %d %s: %r, capture %r" % (i + 1, k, rec.get(k), v))
+    for b in bad[:12]:
+        print(b)
+    if not bad:
+        print("%s: %d links: %d files (%s) + links.csv, %d error rows only in links.csv"
+              % (did, len(want), len(files), " ".join(sorted(files)), errors))
+    return 1 if bad else 0
+
+
 def main(a):
     if a[1] == "tables":
         return cmd_tables(a[2], a[3])
@@ -230,6 +356,8 @@ def main(a):
         return cmd_columns(a[2], a[3], a[4])
     if a[1] == "result":
         return cmd_result(a[2], a[3], a[4])
+    if a[1] == "links":
+        return cmd_links(a[2], a[3], a[4])
     sys.exit(__doc__)
 
 

@@ -43,6 +43,14 @@ Faults:
                               the body, then close normally
   badxml                      forward, but cut the body inside an element tag in
                               its middle and append "<<<&&" (Content-Length fits)
+  drip=BYTES_PER_S            forward, send the upstream status line and headers at
+                              once, then the body (URLs rewritten as usual) in small
+                              writes at that rate: the first write (1/20 of the
+                              rate, at least 1 byte) leaves at once, the next every
+                              50 ms, so a 3000-byte body at drip=500 starts at once
+                              and ends after about 6 s.  Framing as upstream's
+                              (Content-Length, else chunked, one chunk a write); a
+                              body is read whole first (up to 256 MiB)
   nonce=X                     no effect (makes a spec string unique)
   noprobe                     the other faults spare requests for a single byte
                               (Range: bytes=0-0, how clients learn a file's size)
@@ -98,7 +106,7 @@ HOP_BY_HOP = {
     "proxy-connection", "te", "trailer", "trailers", "transfer-encoding", "upgrade",
 }
 RESPONSE_FAULTS = ("http500", "http503", "http404", "html", "entitybomb",
-                   "hugeline", "stall", "reset", "truncate", "badxml")
+                   "hugeline", "stall", "reset", "truncate", "badxml", "drip")
 MODIFIERS = ("norange", "nolength")
 SWAPS = ("swap", "swapnoir")
 SWAPPED_DATE = "Mon, 01 Jan 2035 00:00:00 GMT"
@@ -135,8 +143,10 @@ class Fault:
         self.arg = urllib.parse.unquote(arg) if sep else None
         if self.name not in KNOWN_FAULTS:
             raise SpecError("unknown fault %r" % self.name)
-        if self.name in ("delay",) + SWAPS:
+        if self.name in ("delay", "drip") + SWAPS:
             self.seconds(None)
+        if self.name == "drip" and self.seconds(None) <= 0:
+            raise SpecError("drip needs a rate above 0")
         elif self.name in ("stall", "hugeline") and self.arg is not None:
             self.seconds(None)
 
@@ -564,6 +574,10 @@ class Handler(BaseHTTPRequestHandler):
             self._abort(rst=False)
             return resp.status, 0
 
+        if name == "drip":
+            return resp.status, self._drip(resp, out_headers, clen, no_body, rewrite,
+                                           pairs, fault.seconds(None))
+
         if name in ("reset", "truncate", "badxml"):
             data = b"" if no_body else resp.read(MAX_FAULT_BUFFER)
             if rewrite:
@@ -624,6 +638,39 @@ class Handler(BaseHTTPRequestHandler):
         if clen is not None and not chunked and sent != clen:
             self.close_connection = True   # upstream broke its Content-Length
         return resp.status, sent
+
+    def _drip(self, resp, out_headers, clen, no_body, rewrite, pairs, rate):
+        """the whole body at rate bytes/s in small writes (see drip=)"""
+        data = b"" if no_body else resp.read(MAX_FAULT_BUFFER)
+        if rewrite:
+            rep = StreamReplacer(pairs)
+            data = rep.feed(data) + rep.flush()
+        chunked = clen is None and not no_body
+        self._start(resp, out_headers)
+        if chunked:
+            self.send_header("Transfer-Encoding", "chunked")
+        elif not no_body or clen is not None:
+            self.send_header("Content-Length", str(len(data) if not no_body else clen))
+        self.end_headers()
+        self.wfile.flush()
+        step = max(1, int(rate / 20))
+        start = time.monotonic()
+        sent = 0
+        while sent < len(data):
+            piece = data[sent:sent + step]
+            if chunked:
+                self._write_chunk(piece)
+            else:
+                self.wfile.write(piece)
+            self.wfile.flush()
+            sent += len(piece)
+            # the next write when the rate allows it (no drift over a long body)
+            pause = start + sent / rate - time.monotonic()
+            if pause > 0 and sent < len(data):
+                time.sleep(pause)
+        if chunked:
+            self._end_chunks()
+        return sent
 
     def _start(self, resp, out_headers):
         """status line and upstream headers (keeping upstream Server/Date)"""

@@ -26,15 +26,30 @@ Python standard library only.  Each service of the map is served under
   GET  <job>/results/<id>        the line's result document
   GET  <job>/error               404 (the captures have no error document:
                                  the client must read the job's errorSummary)
-  GET  /<svc>/tap/datalink?ID=x  the "datalink" capture
+  GET|POST /<svc>/tap/datalink?ID=x
+                                 the service's first "datalink" capture
+  GET|POST /<svc>/tap/datalink/<stem>?ID=x[&ID=y]
+                                 the "datalink" capture whose file name
+                                 without extension is <stem> (one endpoint
+                                 per document, so a client batching IDs per
+                                 endpoint asks each capture only for its
+                                 own); ID may be repeated, in the query or a
+                                 POST form: 404 when the document names none
+                                 of the IDs (as <TD>ID</TD>), else served
+                                 whole (a real service would answer those
+                                 IDs' rows only; the test asks for every ID
+                                 of the capture)
 
 The map (one line each, '#' comments):
   <service> capabilities|tables|availability|datalink <file>
   <service> sync  <marker> <file> [status]
   <service> async <marker> <job1.xml>[,<job2.xml>...] <result file|->
 Files are relative to the map's directory.  Captures are served byte for
-byte except for the two rewrites said above.  Every request is logged to
-stderr.
+byte except for the two rewrites said above.  Hand-written results (not
+captures: see SOURCES.md) may name this server as http://replay.invalid;
+sync and job results have that rewritten to its real address, so their
+access_urls and DataLink descriptors point here.  Every request is logged
+to stderr.
 """
 import argparse
 import os
@@ -42,9 +57,12 @@ import re
 import sys
 import threading
 import urllib.parse
+from xml.sax.saxutils import escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-MAP = {}          # service -> {"capabilities": file, ..., "sync": [...], "async": [...]}
+MAP = {}          # service -> {"capabilities": file, ..., "sync": [...], "async": [...],
+                  #             "dl": {stem: file}}
+PLACEHOLDER = b"http://replay.invalid"
 BASE = ""
 JOBS = {}         # job id -> {"svc", "docs", "result", "gets"}
 LOCK = threading.Lock()
@@ -58,7 +76,7 @@ def load_map(path):
             if not w:
                 continue
             svc, kind = w[0], w[1]
-            s = MAP.setdefault(svc, {"sync": [], "async": []})
+            s = MAP.setdefault(svc, {"sync": [], "async": [], "dl": {}})
             if kind == "sync":
                 s["sync"].append((w[2], os.path.join(root, w[3]),
                                   int(w[4]) if len(w) > 4 else 200))
@@ -67,6 +85,11 @@ def load_map(path):
                 res = None if w[4] == "-" else os.path.join(root, w[4])
                 s["async"].append((w[2], docs, res))
             elif kind in ("capabilities", "tables", "availability", "datalink"):
+                if kind == "datalink":
+                    stem = os.path.splitext(os.path.basename(w[2]))[0]
+                    s["dl"][stem] = os.path.join(root, w[2])
+                    if kind in s:
+                        continue     # /datalink stays the first one
                 s[kind] = os.path.join(root, w[2])
             else:
                 sys.exit("%s:%d: unknown kind %s" % (path, lineno, kind))
@@ -122,7 +145,16 @@ class Handler(BaseHTTPRequestHandler):
             body = self.rfile.read(n).decode("utf-8", "replace")
             for k, v in urllib.parse.parse_qs(body, keep_blank_values=True).items():
                 q.setdefault(k, []).extend(v)
+        self.ids = [x for k, v in q.items() if k.upper() == "ID" for x in v]
         return u.path, {k.upper(): v[-1] for k, v in q.items()}
+
+    def datalink(self, svc, f):
+        body = read(f)
+        cells = [b"<TD>" + escape(i).encode() + b"</TD>" for i in self.ids]
+        if not any(c in body for c in cells):
+            return self.text(404, "replay: %s names none of the IDs %r" % (f, self.ids))
+        sys.stderr.write("replay: %s: DataLink %s for %r\n" % (svc, os.path.basename(f), self.ids))
+        return self.send(200, body, "application/x-votable+xml;content=datalink")
 
     def do_GET(self):
         self.route()
@@ -141,6 +173,10 @@ class Handler(BaseHTTPRequestHandler):
         svc, rest = parts[0], parts[2:]
         s, base = MAP[svc], "%s/%s/tap" % (BASE, svc)
         what = rest[0]
+        if what == "datalink" and len(rest) == 2:
+            if rest[1] not in s["dl"]:
+                return self.text(404, "%s: no DataLink capture %s" % (svc, rest[1]))
+            return self.datalink(svc, s["dl"][rest[1]])
         if what in ("capabilities", "availability", "tables", "datalink") and len(rest) == 1:
             if what not in s:
                 return self.text(404, "%s: no %s captured" % (svc, what))
@@ -156,7 +192,8 @@ class Handler(BaseHTTPRequestHandler):
         if what == "sync" and len(rest) == 1:
             for marker, f, status in s["sync"]:
                 if marker in p.get("QUERY", ""):
-                    return self.send(status, read(f), "application/x-votable+xml")
+                    return self.send(status, read(f).replace(PLACEHOLDER, BASE.encode()),
+                                     "application/x-votable+xml")
             return self.text(400, "replay: no capture matches this query")
         if what == "async":
             return self.job(svc, s, base, rest[1:], p)
@@ -188,7 +225,8 @@ class Handler(BaseHTTPRequestHandler):
         if rest[1] == "phase" and self.command == "POST":
             return self.send(303, b"", "text/plain", [("Location", url)])
         if rest[1] == "results" and j["result"]:
-            return self.send(200, read(j["result"]), "application/x-votable+xml")
+            return self.send(200, read(j["result"]).replace(PLACEHOLDER, BASE.encode()),
+                             "application/x-votable+xml")
         return self.text(404, "replay: %s not captured" % "/".join(rest[1:]))
 
 
