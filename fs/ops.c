@@ -1436,19 +1436,27 @@ static int op_rename(const char *from, const char *to, unsigned int flags)
 /* chmod and chown: a temporary file keeps its mode (sed -i and cp -p set
  * them); on the query's writable files they are accepted and ignored, as
  * utimens is (modes and owners are vofs's own). */
+/* The node chmod, chown and utimens act on: 0, or 1 for a temporary file
+ * unlinked while open (nothing left to change), or a negative errno. */
+static int attr_target(const char *path, struct fuse_file_info *fi, struct node *n)
+{
+	int rc;
+
+	if (!path && fi && FH(fi)->kind == FH_SCRATCH)
+		return 1;
+	if ((rc = parse(path, n)))
+		return rc;
+	return node_exists(n);
+}
+
 static int set_owner_or_mode(const char *path, int chmod, mode_t mode,
 			     struct fuse_file_info *fi)
 {
 	struct node n;
 	int rc;
 
-	/* a temporary file unlinked while open */
-	if (!path && fi && FH(fi)->kind == FH_SCRATCH)
-		return 0;
-	if ((rc = parse(path, &n)))
-		return rc;
-	if ((rc = node_exists(&n)))
-		return rc;
+	if ((rc = attr_target(path, fi, &n)))
+		return rc < 0 ? rc : 0;
 	if (n.type == N_Q_SCRATCH)
 		return chmod ? scratch_chmod(n.svc->name, n.name, n.fname, mode) : 0;
 	return writable(n.type) ? 0 : -EPERM;
@@ -1477,12 +1485,8 @@ static int op_utimens(const char *path, const struct timespec tv[2],
 	struct node n;
 	int rc;
 
-	if (!path && fi && FH(fi)->kind == FH_SCRATCH)
-		return 0;
-	if ((rc = parse(path, &n)))
-		return rc;
-	if ((rc = node_exists(&n)))
-		return rc;
+	if ((rc = attr_target(path, fi, &n)))
+		return rc < 0 ? rc : 0;
 	if (n.type == N_Q_SCRATCH) {
 		double t = clock_wall();
 		if (tv && tv[1].tv_nsec == UTIME_OMIT)

@@ -7,7 +7,7 @@
 #   curl-UWS the same as an async job driven by curl (create, run, poll,
 #            fetch): what the server's job machinery costs by itself
 #   cold     cat result.csv of a new query through the mount (runs the query:
-#            async UWS by default, and again with the service in mode=sync)
+#            with the service in mode=async, and again in mode=sync)
 #   warm     cat result.csv again (page cache / store)
 #   pyvo     python3-pyvo: TAPService.run_sync + to_table + write CSV
 #            (its array column flattened to text first: astropy's CSV
@@ -102,7 +102,7 @@ printf '\n100k-row result (%d rows via curl, %d via the mount; %s bytes of CSV t
 	"$rows_curl" "$rows_mount" "$(stat -c %s "$W/mount.csv")" "$RUNS"
 printf '%-44s %8s s\n' "curl POST /sync CSV (baseline)" "$curl_t"
 printf '%-44s %8s s   %sx curl\n' "curl through UWS (CSV, polls every 0.25 s)" "$curla_t" "$(r "$curla_t" "$curl_t")"
-printf '%-44s %8s s   %sx curl   (target <= 1.5), %sx curl-UWS\n' "mount cold, async UWS (default)" "$cold_a" \
+printf '%-44s %8s s   %sx curl   (target <= 1.5), %sx curl-UWS\n' "mount cold, mode=async (UWS)" "$cold_a" \
 	"$(r "$cold_a" "$curl_t")" "$(r "$cold_a" "$curla_t")"
 printf '%-44s %8s s   %sx curl   (target <= 1.5)\n' "mount cold, mode=sync" "$cold_s" "$(r "$cold_s" "$curl_t")"
 printf '%-44s %8s s   %sx cold   (target <= 0.2)\n' "mount warm (async run)" "$warm_a" "$(r "$warm_a" "$cold_a")"
