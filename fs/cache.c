@@ -300,6 +300,15 @@ static int stat_in(struct engine *e, const char *url, int64_t known_size, int do
 	}
 	if (o.size < 0 && o.ranges != 0 && do_probe && !e->cfg.offline) {
 		double first_seen = o.mtime;
+		int failed;
+		/* a size the server refused a moment ago is not asked again
+		 * (ls -l of many #preview links that answer 404) */
+		pthread_mutex_lock(&e->tab_mu);
+		failed = stored && engine_failure_find(e, o.oid, &rc, NULL, err->msg,
+						       sizeof err->msg);
+		pthread_mutex_unlock(&e->tab_mu);
+		if (failed)
+			return rc;
 		rc = probe(e, url, &o, err);
 		if (rc == -ENODATA) {
 			vo_info("%s", err->msg);   /* the server's answer, not a failure */
@@ -308,6 +317,12 @@ static int stat_in(struct engine *e, const char *url, int64_t known_size, int do
 		if (rc) {
 			vo_error("%s", err->msg);
 			engine_count(&e->errors, 1);
+			if (stored && rc != -EINTR) {
+				pthread_mutex_lock(&e->tab_mu);
+				engine_failure_note(e, o.oid, engine_now_us(e), rc, err->msg,
+						    PROBE_FAIL_MEMORY_US);
+				pthread_mutex_unlock(&e->tab_mu);
+			}
 			return rc;
 		}
 		if (o.mtime <= 0)
@@ -335,6 +350,19 @@ int cache_stat(const char *url, int64_t known_size, int do_probe, struct cache_s
 	       struct vo_err *err)
 {
 	return stat_in(eng, url, known_size, do_probe, st, err);
+}
+
+int cache_failure(const char *url, char *msg, size_t n)
+{
+	struct db_obj o;
+	int err, found;
+
+	if (!eng || db_obj_get(url, &o))
+		return 0;
+	pthread_mutex_lock(&eng->tab_mu);
+	found = engine_failure_find(eng, o.oid, &err, NULL, msg, n);
+	pthread_mutex_unlock(&eng->tab_mu);
+	return found;
 }
 
 struct many {

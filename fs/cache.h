@@ -58,6 +58,14 @@ struct cache_stat {
  * server that ignores ranges).  probe == 0 never touches the network. */
 int cache_stat(const char *url, int64_t known_size, int probe, struct cache_stat *st,
 	       struct vo_err *err);
+/* A size probe the server refused is remembered PROBE_FAIL_MEMORY_US:
+ * cache_stat fails at once meanwhile, with the same errno and message.
+ * That is far longer than the kernel keeps a size it was told (-o
+ * attr_timeout, 1 s), so a size shown for a refused file never outlives
+ * the refusal in the kernel.  cache_failure: 1 with the message when url's
+ * fetch or probe failed lately. */
+#define PROBE_FAIL_MEMORY_US (30 * 1000000LL)
+int cache_failure(const char *url, char *msg, size_t n);
 /* The same for many URLs at once, out[i] for urls[i] (size -1 where it
  * could not be had: the error is logged).  The store answers first; the
  * unknown ones are probed together, on 2, 4 or CACHE_PROBE_THREADS

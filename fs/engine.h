@@ -39,7 +39,8 @@ struct engine_cfg {
 };
 
 #define ENGINE_WORKERS 8
-#define ENGINE_FAILED_MEMORY 64
+#define ENGINE_FAILED_MEMORY 1024
+#define ENGINE_FAIL_MSG 200
 #define ENGINE_MAX_WORKERS 32
 
 struct engine {
@@ -50,9 +51,15 @@ struct engine {
 	 * the list and every object's refs */
 	pthread_mutex_t tab_mu;
 	struct list live;
-	/* objects whose fetch failed a moment ago and that are not live any
-	 * more: new reads fail at once instead of trying again (under tab_mu) */
-	struct { int64_t oid, at; int err; } failed[ENGINE_FAILED_MEMORY];
+	/* objects whose fetch or size probe failed a moment ago (and that are
+	 * not live any more): new reads and stats fail at once with the same
+	 * errno and message instead of asking again (under tab_mu; see
+	 * engine_failure_note) */
+	struct {
+		int64_t oid, at, until;
+		int err;
+		char msg[ENGINE_FAIL_MSG];
+	} failed[ENGINE_FAILED_MEMORY];
 	int nfailed;
 
 	/* the request queues (fetch.c): demand first, then read-ahead */
@@ -73,6 +80,16 @@ struct engine {
 };
 
 int64_t engine_now_us(const struct engine *e);
+/* Remember that object oid failed at `at` (engine clock) with err (a
+ * negative errno) and msg (may be NULL) until at + memory_us; a full
+ * memory forgets the new one; err 0 forgets oid's failure.  Called with
+ * e->tab_mu held. */
+void engine_failure_note(struct engine *e, int64_t oid, int64_t at, int err,
+			 const char *msg, int64_t memory_us);
+/* 1 when oid failed lately: its err, when, and message (msg may be NULL).
+ * Called with e->tab_mu held. */
+int engine_failure_find(struct engine *e, int64_t oid, int *err, int64_t *at,
+			char *msg, size_t n);
 /* After failed attempt number attempt (0-based) of a transfer that made
  * no progress since since_us (engine_now_us): log msg, wait the back-off
  * and return 1 to try again; 0 when the attempts or the time are spent:

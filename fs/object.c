@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -80,15 +81,10 @@ static int obj_load(struct engine *e, const char *url, struct obj **out)
 		goto fail;
 	/* a failure a moment ago is remembered across lives */
 	pthread_mutex_lock(&e->tab_mu);
-	for (int i = 0; i < e->nfailed; i++)
-		if (e->failed[i].oid == o->oid &&
-		    engine_now_us(e) - e->failed[i].at < OBJ_FAIL_MEMORY_US) {
-			o->fail_err = e->failed[i].err;
-			o->fail_at = e->failed[i].at;
-			for (int64_t b = 0; b < o->nblk; b++)
-				if (o->st[b] == BLK_ABSENT)
-					o->st[b] = BLK_FAILED;
-		}
+	if (engine_failure_find(e, o->oid, &o->fail_err, &o->fail_at, NULL, 0))
+		for (int64_t b = 0; b < o->nblk; b++)
+			if (o->st[b] == BLK_ABSENT)
+				o->st[b] = BLK_FAILED;
 	pthread_mutex_unlock(&e->tab_mu);
 	*out = o;
 	return 0;
@@ -139,21 +135,44 @@ void obj_ref(struct obj *o)
 /* under e->tab_mu: a dying object's recent failure goes to the engine */
 static void remember_failure(struct obj *o)
 {
-	struct engine *e = o->eng;
+	engine_failure_note(o->eng, o->oid, o->fail_at, o->fail_err, NULL, OBJ_FAIL_MEMORY_US);
+}
+
+void engine_failure_note(struct engine *e, int64_t oid, int64_t at, int err,
+			 const char *msg, int64_t memory_us)
+{
 	int64_t now = engine_now_us(e);
 	int k = 0;
 
-	for (int i = 0; i < e->nfailed; i++)   /* forget the old ones */
-		if (now - e->failed[i].at < OBJ_FAIL_MEMORY_US && e->failed[i].oid != o->oid)
+	for (int i = 0; i < e->nfailed; i++)   /* forget the old ones, and oid's */
+		if (now < e->failed[i].until && e->failed[i].oid != oid)
 			e->failed[k++] = e->failed[i];
 	e->nfailed = k;
-	if (!o->fail_err || now - o->fail_at >= OBJ_FAIL_MEMORY_US ||
-	    e->nfailed >= ENGINE_FAILED_MEMORY)
+	if (!err || now >= at + memory_us || e->nfailed >= ENGINE_FAILED_MEMORY)
 		return;
-	e->failed[e->nfailed].oid = o->oid;
-	e->failed[e->nfailed].at = o->fail_at;
-	e->failed[e->nfailed].err = o->fail_err;
+	e->failed[k].oid = oid;
+	e->failed[k].at = at;
+	e->failed[k].until = at + memory_us;
+	e->failed[k].err = err;
+	snprintf(e->failed[k].msg, sizeof e->failed[k].msg, "%s", msg ? msg : "");
 	e->nfailed++;
+}
+
+int engine_failure_find(struct engine *e, int64_t oid, int *err, int64_t *at,
+			char *msg, size_t n)
+{
+	int64_t now = engine_now_us(e);
+
+	for (int i = 0; i < e->nfailed; i++)
+		if (e->failed[i].oid == oid && now < e->failed[i].until) {
+			*err = e->failed[i].err;
+			if (at)
+				*at = e->failed[i].at;
+			if (msg)
+				snprintf(msg, n, "%s", e->failed[i].msg);
+			return 1;
+		}
+	return 0;
 }
 
 void obj_put(struct obj *o)

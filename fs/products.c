@@ -10,7 +10,6 @@
 #include <strings.h>
 
 #include "cache.h"
-#include "clock.h"
 #include "datalink.h"
 #include "db.h"
 #include "http.h"
@@ -821,76 +820,21 @@ int products_list(int64_t rid, int (*cb)(void *ud, const struct prod_entry *e), 
 	return rc < 0 ? rc : 0;
 }
 
-/* Products whose size could not be had (a #preview answering 404): they
- * are listed and stat'ed with size 0 (ls -l shows them, not ????), opening
- * them fails with EIO, and user.vo.error gives the server's answer.  The
- * answer is kept FAILED_TTL_US, so ls -l does not ask again meanwhile; that
- * is far longer than the kernel keeps the size 0 it was told, so a later
- * open that works never reads against it. */
-#define FAILED_SLOTS 1024
-#define FAILED_TTL_US (30 * 1000000LL)
-static struct {
-	uint64_t url;
-	int64_t until;
-	char msg[240];
-} failed[FAILED_SLOTS];
-static pthread_mutex_t failed_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static uint64_t url_hash(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return h | 1;
-}
-
-/* 1 with the reason in msg when url failed lately */
-static int failed_get(const char *url, char *msg, size_t n)
-{
-	uint64_t h = url_hash(url);
-	size_t k = (size_t)(h % FAILED_SLOTS);
-	int hit;
-
-	pthread_mutex_lock(&failed_lock);
-	hit = failed[k].url == h && clock_mono_us() < failed[k].until;
-	if (hit && msg)
-		snprintf(msg, n, "%s", failed[k].msg);
-	pthread_mutex_unlock(&failed_lock);
-	return hit;
-}
-
-static void failed_put(const char *url, const char *msg)
-{
-	uint64_t h = url_hash(url);
-	size_t k = (size_t)(h % FAILED_SLOTS);
-
-	pthread_mutex_lock(&failed_lock);
-	failed[k].url = h;
-	failed[k].until = clock_mono_us() + FAILED_TTL_US;
-	snprintf(failed[k].msg, sizeof failed[k].msg, "%s", msg);
-	pthread_mutex_unlock(&failed_lock);
-}
-
+/* A product whose size the server refused (a #preview answering 404) is
+ * listed and stat'ed with size 0 (ls -l shows it, not ????), opening it
+ * fails with EIO, and user.vo.error gives the server's answer; the engine
+ * remembers the refusal (cache.h: PROBE_FAIL_MEMORY_US), so ls -l does not
+ * ask again meanwhile. */
 static int file_entry(const char *url, int64_t known, struct prod_entry *e)
 {
 	struct cache_stat st;
 	struct vo_err err = {0};
-	int rc;
+	int rc = cache_stat(url, known, 1, &st, &err);
 
-	if (failed_get(url, NULL, 0)) {
-		e->size = known > 0 ? known : 0;
-		e->unreadable = 1;
-		return 0;
-	}
-	rc = cache_stat(url, known, 1, &st, &err);
 	/* no answer at all (offline, out of memory, interrupted): say so */
 	if (rc == -ENODATA || rc == -ENETDOWN || rc == -ENOMEM || rc == -EINTR)
 		return rc;
 	if (rc) {
-		failed_put(url, err.msg[0] ? err.msg : strerror(-rc));
-		vo_warn("product %s: %s; listed with size 0, reads fail with EIO", url,
-			err.msg[0] ? err.msg : strerror(-rc));
 		e->size = known > 0 ? known : 0;
 		e->unreadable = 1;
 		return 0;
@@ -1089,9 +1033,9 @@ static int put_attr(struct vo_buf *out, const char *v)
 /* user.vo.error of a product whose size probe failed lately */
 static int error_attr(const char *url, const char *key, struct vo_buf *out)
 {
-	char msg[240];
+	char msg[256];
 
-	if (strcmp(key, "user.vo.error") != 0 || !url || !failed_get(url, msg, sizeof msg))
+	if (strcmp(key, "user.vo.error") != 0 || !url || !cache_failure(url, msg, sizeof msg))
 		return -ENODATA;
 	return put_attr(out, msg);
 }

@@ -585,6 +585,29 @@ static void test_failure_remembered(void)
 	CHECK_MEM(buf, sizeof buf, o->data, sizeof buf);
 }
 
+/* A size the server refused (a #preview answering 404) is remembered:
+ * stats fail at once with the same answer, cache_failure gives it, and
+ * after PROBE_FAIL_MEMORY_US the server is asked again. */
+static void test_refused_size_remembered(void)
+{
+	const char *url = "http://fake/no-preview.png";
+	char msg[256] = "";
+	int64_t rc;
+
+	fake_reset_counts();
+	rc = stat_size(url);
+	CHECK(rc < 0);
+	CHECK_INT(fake_requests(), 1);
+	CHECK_INT(stat_size(url), rc);
+	CHECK_INT(fake_requests(), 1);
+	CHECK_INT(cache_failure(url, msg, sizeof msg), 1);
+	CHECK(strstr(msg, "404") != NULL);
+	CHECK_INT(cache_failure("http://fake/never-asked.png", msg, sizeof msg), 0);
+	test_sleep(PROBE_FAIL_MEMORY_US);
+	CHECK_INT(stat_size(url), rc);
+	CHECK_INT(fake_requests(), 2);
+}
+
 /* A server that stops sending: cut after stall_s, retried once, then the
  * read fails (its wait stays within 3 x stall_s); one that resets at once
  * is retried. */
@@ -810,6 +833,7 @@ int main(void)
 	test_failed_commit();
 	test_streamed_unknown_length();
 	test_failure_remembered();
+	test_refused_size_remembered();
 	test_retry_budget();
 	test_one_writer();
 	cache_shutdown();
