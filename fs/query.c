@@ -19,7 +19,6 @@
 #include "service.h"
 #include "transfers.h"
 #include "tap.h"
-#include "vosi.h"
 
 struct query {
 	struct query *next;
@@ -340,23 +339,13 @@ static int hook_row(void *ud, const struct vo_cell *c, size_t n)
 	return rc;
 }
 
-/* The service's default row limit from its capabilities (stored, else
- * fetched within the service's bounds), -1 when not known. */
+/* The service's default row limit (its capabilities, as stored). */
 static long long hook_default_rows(void *ud)
 {
 	struct run_ctx *r = ud;
 	const struct service_conf *sc = qcfg ? config_find(qcfg, r->q->d.service) : NULL;
-	struct vo_buf xml = VO_BUF_INIT;
-	struct vo_caps caps = {0};
-	struct vo_err err = {0};
-	long long n = -1;
 
-	if (sc && !svc_capabilities(sc, &xml) && xml.len &&
-	    !vo_caps_parse(xml.p, xml.len, &caps, &err))
-		n = caps.maxrec_default;
-	vo_caps_free(&caps);
-	vo_buf_free(&xml);
-	return n;
+	return sc ? svc_default_rows(sc) : -1;
 }
 
 static long long parse_maxrec(const char *s)

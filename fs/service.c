@@ -389,6 +389,13 @@ static int caps_put(const void *ud)
 				strlen(a->caps->examples_url));
 	else if (!rc)
 		rc = db_svc_del(name, "examples_url");
+	if (!rc && a->caps->maxrec_default >= 0) {
+		char n[32];
+		snprintf(n, sizeof n, "%lld", a->caps->maxrec_default);
+		rc = db_svc_set(name, "maxrec_default", n, strlen(n));
+	} else if (!rc) {
+		rc = db_svc_del(name, "maxrec_default");
+	}
 	return rc;
 }
 
@@ -448,6 +455,18 @@ int svc_capabilities(const struct service_conf *s, struct vo_buf *out)
 	caps_ensure(s);
 	vo_buf_reset(out);
 	return db_svc_get(s->name, "caps_xml", out) == 0 ? 0 : -ENODATA;
+}
+
+long long svc_default_rows(const struct service_conf *s)
+{
+	struct vo_buf b = VO_BUF_INIT;
+	long long n = -1;
+
+	caps_ensure(s);
+	if (db_svc_get(s->name, "maxrec_default", &b) == 0 && b.p)
+		n = strtoll(b.p, NULL, 10);
+	vo_buf_free(&b);
+	return n;
 }
 
 static void service_url(const struct service_conf *s, const char *key,

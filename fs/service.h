@@ -25,6 +25,10 @@ const struct config *svc_config(void);
 int svc_about(const struct service_conf *s, struct vo_buf *out);
 /* capabilities.xml as served; -ENODATA when never fetched */
 int svc_capabilities(const struct service_conf *s, struct vo_buf *out);
+/* The default row limit its capabilities state (outputLimit default),
+ * kept when they are stored; -1 when not stated or not known (a store
+ * from before this key: until the capabilities are fetched again). */
+long long svc_default_rows(const struct service_conf *s);
 /* Make sure the table list is stored. 0 even when the fetch failed but an
  * older list exists. */
 int svc_tables_ensure(const struct service_conf *s);
