@@ -4,6 +4,7 @@
 #include "scratch.h"
 
 #include <errno.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -302,28 +303,30 @@ int scratch_stat(const char *svc, const char *q, const char *name, struct scratc
 	return f ? 0 : -ENOENT;
 }
 
-int scratch_chmod(const char *svc, const char *q, const char *name, unsigned mode)
+/* Set a named file's mode (mode < 0: keep) and mtime (NAN: keep). */
+static int set_attrs(const char *svc, const char *q, const char *name, long mode,
+		     double mtime)
 {
 	struct scratch_file *f;
 
 	pthread_mutex_lock(&lock);
 	f = lookup(svc, q, name);
-	if (f)
-		f->mode = mode & 07777;
+	if (f && mode >= 0)
+		f->mode = (unsigned)mode & 07777;
+	if (f && !isnan(mtime))
+		f->mtime = mtime;
 	pthread_mutex_unlock(&lock);
 	return f ? 0 : -ENOENT;
 }
 
+int scratch_chmod(const char *svc, const char *q, const char *name, unsigned mode)
+{
+	return set_attrs(svc, q, name, (long)mode, NAN);
+}
+
 int scratch_touch(const char *svc, const char *q, const char *name, double mtime)
 {
-	struct scratch_file *f;
-
-	pthread_mutex_lock(&lock);
-	f = lookup(svc, q, name);
-	if (f)
-		f->mtime = mtime;
-	pthread_mutex_unlock(&lock);
-	return f ? 0 : -ENOENT;
+	return set_attrs(svc, q, name, -1, mtime);
 }
 
 int scratch_unlink(const char *svc, const char *q, const char *name)
