@@ -830,7 +830,7 @@ static int open_result(const struct node *n, struct fuse_file_info *fi)
  * path, the URL whose pages the kernel may hold; keep_cache only when it
  * is this open's (a slot taken by another path counts as a change). */
 #define PAGE_OWNERS 4096
-static struct { uint64_t path, url; } page_owner[PAGE_OWNERS];
+static struct { uint64_t path, url; int64_t direct_until; } page_owner[PAGE_OWNERS];
 static pthread_mutex_t page_owner_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static uint64_t fnv64(const char *s)
@@ -842,19 +842,33 @@ static uint64_t fnv64(const char *s)
 	return h | 1;   /* never 0, the empty slot */
 }
 
-/* 1 when the kernel's pages of path, if any, are of url; records url */
-static int pages_are_of(const char *path, const char *url)
+enum page_owner { PAGES_OTHER, PAGES_SAME, PAGES_CHANGED };
+
+/* PAGES_SAME when the kernel's pages of path, if any, are of url;
+ * PAGES_CHANGED when path named another URL lately (a re-run remapped
+ * it): for attr_timeout after the change the kernel may still hold that
+ * file's size, and would end reads there; PAGES_OTHER when the slot knows
+ * nothing of path.  Records url. */
+static enum page_owner pages_are_of(const char *path, const char *url)
 {
 	uint64_t p = fnv64(path), u = fnv64(url);
 	size_t slot = (size_t)(p % PAGE_OWNERS);
-	int same;
+	int64_t now = clock_mono_us();
+	enum page_owner r = PAGES_OTHER;
 
 	pthread_mutex_lock(&page_owner_lock);
-	same = page_owner[slot].path == p && page_owner[slot].url == u;
+	if (page_owner[slot].path == p && page_owner[slot].url != u) {
+		r = PAGES_CHANGED;
+		page_owner[slot].direct_until = now + (int64_t)(settings.attr_timeout * 1e6) + 1000000;
+	} else if (page_owner[slot].path == p) {
+		r = now < page_owner[slot].direct_until ? PAGES_CHANGED : PAGES_SAME;
+	} else {
+		page_owner[slot].direct_until = 0;
+	}
 	page_owner[slot].path = p;
 	page_owner[slot].url = u;
 	pthread_mutex_unlock(&page_owner_lock);
-	return same;
+	return r;
 }
 
 static int open_product(const char *path, const struct node *n, struct fuse_file_info *fi)
@@ -864,7 +878,8 @@ static int open_product(const char *path, const struct node *n, struct fuse_file
 	const char *dir = n->type == N_P_FILE ? n->pname : NULL;
 	const char *file = n->type == N_P_FILE ? n->fname : n->pname;
 	char pos[4200], *url = NULL;
-	int vol = 0, same_pages = 0, rc;
+	int vol = 0, rc;
+	enum page_owner pages = PAGES_OTHER;
 	struct fh *f;
 
 	if ((rc = query_hold_result(n->svc->name, n->name, interrupted, &qi)))
@@ -902,7 +917,8 @@ static int open_product(const char *path, const struct node *n, struct fuse_file
 	vol = e.volatile_obj;
 	if (!rc)
 		rc = cache_open(url, vol, &f->cf);
-	same_pages = !rc && pages_are_of(path, url);
+	if (!rc)
+		pages = pages_are_of(path, url);
 	free(url);
 	if (rc) {
 		fh_free(f);
@@ -918,7 +934,14 @@ static int open_product(const char *path, const struct node *n, struct fuse_file
 	if (vol || e.size < 0)
 		fi->direct_io = 1;
 	else
-		fi->keep_cache = (unsigned)(same_pages && cache_file_complete(f->cf));
+		fi->keep_cache = (unsigned)(pages == PAGES_SAME && cache_file_complete(f->cf));
+	/* the path named another URL until lately: the kernel may still hold
+	 * that file's size (for attr_timeout) and would end reads there.  Opens
+	 * bypass it until then, and the kernel is told to drop it (for stat) */
+	if (pages == PAGES_CHANGED) {
+		fi->direct_io = 1;
+		notify_changed(path);
+	}
 	/* read-only, nothing to commit: close() need not wait for a FLUSH */
 	fi->noflush = 1;
 	fi->fh = (uintptr_t)f;

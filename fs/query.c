@@ -212,7 +212,8 @@ static int persist(struct query *q)
 
 static void notify_files(const char *svc, const char *name)
 {
-	static const char *const files[] = {"status", "error", "result.csv", "result.vot"};
+	static const char *const files[] = {"status", "error", "result.csv", "result.vot",
+					      "products"};
 	char path[1024];
 
 	if (!qnotify)

@@ -104,8 +104,12 @@ check "$RACES rounds of rmdir racing a finishing run: every mkdir and rmdir work
 check "no query is left after the races" bash -c "[ -z \"\$(ls -A '$Q')\$(ls -A '$MNT/sync/queries')\$(ls -A '$MNT/async/queries')\" ]"
 check "the store holds no result after the races (the next mount's clean-up aside)" \
 	wait_for 10 bash -c "[ \"\$(python3 -c 'import sqlite3,glob; print(sqlite3.connect(\"file:\"+glob.glob(\"$CACHE/*.db\")[0]+\"?mode=ro\", uri=True).execute(\"SELECT count(*) FROM results\").fetchone()[0])')\" = 0 ]"
+check "unmount cleanly" vofs_umount
+check_log_clean
 # the same product path naming another URL after a re-run: the kernel's
-# pages of the first must not be served for the second
+# pages of the first must not be served for the second, nor its size (a
+# long attr_timeout makes the kernel keep the old file's size for sure)
+vofs_mount -o attr_timeout=30 || { fail "mount with attr_timeout=30"; finish; exit 1; }
 PQ="SELECT TOP 1 'same' AS obs_id, access_url, access_format FROM ivoa.obscore WHERE obs_collection='vofslc' ORDER BY access_url"
 # the second URL is whole in the block cache first (another query read it),
 # so the re-run's open finds a complete object
@@ -116,6 +120,7 @@ run_query "$Q/swap" "$PQ"
 wait_final "$Q/swap" > /dev/null
 url1=$(getfattr --only-values -n user.vo.url "$Q/swap/products/same.fits" 2>/dev/null)
 cat "$Q/swap/products/same.fits" > /dev/null; cat "$Q/swap/products/same.fits" > /dev/null
+stat "$Q/swap/products/same.fits" > /dev/null
 echo "$PQ DESC" > "$Q/swap/query.adql"
 wait_final "$Q/swap" > /dev/null
 url2=$(getfattr --only-values -n user.vo.url "$Q/swap/products/same.fits" 2>/dev/null)
@@ -123,6 +128,8 @@ check "a re-run maps products/same.fits to another URL ($url1 -> $url2)" 	test -
 curl -sf "$url2" -o "$WORK/url2.fits"
 check "... and a read gives the new URL's bytes, not the kernel's pages of the old one" 	cmp "$WORK/url2.fits" "$Q/swap/products/same.fits"
 check "... and so does a second read" cmp "$WORK/url2.fits" "$Q/swap/products/same.fits"
+check "... and stat gives the new URL's size (the kernel was told to drop the old one)" \
+	wait_for 5 bash -c "[ \"\$(stat -c %s '$Q/swap/products/same.fits')\" = $(stat -c %s "$WORK/url2.fits") ]"
 
 check "unmount cleanly" vofs_umount
 check_log_clean
