@@ -21,6 +21,8 @@
 #include "object.h"
 #include "prefetch.h"
 
+_Static_assert(CACHE_BLOCK == DB_BLOCK_BYTES, "a block of the engine is a block of the store's files");
+
 #define WAIT_SLICE_US 200000   /* waits look at interrupted() this often */
 
 /* the mount's engine (the FUSE layer has one) */

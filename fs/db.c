@@ -1,22 +1,43 @@
 /* fs/db.c - SQLite store; see db.h.  The only file that opens the database. */
 #include "db.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "log.h"
 
 /* 1: the first layout (queries.cutout added later, without a version)
  * 2: objects.etag and objects.last_modified, the validators an object's
- *    blocks were fetched under */
-#define DB_SCHEMA_VERSION 3
+ *    blocks were fetched under
+ * 3: result generations (results.rid)
+ * 4: block bytes in one file (<db>.blocks), not in the database: the
+ *    blocks table is gone; block_use says which blocks are stored, in
+ *    which slot of the file, written in which sync sequence */
+#define DB_SCHEMA_VERSION 4
 #define STMT_CACHE 64
 
 static char *db_path;
+static char *blocks_path;  /* <db_path>.blocks: the block file */
+static int blk_fd = -1;     /* open on it (writer writes, readers pread) */
+/* the sync sequence new block rows get: rows up to meta blocks_synced
+ * have their bytes on the disk (see "the block file") */
+static int64_t sync_seq;
+static int file_fail(const char *what, const char *path, int err);
+static int slot_write(int64_t slot, const void *data, size_t len);
+static int slots_load(sqlite3 *db);
+static int64_t slot_alloc(void);
+static int blocks_open(const char *path, int new_store);
+static int blocks_recover(sqlite3 *db);
+static void blocks_close(void);
 /* every connection, so db_close() can find those of finished threads */
 static pthread_mutex_t conns_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -142,11 +163,11 @@ static const char *const schema[] = {
 	"CREATE TABLE IF NOT EXISTS objects(oid INTEGER PRIMARY KEY, url TEXT UNIQUE NOT NULL,"
 	" size INTEGER NOT NULL DEFAULT -1, mtime REAL, ctype TEXT,"
 	" ranges INTEGER NOT NULL DEFAULT -1, etag TEXT, last_modified INTEGER)",
-	"CREATE TABLE IF NOT EXISTS blocks(oid INTEGER NOT NULL, idx INTEGER NOT NULL,"
-	" data BLOB NOT NULL, PRIMARY KEY(oid, idx))",
-	/* access times apart from the blobs: updating one never rewrites a block */
+	/* a stored block: its bytes are in a slot of the block file (see "the
+	 * block file" below); a row is committed only after they are written */
 	"CREATE TABLE IF NOT EXISTS block_use(oid INTEGER NOT NULL, idx INTEGER NOT NULL,"
-	" atime INTEGER NOT NULL, size INTEGER NOT NULL, PRIMARY KEY(oid, idx)) WITHOUT ROWID",
+	" atime INTEGER NOT NULL, size INTEGER NOT NULL, seq INTEGER NOT NULL DEFAULT 0,"
+	" slot INTEGER NOT NULL DEFAULT -1, PRIMARY KEY(oid, idx)) WITHOUT ROWID",
 };
 
 /* after the tables are migrated: they may name columns a migration adds */
@@ -471,6 +492,65 @@ static int has_column(sqlite3 *db, const char *table, const char *col)
 	return found;
 }
 
+/* Layouts 1-3 kept the blocks' bytes in the blocks table: they move to
+ * slots of the block file, each with its block_use row (layout 1 had
+ * none); synced before the migration commits. */
+static int blocks_to_slots(sqlite3 *db)
+{
+	sqlite3_stmt *st = NULL, *use = NULL;
+	int64_t n = 0, bytes = 0;
+	int rc;
+
+	if ((rc = slots_load(db)))
+		return rc;
+	if (sqlite3_prepare_v2(db, "SELECT oid, idx, data FROM blocks", -1, &st, NULL) !=
+	    SQLITE_OK ||
+	    sqlite3_prepare_v2(db, "INSERT INTO block_use(oid, idx, atime, size, slot)"
+			       " VALUES(?1,?2,0,?3,?4) ON CONFLICT(oid, idx) DO UPDATE SET"
+			       " size=excluded.size, slot=excluded.slot", -1, &use, NULL) !=
+	    SQLITE_OK) {
+		rc = db_fail(db, "moving blocks to the block file");
+		goto out;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const void *data = sqlite3_column_blob(st, 2);
+		size_t len = (size_t)sqlite3_column_bytes(st, 2);
+		int64_t slot = slot_alloc();
+		if (slot < 0) {
+			rc = (int)slot;
+			goto out;
+		}
+		if (len > DB_BLOCK_BYTES)
+			continue;   /* not a block this layout can hold */
+		if ((rc = slot_write(slot, data, len)))
+			goto out;
+		sqlite3_reset(use);
+		sqlite3_bind_int64(use, 1, sqlite3_column_int64(st, 0));
+		sqlite3_bind_int64(use, 2, sqlite3_column_int64(st, 1));
+		sqlite3_bind_int64(use, 3, (int64_t)len);
+		sqlite3_bind_int64(use, 4, slot);
+		if (sqlite3_step(use) != SQLITE_DONE) {
+			rc = db_fail(db, "moving blocks to the block file");
+			goto out;
+		}
+		n++;
+		bytes += (int64_t)len;
+	}
+	rc = rc == SQLITE_DONE ? 0 : db_fail(db, "moving blocks to the block file");
+	if (!rc && sqlite3_exec(db, "DELETE FROM block_use WHERE slot < 0", NULL, NULL, NULL) !=
+	    SQLITE_OK)
+		rc = db_fail(db, "moving blocks to the block file");
+	if (!rc && fdatasync(blk_fd) != 0)
+		rc = file_fail("syncing", blocks_path, errno);
+	if (!rc)
+		vo_info("%s: %" PRId64 " stored blocks (%" PRId64 " bytes) moved to %s", db_path,
+			n, bytes, blocks_path);
+out:
+	sqlite3_finalize(st);
+	sqlite3_finalize(use);
+	return rc;
+}
+
 /* Bring a store of an older layout up to this one, in one transaction. */
 static int migrate(sqlite3 *db, int from)
 {
@@ -512,6 +592,21 @@ static int migrate(sqlite3 *db, int from)
 				  NULL) != SQLITE_OK))
 			goto fail;
 	}
+	/* layout 4: the blocks' bytes go to the block file (synced before the
+	 * COMMIT that drops them from the database); block rows carry their
+	 * slot and a sync sequence */
+	if (from >= 1 && from < 4 && !has_column(db, "block_use", "seq") &&
+	    sqlite3_exec(db, "ALTER TABLE block_use ADD COLUMN seq INTEGER NOT NULL DEFAULT 0",
+			 NULL, NULL, NULL) != SQLITE_OK)
+		goto fail;
+	if (from >= 1 && from < 4 && !has_column(db, "block_use", "slot") &&
+	    sqlite3_exec(db, "ALTER TABLE block_use ADD COLUMN slot INTEGER NOT NULL DEFAULT -1",
+			 NULL, NULL, NULL) != SQLITE_OK)
+		goto fail;
+	if (from >= 1 && from < 4 && has_column(db, "blocks", "data") &&
+	    (blocks_to_slots(db) || sqlite3_exec(db, "DROP TABLE blocks", NULL, NULL,
+						 NULL) != SQLITE_OK))
+		goto fail;
 	snprintf(sql, sizeof sql, "INSERT OR REPLACE INTO meta VALUES('schema', %d)",
 		 DB_SCHEMA_VERSION);
 	if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK ||
@@ -580,6 +675,8 @@ int db_open(const char *path)
 			return -EPROTO;
 		}
 	}
+	if ((rc = blocks_open(path, version == 0)))
+		return rc;
 	for (size_t i = 0; i < sizeof schema / sizeof schema[0]; i++)
 		if (sqlite3_exec(c->db, schema[i], NULL, NULL, NULL) != SQLITE_OK)
 			return db_fail(c->db, schema[i]);
@@ -588,7 +685,7 @@ int db_open(const char *path)
 	for (size_t i = 0; i < sizeof indexes / sizeof indexes[0]; i++)
 		if (sqlite3_exec(c->db, indexes[i], NULL, NULL, NULL) != SQLITE_OK)
 			return db_fail(c->db, indexes[i]);
-	return 0;
+	return blocks_recover(c->db);
 }
 
 void db_close_thread(void)
@@ -606,9 +703,15 @@ void db_close_thread(void)
 
 void db_close(void)
 {
+	/* where this thread may write (no writer, or it is the writer): the
+	 * blocks are synced and the store marked clean; else the writer did
+	 * that as it ended */
+	if (tl_conn && on_writer() && !sqlite3_db_readonly(tl_conn->db, "main"))
+		db_mark_clean();
 	db_close_thread();
 	free(db_path);
 	db_path = NULL;
+	blocks_close();
 }
 
 int db_checkpoint(int truncate)
@@ -628,6 +731,296 @@ int db_checkpoint(int truncate)
 	}
 	vo_debug("checkpoint: %d of %d WAL frames copied (%s)", done_n, log, sqlite3_errstr(rc));
 	return rc == SQLITE_OK || rc == SQLITE_BUSY ? 0 : db_fail(c->db, "checkpoint");
+}
+
+/* --- the block file ------------------------------------------------------------------
+ * The bytes of stored blocks live in one file, <db>.blocks, in slots of
+ * DB_BLOCK_BYTES; a block_use row names the slot of a block.  No page of
+ * the database is written twice for them (WAL, then the database file),
+ * no file is created per object, and readers share one descriptor.
+ *
+ * - The writer writes a block's bytes into a free slot before the
+ *   transaction that adds its row commits: a row never names bytes that
+ *   are not in the file.  A transaction that fails gives its slots back.
+ * - A reader reads the slot, then checks the row still names that slot: a
+ *   slot is only ever reused after the row that named it is gone.
+ * - Power loss: neither the rows nor the file are synced at each commit
+ *   (that would hold every download to the disk's speed).  Each row
+ *   carries the sync sequence it was written in; db_blocks_sync() syncs
+ *   the file system and records the sequence as synced (the store's writer
+ *   calls it when idle; db_mark_clean at unmount).  A store opened after a
+ *   mount that did not end cleanly drops the rows written after the last
+ *   sync.  A slot freed (its row deleted) is reused, and its disk space
+ *   given back (a hole), only after the next sync: until then a power loss
+ *   could bring the deleted row back, and it must find its bytes. */
+
+/* Slots (writer only): used ones in a bitmap; freed ones wait in
+ * 'released' for the next sync, those of the open transaction in 'txn_free'
+ * (they become released at COMMIT) and 'txn_new' (given back at ROLLBACK). */
+struct slots {
+	int64_t *v;
+	size_t n, cap;
+};
+static uint64_t *slot_bits;
+static int64_t slot_nbits;
+static struct slots txn_new, txn_free, released;
+#define MAX_DEPTH 8
+static size_t mark_new[MAX_DEPTH], mark_free[MAX_DEPTH];
+
+static int file_fail(const char *what, const char *path, int err)
+{
+	vo_error("cache: %s %s: %s", what, path, strerror(err));
+	return err == ENOSPC || err == EDQUOT ? -ENOSPC : -EIO;
+}
+
+static int slots_add(struct slots *l, int64_t slot)
+{
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 256;
+		int64_t *v = realloc(l->v, cap * sizeof *v);
+		if (!v)
+			return -ENOMEM;
+		l->v = v;
+		l->cap = cap;
+	}
+	l->v[l->n++] = slot;
+	return 0;
+}
+
+static int slot_set(int64_t slot, int used)
+{
+	if (slot >= slot_nbits) {
+		int64_t nbits = slot_nbits ? slot_nbits : 4096;
+		uint64_t *b;
+		while (nbits <= slot)
+			nbits *= 2;
+		if (!(b = realloc(slot_bits, (size_t)nbits / 8)))
+			return -ENOMEM;
+		memset(b + slot_nbits / 64, 0, (size_t)(nbits - slot_nbits) / 8);
+		slot_bits = b;
+		slot_nbits = nbits;
+	}
+	if (used)
+		slot_bits[slot / 64] |= (uint64_t)1 << (slot % 64);
+	else
+		slot_bits[slot / 64] &= ~((uint64_t)1 << (slot % 64));
+	return 0;
+}
+
+/* The lowest free slot, marked used and noted in txn_new: >= 0, or -errno */
+static int64_t slot_alloc(void)
+{
+	int64_t w = 0, slot;
+
+	while (w < slot_nbits / 64 && slot_bits[w] == ~(uint64_t)0)
+		w++;
+	slot = w < slot_nbits / 64 ? w * 64 + __builtin_ctzll(~slot_bits[w]) : slot_nbits;
+	if (slot_set(slot, 1) || slots_add(&txn_new, slot))
+		return -ENOMEM;
+	return slot;
+}
+
+static int slot_write(int64_t slot, const void *data, size_t len)
+{
+	off_t at = (off_t)(slot * (int64_t)DB_BLOCK_BYTES);
+
+	for (size_t done_n = 0; done_n < len;) {
+		ssize_t w = pwrite(blk_fd, (const char *)data + done_n, len - done_n,
+				   at + (off_t)done_n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return file_fail("writing", blocks_path, w < 0 ? errno : ENOSPC);
+		done_n += (size_t)w;
+	}
+	return 0;
+}
+
+/* The used slots are those the rows name (after blocks_recover dropped
+ * what it drops). */
+static int slots_load(sqlite3 *db)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	free(slot_bits);
+	slot_bits = NULL;
+	slot_nbits = 0;
+	txn_new.n = txn_free.n = released.n = 0;
+	if (sqlite3_prepare_v2(db, "SELECT slot FROM block_use WHERE slot >= 0", -1, &st,
+			       NULL) != SQLITE_OK) {
+		sqlite3_finalize(st);
+		return 0;   /* an old layout's table: the migration calls again */
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (slot_set(sqlite3_column_int64(st, 0), 1)) {
+			sqlite3_finalize(st);
+			return -ENOMEM;
+		}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : db_fail(db, "reading the block slots");
+}
+
+/* rows written since the last db_blocks_sync (writer only) */
+static int blocks_dirty;
+
+int db_blocks_sync(void)
+{
+	int64_t seq = __atomic_load_n(&sync_seq, __ATOMIC_RELAXED);
+	int rc;
+
+	if (blk_fd < 0 || (!blocks_dirty && !released.n))
+		return 0;
+	if (syncfs(blk_fd) != 0)
+		return file_fail("syncing", blocks_path, errno);
+	/* rows from here on belong to the next sync */
+	__atomic_store_n(&sync_seq, seq + 1, __ATOMIC_RELAXED);
+	blocks_dirty = 0;
+	/* the deletions that freed these slots are on the disk now: the slots
+	 * can be reused, and their space is given back meanwhile */
+	for (size_t i = 0; i < released.n; i++) {
+		static int warned;
+		if (fallocate(blk_fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+			      (off_t)(released.v[i] * (int64_t)DB_BLOCK_BYTES),
+			      (off_t)DB_BLOCK_BYTES) != 0 && !warned++)
+			vo_warn("cache: %s: evicted blocks' disk space is not given back (%s);"
+				" it is reused by new blocks", blocks_path, strerror(errno));
+		slot_set(released.v[i], 0);
+	}
+	released.n = 0;
+	rc = WEXEC("INSERT OR REPLACE INTO meta VALUES('blocks_synced', ?1)", "block sync",
+		   WI(seq));
+	return rc;
+}
+
+int db_mark_clean(void)
+{
+	int rc = db_blocks_sync();
+
+	if (!rc)
+		rc = WEXEC("INSERT OR REPLACE INTO meta VALUES('clean', 1)", "clean mark", WI(0));
+	return rc;
+}
+
+static int64_t meta_int(sqlite3 *db, const char *key, int64_t dflt)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t v = dflt;
+
+	if (sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key=?1", -1, &st, NULL) ==
+	    SQLITE_OK) {
+		sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			v = sqlite3_column_int64(st, 0);
+	}
+	sqlite3_finalize(st);
+	return v;
+}
+
+/* db_open: after a mount that did not end with db_mark_clean (killed, a
+ * crash, a power loss), the rows of blocks stored after the last sync go:
+ * their bytes may not have reached the disk.  Then the slots in use are
+ * read, and this mount is marked not clean until it ends. */
+static int blocks_recover(sqlite3 *db)
+{
+	int64_t synced = meta_int(db, "blocks_synced", 0);
+	sqlite3_stmt *st = NULL;
+	char sql[160];
+	int rc = 0;
+
+	if (meta_int(db, "clean", 1) == 0) {
+		snprintf(sql, sizeof sql, "DELETE FROM block_use WHERE seq > %" PRId64, synced);
+		if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+			return db_fail(db, "dropping unsynced blocks");
+		if (sqlite3_changes(db) > 0)
+			vo_warn("%s: the last mount did not end cleanly: %d blocks stored after its"
+				" last sync are dropped (their bytes may not be on the disk);"
+				" they are fetched again when read", db_path, sqlite3_changes(db));
+	}
+	if (sqlite3_prepare_v2(db, "SELECT coalesce(max(seq), 0) FROM block_use", -1, &st,
+			       NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
+		int64_t m = sqlite3_column_int64(st, 0);
+		__atomic_store_n(&sync_seq, (m > synced ? m : synced) + 1, __ATOMIC_RELAXED);
+	} else {
+		rc = db_fail(db, "reading the block sync sequence");
+	}
+	sqlite3_finalize(st);
+	blocks_dirty = 0;
+	if (!rc)
+		rc = slots_load(db);
+	if (!rc && sqlite3_exec(db, "INSERT OR REPLACE INTO meta VALUES('clean', 0)", NULL, NULL,
+				NULL) != SQLITE_OK)
+		rc = db_fail(db, "marking the store in use");
+	return rc;
+}
+
+/* db_open: the block file; a new store starts with an empty one */
+static int blocks_open(const char *path, int new_store)
+{
+	if (blk_fd >= 0)
+		close(blk_fd);
+	free(blocks_path);
+	if (asprintf(&blocks_path, "%s.blocks", path) < 0) {
+		blocks_path = NULL;
+		return -ENOMEM;
+	}
+	blk_fd = open(blocks_path, O_RDWR | O_CREAT | O_CLOEXEC | (new_store ? O_TRUNC : 0), 0600);
+	if (blk_fd < 0)
+		return file_fail("opening", blocks_path, errno);
+	return 0;
+}
+
+static void blocks_close(void)
+{
+	if (blk_fd >= 0)
+		close(blk_fd);
+	blk_fd = -1;
+	free(blocks_path);
+	blocks_path = NULL;
+	free(slot_bits);
+	slot_bits = NULL;
+	slot_nbits = 0;
+	free(txn_new.v);
+	free(txn_free.v);
+	free(released.v);
+	txn_new = txn_free = released = (struct slots){0};
+}
+
+/* the transaction's slot lists at BEGIN, COMMIT and ROLLBACK (any depth) */
+static void slots_begin(int depth)
+{
+	if (depth < MAX_DEPTH) {
+		mark_new[depth] = txn_new.n;
+		mark_free[depth] = txn_free.n;
+	}
+}
+
+static void slots_commit(void)
+{
+	static int warned;
+
+	/* freed slots wait for the next sync; the new ones are the rows' now */
+	for (size_t i = 0; i < txn_free.n; i++)
+		if (slots_add(&released, txn_free.v[i]) && !warned++)
+			vo_warn("cache: out of memory: a freed block slot is not reused");
+	txn_free.n = 0;
+	txn_new.n = 0;
+	/* many slots waiting: sync now rather than let the file grow */
+	if ((int64_t)released.n * (int64_t)DB_BLOCK_BYTES >= ((int64_t)256 << 20))
+		db_blocks_sync();
+}
+
+static void slots_rollback(int depth)
+{
+	size_t keep_new = depth < MAX_DEPTH ? mark_new[depth] : txn_new.n;
+	size_t keep_free = depth < MAX_DEPTH ? mark_free[depth] : txn_free.n;
+
+	if (depth == 0)
+		keep_new = keep_free = 0;
+	for (size_t i = keep_new; i < txn_new.n; i++)
+		slot_set(txn_new.v[i], 0);   /* no row names them */
+	txn_new.n = keep_new;
+	txn_free.n = keep_free;          /* their rows are back */
 }
 
 /* Transactions belong to the writer (inside a db_write function); they
@@ -650,8 +1043,10 @@ int db_begin(void)
 {
 	int rc = txn(tl_depth ? "SAVEPOINT inner" : "BEGIN IMMEDIATE");
 
-	if (!rc)
+	if (!rc) {
+		slots_begin(tl_depth);
 		tl_depth++;
+	}
 	return rc;
 }
 
@@ -668,6 +1063,8 @@ int db_commit(void)
 	rc = txn("COMMIT");
 	if (!rc || !cur_db() || sqlite3_get_autocommit(cur_db()))
 		tl_depth = 0;
+	if (!rc)
+		slots_commit();
 	return rc;
 }
 
@@ -680,9 +1077,11 @@ int db_rollback(void)
 		if (!rc)
 			rc = txn("RELEASE inner");
 		tl_depth--;
+		slots_rollback(tl_depth);
 		return rc;
 	}
 	tl_depth = 0;
+	slots_rollback(0);
 	if (cur_db() && sqlite3_get_autocommit(cur_db()))
 		return 0;   /* nothing open (a failed COMMIT may have ended it) */
 	return txn("ROLLBACK");
@@ -1408,22 +1807,51 @@ int db_obj_update(const struct db_obj *o)
 		     WT(o->etag[0] ? o->etag : NULL), o->last_modified > 0 ? lm : none);
 }
 
-int db_block_put(int64_t oid, int64_t idx, const void *data, size_t len, int64_t atime)
+/* the slot of oid's block idx: >= 0, -ENOENT, or -errno */
+static int64_t block_slot(int64_t oid, int64_t idx, int64_t *size)
 {
-	sqlite3_stmt *st = stmt_block("INSERT OR REPLACE INTO blocks VALUES(?1,?2,?3)", oid, idx);
+	sqlite3_stmt *st = stmt_block("SELECT slot, size FROM block_use WHERE oid=?1 AND idx=?2",
+				      oid, idx);
+	int64_t slot;
 	int rc;
 
 	if (!st)
 		return -EIO;
-	sqlite3_bind_blob64(st, 3, data, len, SQLITE_STATIC);
-	rc = step_done(st, "block put");
-	if (rc)
+	if ((rc = step_row(st, "block find")))
 		return rc;
-	st = stmt_block("INSERT OR REPLACE INTO block_use VALUES(?1,?2,?3,?4)", oid, idx);
+	slot = sqlite3_column_int64(st, 0);
+	if (size)
+		*size = sqlite3_column_int64(st, 1);
+	done(st);
+	return slot;
+}
+
+int db_block_put(int64_t oid, int64_t idx, const void *data, size_t len, int64_t atime)
+{
+	sqlite3_stmt *st;
+	int64_t slot, old;
+	int rc;
+
+	if (len > DB_BLOCK_BYTES || blk_fd < 0)
+		return -EINVAL;
+	/* stored again (in a new slot: a reader may be in the old one) */
+	if ((old = block_slot(oid, idx, NULL)) >= 0 && (rc = slots_add(&txn_free, old)))
+		return rc;
+	if (old < 0 && old != -ENOENT)
+		return (int)old;
+	if ((slot = slot_alloc()) < 0)
+		return (int)slot;
+	if ((rc = slot_write(slot, data, len)))
+		return rc;
+	st = stmt_block("INSERT OR REPLACE INTO block_use(oid, idx, atime, size, seq, slot)"
+			" VALUES(?1,?2,?3,?4,?5,?6)", oid, idx);
 	if (!st)
 		return -EIO;
 	sqlite3_bind_int64(st, 3, atime);
 	sqlite3_bind_int64(st, 4, (int64_t)len);
+	sqlite3_bind_int64(st, 5, __atomic_load_n(&sync_seq, __ATOMIC_RELAXED));
+	sqlite3_bind_int64(st, 6, slot);
+	blocks_dirty = 1;
 	return step_done(st, "block use");
 }
 
@@ -1461,37 +1889,37 @@ int db_block_list(int64_t oid, int (*cb)(void *ud, int64_t idx), void *ud)
 ssize_t db_block_read(int64_t oid, int64_t idx, size_t off, void *buf, size_t n)
 {
 	/* (no access time here: the engine keeps them in memory) */
-	sqlite3_stmt *st = stmt_block("SELECT rowid FROM blocks WHERE oid=?1 AND idx=?2", oid, idx);
-	sqlite3_blob *blob = NULL;
-	sqlite3_int64 rowid;
-	ssize_t ret;
-	int rc, len;
+	int64_t size, slot = block_slot(oid, idx, &size), again;
+	off_t at;
+	size_t got = 0;
 
-	if (!st)
-		return -EIO;
-	if ((rc = step_row(st, "block find")))
-		return rc;
-	rowid = sqlite3_column_int64(st, 0);
-	done(st);
-	/* a blob handle reads only the pages it needs; it is closed at once so
-	 * no read transaction stays open (that would hold back checkpoints) */
-	if (sqlite3_blob_open(cur_db(), "main", "blocks", "data", rowid, 0, &blob) != SQLITE_OK) {
-		sqlite3_blob_close(blob);
-		/* evicted between the two statements */
-		return sqlite3_extended_errcode(cur_db()) == SQLITE_ERROR ? -ENOENT
-			: db_fail(cur_db(), "block open");
+	if (slot < 0)
+		return slot == -ENOENT ? -ENOENT : (ssize_t)slot;
+	if ((int64_t)off >= size)
+		return 0;
+	if ((int64_t)n > size - (int64_t)off)
+		n = (size_t)(size - (int64_t)off);
+	at = (off_t)(slot * (int64_t)DB_BLOCK_BYTES + (int64_t)off);
+	while (got < n) {
+		ssize_t r = pread(blk_fd, (char *)buf + got, n - got, at + (off_t)got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return file_fail("reading", blocks_path, errno);
+		if (r == 0)
+			break;
+		got += (size_t)r;
 	}
-	len = sqlite3_blob_bytes(blob);
-	if (off >= (size_t)len) {
-		ret = 0;
-	} else {
-		if (n > (size_t)len - off)
-			n = (size_t)len - off;
-		ret = sqlite3_blob_read(blob, buf, (int)n, (int)off) == SQLITE_OK ? (ssize_t)n
-			: db_fail(cur_db(), "block read");
+	/* the row after the bytes: a slot is reused only once the row that
+	 * named it is gone, so if it still names this slot, the bytes are its */
+	if ((again = block_slot(oid, idx, NULL)) != slot)
+		return again < 0 && again != -ENOENT ? (ssize_t)again : -ENOENT;
+	if (got < n) {
+		vo_warn("cache: %s: block %" PRId64 " of object %" PRId64 " has %zu of its %zu"
+			" bytes; it is fetched again", blocks_path, idx, oid, got, n);
+		return -ENOENT;
 	}
-	sqlite3_blob_close(blob);
-	return ret;
+	return (ssize_t)n;
 }
 
 int db_block_exists(int64_t oid, int64_t idx)
@@ -1540,15 +1968,25 @@ int db_block_oldest(int limit, int (*cb)(void *ud, int64_t oid, int64_t idx, int
 
 int db_block_delete(int64_t oid, int64_t idx)
 {
-	sqlite3_stmt *st = stmt_block("DELETE FROM blocks WHERE oid=?1 AND idx=?2", oid, idx);
+	int64_t slot = block_slot(oid, idx, NULL);
+	sqlite3_stmt *st;
 	int rc;
 
+	if (slot == -ENOENT)
+		return 0;
+	if (slot < 0)
+		return (int)slot;
+	st = stmt_block("DELETE FROM block_use WHERE oid=?1 AND idx=?2", oid, idx);
 	if (!st)
 		return -EIO;
 	if ((rc = step_done(st, "block delete")))
 		return rc;
-	st = stmt_block("DELETE FROM block_use WHERE oid=?1 AND idx=?2", oid, idx);
-	return st ? step_done(st, "block use delete") : -EIO;
+	return slots_add(&txn_free, slot);   /* free after COMMIT and a sync */
+}
+
+static int collect_slot(void *ud, int64_t slot)
+{
+	return slots_add(ud, slot);
 }
 
 int db_obj_drop_blocks(int64_t oid, int64_t *freed)
@@ -1561,7 +1999,17 @@ int db_obj_drop_blocks(int64_t oid, int64_t *freed)
 	sqlite3_bind_int64(st, 1, oid);
 	if ((rc = step_int64(st, freed, "object blocks size")))
 		return rc;
-	if ((rc = exec_id("DELETE FROM blocks WHERE oid=?1", oid, "object blocks drop")))
+	if (!(st = stmt("SELECT slot FROM block_use WHERE oid=?1")))
+		return -EIO;
+	sqlite3_bind_int64(st, 1, oid);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if ((rc = collect_slot(&txn_free, sqlite3_column_int64(st, 0)))) {
+			done(st);
+			return rc;
+		}
+	rc = rc == SQLITE_DONE ? 0 : db_fail(cur_db(), "object blocks");
+	done(st);
+	if (rc)
 		return rc;
 	return exec_id("DELETE FROM block_use WHERE oid=?1", oid, "object use drop");
 }

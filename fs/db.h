@@ -145,8 +145,11 @@ int db_link_list(int64_t rid, int64_t pseq, int (*cb)(void *ud, struct db_link *
 
 /* Block cache (fs/cache.c).  An object is a URL; size -1 while unknown;
  * ranges 1 when the server honours Range, 0 when it does not, -1 unknown.
- * A block row is written whole inside one transaction with its use row,
- * so a block that exists is complete. */
+ * A block's bytes are in the object's block file (<db>.blocks/), written
+ * and synced before the transaction that adds its block_use row commits,
+ * so a block that exists is complete.  Block idx covers the bytes from
+ * idx * DB_BLOCK_BYTES. */
+#define DB_BLOCK_BYTES ((size_t)256 << 10)
 struct db_obj {
 	int64_t oid, size;
 	double mtime;
@@ -174,6 +177,15 @@ int db_block_oldest(int limit, int (*cb)(void *ud, int64_t oid, int64_t idx, int
 		    void *ud);
 int db_block_delete(int64_t oid, int64_t idx);
 int db_obj_drop_blocks(int64_t oid, int64_t *freed);
+
+/* Sync the block files' file system, then record every block row written
+ * so far as synced (the writer, when idle).  A store opened after a mount
+ * that did not end with db_mark_clean drops the rows stored after the
+ * last sync: a power loss may have lost their bytes. */
+int db_blocks_sync(void);
+/* db_blocks_sync, then mark the store as cleanly closed (the writer, as it
+ * ends; db_close where it can write). */
+int db_mark_clean(void);
 
 /* Copy the WAL into the database (passive: never waits for readers);
  * truncate: then cut the WAL file to nothing if no reader is in it.  No

@@ -1,8 +1,8 @@
 /* fs/store.h - the one writer of the block store.
  *
  * Blocks that arrived from the network are handed to the store with
- * store_put(); a single writer thread commits them to SQLite (db.h) in
- * short batches, in the order the operations were queued, and reports each
+ * store_put(); a single writer thread writes them to the block file and
+ * commits their rows to SQLite (db.h) in short batches, in the order the operations were queued, and reports each
  * block's fate to its done() callback: 0 when its commit succeeded (only
  * then does the block count as stored), a negative errno when it failed
  * (the block is not in the store; the caller must treat it as missing).
@@ -37,11 +37,12 @@ struct store;
 /* A block's bytes with a reference count (atomic): freed by the last put. */
 struct blkbuf {
 	int refs;
-	size_t len;
+	size_t len, cap;
 	char data[];
 };
 
 struct blkbuf *blkbuf_new(size_t cap);    /* one reference, len 0 */
+void blkbuf_free(struct blkbuf *b);       /* (blkbuf_put's, at the last) */
 static inline void blkbuf_get(struct blkbuf *b)
 {
 	__atomic_add_fetch(&b->refs, 1, __ATOMIC_RELAXED);
@@ -49,7 +50,7 @@ static inline void blkbuf_get(struct blkbuf *b)
 static inline void blkbuf_put(struct blkbuf *b)
 {
 	if (b && __atomic_sub_fetch(&b->refs, 1, __ATOMIC_ACQ_REL) == 0)
-		free(b);
+		blkbuf_free(b);
 }
 
 typedef void store_done_fn(void *ud, int64_t idx, const struct blkbuf *b, int rc);

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -806,6 +807,184 @@ static void test_layout(const char *dir)
 	unlink(path);
 }
 
+/* --- block files ---------------------------------------------------------------- */
+
+static int put_txn(int64_t oid, int64_t idx, const char *data, size_t len)
+{
+	int rc = db_begin();
+
+	if (!rc)
+		rc = db_block_put(oid, idx, data, len, 1);
+	if (!rc)
+		rc = db_commit();
+	if (rc)
+		db_rollback();
+	return rc;
+}
+
+static off_t file_size(const char *db, blkcnt_t *blocks)
+{
+	char f[512];
+	struct stat st;
+
+	snprintf(f, sizeof f, "%s.blocks", db);
+	if (stat(f, &st) != 0)
+		return -1;
+	if (blocks)
+		*blocks = st.st_blocks;
+	return st.st_size;
+}
+
+static void test_block_files(const char *dir)
+{
+	char path[256], file[512], buf[512];
+	char *big = malloc(DB_BLOCK_BYTES), *two = malloc(DB_BLOCK_BYTES);
+	const off_t B = (off_t)DB_BLOCK_BYTES;
+	blkcnt_t nb = 0, nb2 = 0;
+	int64_t freed = 0;
+
+	snprintf(path, sizeof path, "%s/files.db", dir);
+	memset(big, 'b', DB_BLOCK_BYTES);
+	memset(two, '2', DB_BLOCK_BYTES);
+	CHECK_INT(db_open(path), 0);
+	/* a short block 0 and a whole block 2: read back from their slots */
+	CHECK_INT(put_txn(5, 0, "0123456789abcdef", 16), 0);
+	CHECK_INT(put_txn(5, 2, big, DB_BLOCK_BYTES), 0);
+	CHECK_INT(file_size(path, NULL), 2 * B);   /* slots 0 and 1, not 0 and 2 */
+	CHECK_INT(db_block_read(5, 0, 4, buf, 100), 12);   /* short at the block's end */
+	CHECK_MEM(buf, 12, "456789abcdef", 12);
+	CHECK_INT(db_block_read(5, 2, DB_BLOCK_BYTES - 8, buf, 8), 8);
+	CHECK_MEM(buf, 8, "bbbbbbbb", 8);
+	CHECK_INT(db_block_read(5, 1, 0, buf, 8), -ENOENT);
+	/* a transaction rolled back stores nothing, and gives its slot back */
+	CHECK_INT(db_begin(), 0);
+	CHECK_INT(db_block_put(6, 0, "x", 1, 1), 0);
+	CHECK_INT(db_rollback(), 0);
+	CHECK_INT(db_block_read(6, 0, 0, buf, 1), -ENOENT);
+	CHECK_INT(put_txn(6, 1, "y", 1), 0);
+	CHECK_INT(file_size(path, NULL), 2 * B + 1);   /* slot 2 again */
+	/* eviction: the row goes at once; its slot is neither reused nor
+	 * punched before a sync (a power loss could bring the row back) */
+	CHECK_INT(db_blocks_sync(), 0);
+	CHECK_INT(db_begin(), 0);
+	CHECK_INT(db_block_delete(5, 2), 0);
+	CHECK_INT(db_commit(), 0);
+	CHECK_INT(db_block_read(5, 2, 0, buf, 8), -ENOENT);
+	CHECK_INT(put_txn(6, 2, two, DB_BLOCK_BYTES), 0);
+	CHECK_INT(file_size(path, &nb), 4 * B);   /* slot 3: slot 1 waits */
+	CHECK_INT(db_blocks_sync(), 0);
+	CHECK(file_size(path, &nb2) == 4 * B && nb2 * 512 <= nb * 512 - B);   /* a hole */
+	CHECK_INT(put_txn(6, 3, big, DB_BLOCK_BYTES), 0);
+	CHECK_INT(file_size(path, NULL), 4 * B);   /* slot 1, reused after the sync */
+	CHECK_INT(db_block_read(6, 2, 100, buf, 8), 8);
+	CHECK_MEM(buf, 8, "22222222", 8);
+	CHECK_INT(db_block_read(6, 3, 100, buf, 8), 8);
+	CHECK_MEM(buf, 8, "bbbbbbbb", 8);
+	/* evicted and stored again in one transaction: the new bytes */
+	CHECK_INT(put_txn(8, 0, big, DB_BLOCK_BYTES), 0);
+	CHECK_INT(db_begin(), 0);
+	CHECK_INT(db_block_delete(8, 0), 0);
+	CHECK_INT(db_block_put(8, 0, two, DB_BLOCK_BYTES, 2), 0);
+	CHECK_INT(db_commit(), 0);
+	CHECK_INT(db_block_read(8, 0, 100, buf, 8), 8);
+	CHECK_MEM(buf, 8, "22222222", 8);
+	/* stored again over a stored block: the new bytes, in a new slot */
+	CHECK_INT(put_txn(8, 0, big, DB_BLOCK_BYTES), 0);
+	CHECK_INT(db_block_read(8, 0, 100, buf, 8), 8);
+	CHECK_MEM(buf, 8, "bbbbbbbb", 8);
+	/* an object that changed: its blocks go */
+	CHECK_INT(put_txn(7, 0, "seven", 5), 0);
+	CHECK_INT(db_begin(), 0);
+	CHECK_INT(db_obj_drop_blocks(7, &freed), 0);
+	CHECK_INT(db_commit(), 0);
+	CHECK_INT(freed, 5);
+	CHECK_INT(db_block_read(7, 0, 0, buf, 5), -ENOENT);
+	/* the file cut short behind our back: the block is missing, not short */
+	CHECK_INT(db_blocks_sync(), 0);
+	snprintf(file, sizeof file, "%s.blocks", path);
+	CHECK_INT(truncate(file, B + 1000), 0);
+	CHECK_INT(db_block_read(6, 3, 0, big, DB_BLOCK_BYTES), -ENOENT);
+	CHECK_INT(db_block_read(6, 2, 0, buf, 8), -ENOENT);   /* beyond the end */
+	db_close();
+	/* a new store beside a removed one's block file starts it empty */
+	CHECK(file_size(path, NULL) > 0);
+	unlink(path);
+	snprintf(buf, sizeof buf, "%s-wal", path);
+	unlink(buf);
+	snprintf(buf, sizeof buf, "%s-shm", path);
+	unlink(buf);
+	CHECK_INT(db_open(path), 0);
+	CHECK_INT(file_size(path, NULL), 0);
+	CHECK_INT(db_block_read(8, 0, 0, buf, 8), -ENOENT);
+	db_close();
+	/* layout 3 kept the bytes in the database: they move to the files,
+	 * with their rows (layout 1 stores had blocks without block_use rows) */
+	snprintf(path, sizeof path, "%s/layout3.db", dir);
+	make_db(path, "CREATE TABLE meta(key TEXT PRIMARY KEY, value);"
+		"INSERT INTO meta VALUES('schema', 3);"
+		"CREATE TABLE objects(oid INTEGER PRIMARY KEY, url TEXT UNIQUE NOT NULL,"
+		" size INTEGER NOT NULL DEFAULT -1, mtime REAL, ctype TEXT,"
+		" ranges INTEGER NOT NULL DEFAULT -1, etag TEXT, last_modified INTEGER);"
+		"INSERT INTO objects(oid, url, size, ranges) VALUES(3, 'http://old/y', 262149, 1);"
+		"CREATE TABLE blocks(oid INTEGER NOT NULL, idx INTEGER NOT NULL,"
+		" data BLOB NOT NULL, PRIMARY KEY(oid, idx));"
+		"CREATE TABLE block_use(oid INTEGER NOT NULL, idx INTEGER NOT NULL,"
+		" atime INTEGER NOT NULL, size INTEGER NOT NULL, PRIMARY KEY(oid, idx)) WITHOUT ROWID;"
+		"INSERT INTO blocks VALUES(3, 1, x'68656c6c6f');"
+		"INSERT INTO block_use VALUES(3, 1, 42, 5);"
+		"INSERT INTO blocks VALUES(3, 0, zeroblob(262144));");
+	CHECK_INT(db_open(path), 0);
+	CHECK_INT(db_block_read(3, 1, 0, buf, sizeof buf), 5);
+	CHECK_MEM(buf, 5, "hello", 5);
+	CHECK_INT(db_block_read(3, 0, 262140, buf, 4), 4);
+	CHECK_MEM(buf, 4, "\0\0\0\0", 4);
+	{
+		int64_t total = 0;
+		CHECK_INT(db_blocks_total(&total), 0);
+		CHECK_INT(total, 262144 + 5);
+	}
+	db_close();
+	/* the blocks table is gone from the database */
+	{
+		sqlite3 *db;
+		sqlite3_stmt *q;
+		int n = -1;
+		if (sqlite3_open(path, &db) == SQLITE_OK &&
+		    sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master WHERE name='blocks'",
+				       -1, &q, NULL) == SQLITE_OK) {
+			if (sqlite3_step(q) == SQLITE_ROW)
+				n = sqlite3_column_int(q, 0);
+			sqlite3_finalize(q);
+		}
+		sqlite3_close(db);
+		CHECK_INT(n, 0);
+	}
+	CHECK_INT(db_open(path), 0);   /* and opens again as it is now */
+	CHECK_INT(db_block_read(3, 1, 1, buf, 4), 4);
+	db_close();
+	/* a mount that did not end cleanly (killed, a power loss): the rows
+	 * stored after its last sync go, their bytes may not be on the disk */
+	snprintf(path, sizeof path, "%s/crash.db", dir);
+	CHECK_INT(db_open(path), 0);
+	CHECK_INT(put_txn(11, 0, "synced", 6), 0);
+	CHECK_INT(db_blocks_sync(), 0);
+	CHECK_INT(put_txn(11, 1, "after", 5), 0);
+	db_close_thread();   /* no db_close: no clean mark */
+	CHECK_INT(db_open(path), 0);
+	CHECK_INT(db_block_read(11, 0, 0, buf, 6), 6);
+	CHECK_MEM(buf, 6, "synced", 6);
+	CHECK_INT(db_block_read(11, 1, 0, buf, 5), -ENOENT);
+	/* a clean end keeps every block, synced or not before */
+	CHECK_INT(put_txn(11, 2, "kept", 4), 0);
+	db_close();
+	CHECK_INT(db_open(path), 0);
+	CHECK_INT(db_block_read(11, 2, 0, buf, 4), 4);
+	CHECK_INT(db_block_read(11, 0, 0, buf, 6), 6);
+	db_close();
+	free(big);
+	free(two);
+}
+
 int main(void)
 {
 	char dir[] = "/tmp/vofs-engine-XXXXXX", path[256];
@@ -818,6 +997,7 @@ int main(void)
 	if (!mkdtemp(dir))
 		return 2;
 	test_layout(dir);
+	test_block_files(dir);
 	snprintf(path, sizeof path, "%s/vofs.db", dir);
 	if (db_open(path) || cache_init_cfg(&cfg)) {
 		fprintf(stderr, "cannot start the engine in %s\n", dir);
