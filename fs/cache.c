@@ -282,8 +282,13 @@ static int stat_in(struct engine *e, const char *url, int64_t known_size, int do
 		   struct cache_stat *st, struct vo_err *err)
 {
 	struct db_obj o;
-	int rc = db_obj_ensure(url, &o), stored = !rc;
+	int rc, stored;
 
+	/* a live object knows (its row is never newer than it) */
+	if (obj_peek(e, url, &st->size, &st->mtime))
+		return 0;
+	rc = db_obj_ensure(url, &o);
+	stored = !rc;
 	if (rc && (!do_probe || e->cfg.offline))
 		return vo_err_set(err, -rc, "%s: cache store error", url);
 	if (rc) {
@@ -829,6 +834,7 @@ void cache_shutdown(void)
 	if (!e)
 		return;
 	fetch_stop(e);
+	obj_idle_off(e);
 	/* requests held objects; what is left live belongs to nobody now */
 	store_stop(e->store);
 	e->store = NULL;

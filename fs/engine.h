@@ -47,10 +47,14 @@ struct engine {
 	struct engine_cfg cfg;
 	struct store *store;
 
-	/* live objects (open, being fetched or waited for); tab_mu guards
-	 * the list and every object's refs */
+	/* live objects (open, being fetched or waited for, or idle: closed
+	 * lately, see object.h); tab_mu guards the lists and every object's
+	 * refs */
 	pthread_mutex_t tab_mu;
 	struct list live;
+	struct list idle;           /* the idle ones too, the latest first */
+	int nidle;
+	int no_idle;                /* shutting down: the last put frees */
 	/* objects whose fetch or size probe failed a moment ago (and that are
 	 * not live any more): new reads and stats fail at once with the same
 	 * errno and message instead of asking again (under tab_mu; see

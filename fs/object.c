@@ -27,6 +27,8 @@ static int collect_block(void *ud, int64_t idx)
 
 static void obj_free(struct obj *o)
 {
+	if (!o)
+		return;
 	for (int64_t i = 0; i < o->nblk; i++)
 		blkbuf_put(o->mem[i]);
 	pthread_cond_destroy(&o->cv);
@@ -37,15 +39,42 @@ static void obj_free(struct obj *o)
 	free(o);
 }
 
+static uint64_t url_hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
 /* under e->tab_mu */
-static struct obj *find_live(struct engine *e, const char *url)
+static struct obj *find_live(struct engine *e, const char *url, uint64_t h)
 {
 	for (struct list_link *l = e->live.head; l; l = l->next) {
 		struct obj *o = list_item(l, struct obj, live);
-		if (strcmp(o->url, url) == 0)
+		if (o->hash == h && strcmp(o->url, url) == 0)
 			return o;
 	}
 	return NULL;
+}
+
+/* under e->tab_mu: an idle object is in use again */
+static void wake_idle(struct engine *e, struct obj *o)
+{
+	if (o->is_idle) {
+		list_remove(&e->idle, &o->idle);
+		e->nidle--;
+		o->is_idle = 0;
+	}
+}
+
+/* under e->tab_mu: an idle object stops being live; the caller frees it
+ * after unlocking (nothing else can reach it any more) */
+static void unlive_idle(struct engine *e, struct obj *o)
+{
+	wake_idle(e, o);
+	list_remove(&e->live, &o->live);
 }
 
 /* A new object from the store's row and block list (no lock held: the
@@ -61,6 +90,7 @@ static int obj_load(struct engine *e, const char *url, struct obj **out)
 		return -ENOMEM;
 	}
 	o->eng = e;
+	o->hash = url_hash(url);
 	pthread_mutex_init(&o->mu, NULL);
 	clock_cond_init(&o->cv);
 	o->size = -1;
@@ -96,12 +126,15 @@ fail:
 int obj_get(struct engine *e, const char *url, struct obj **out)
 {
 	struct obj *o, *n = NULL;
+	uint64_t h = url_hash(url);
 	int rc;
 
 	pthread_mutex_lock(&e->tab_mu);
-	o = find_live(e, url);
-	if (o)
+	o = find_live(e, url, h);
+	if (o) {
+		wake_idle(e, o);
 		o->refs++;
+	}
 	pthread_mutex_unlock(&e->tab_mu);
 	if (o) {
 		*out = o;
@@ -111,7 +144,9 @@ int obj_get(struct engine *e, const char *url, struct obj **out)
 		return rc;
 	pthread_mutex_lock(&e->tab_mu);
 	/* another thread may have made it live meanwhile: one state per object */
-	o = find_live(e, url);
+	o = find_live(e, url, h);
+	if (o)
+		wake_idle(e, o);
 	if (!o) {
 		o = n;
 		n = NULL;
@@ -175,28 +210,109 @@ int engine_failure_find(struct engine *e, int64_t oid, int *err, int64_t *at,
 	return 0;
 }
 
+/* under e->tab_mu and o->mu, refs 0: may o stay idle?  Only when its row
+ * is final for now: size and mtime known (stat_in writes neither then),
+ * no failure to remember, no stream, nothing queued for the store */
+static int idle_ok(const struct engine *e, const struct obj *o)
+{
+	return !e->no_idle && e->store && o->size >= 0 && o->mtime > 0 && !o->fail_err &&
+	       !o->whole && !o->waiters;
+}
+
 void obj_put(struct obj *o)
 {
 	struct engine *e;
+	struct obj *old = NULL;
+	int64_t atime = 0, oid;
 	int last;
 
 	if (!o)
 		return;
 	e = o->eng;
+	oid = o->oid;   /* (an idle o may be freed by others once unlocked) */
 	pthread_mutex_lock(&e->tab_mu);
 	last = --o->refs == 0;
 	if (last) {
-		list_remove(&e->live, &o->live);
-		remember_failure(o);
+		/* (nobody else can hold o->mu: all who reach o take a reference
+		 * first, under tab_mu) */
+		pthread_mutex_lock(&o->mu);
+		atime = o->atime_us;
+		o->atime_us = 0;
+		if (idle_ok(e, o)) {
+			/* no bytes stay in memory for it (a block kept hot for
+			 * a reader that closed meanwhile) */
+			for (int64_t i = 0; i < o->nblk; i++)
+				drop_hot(o, i);
+			o->hot_bytes = 0;
+			o->hot_low = 0;
+			o->is_idle = 1;
+			list_push_front(&e->idle, &o->idle);
+			if (++e->nidle > OBJ_IDLE_MAX) {
+				old = list_item(e->idle.tail, struct obj, idle);
+				unlive_idle(e, old);
+			}
+			last = 0;
+		}
+		pthread_mutex_unlock(&o->mu);
+		if (last) {
+			list_remove(&e->live, &o->live);
+			remember_failure(o);
+		}
 	}
 	pthread_mutex_unlock(&e->tab_mu);
-	if (!last)
-		return;
+	/* the access time goes to the store now, idle or not: the eviction
+	 * order is that of the uses */
+	if (atime && e->store)
+		store_touch(e->store, oid, atime);
+	obj_free(old);
 	/* nothing else holds it: no request, no pending block (each holds a
 	 * reference), so its memory blocks are all gone */
-	if (o->atime_us && e->store)
-		store_touch(e->store, o->oid, o->atime_us);
-	obj_free(o);
+	if (last)
+		obj_free(o);
+}
+
+int obj_peek(struct engine *e, const char *url, int64_t *size, double *mtime)
+{
+	struct obj *o;
+	int found;
+
+	/* a reference first: o->mu is never taken under tab_mu while others
+	 * may hold it (obj_save takes tab_mu under o->mu) */
+	pthread_mutex_lock(&e->tab_mu);
+	if ((o = find_live(e, url, url_hash(url)))) {
+		wake_idle(e, o);
+		o->refs++;
+	}
+	pthread_mutex_unlock(&e->tab_mu);
+	if (!o)
+		return 0;
+	pthread_mutex_lock(&o->mu);
+	if ((found = o->size >= 0 && o->mtime > 0)) {
+		*size = o->size;
+		*mtime = o->mtime;
+	}
+	pthread_mutex_unlock(&o->mu);
+	obj_put(o);
+	return found;
+}
+
+void obj_idle_off(struct engine *e)
+{
+	struct list gone = {0};
+
+	pthread_mutex_lock(&e->tab_mu);
+	e->no_idle = 1;
+	while (e->idle.head) {
+		struct obj *o = list_item(e->idle.head, struct obj, idle);
+		unlive_idle(e, o);
+		list_push_front(&gone, &o->live);
+	}
+	pthread_mutex_unlock(&e->tab_mu);
+	while (gone.head) {
+		struct obj *o = list_item(gone.head, struct obj, live);
+		list_remove(&gone, &o->live);
+		obj_free(o);
+	}
 }
 
 void obj_open(struct obj *o)
@@ -220,13 +336,22 @@ void obj_close(struct obj *o)
 int obj_is_live(void *engine, int64_t oid)
 {
 	struct engine *e = engine;
-	int live = 0;
+	struct obj *o = NULL, *gone = NULL;
 
 	pthread_mutex_lock(&e->tab_mu);
-	for (struct list_link *l = e->live.head; l && !live; l = l->next)
-		live = list_item(l, struct obj, live)->oid == oid;
+	for (struct list_link *l = e->live.head; l && !o; l = l->next)
+		if (list_item(l, struct obj, live)->oid == oid)
+			o = list_item(l, struct obj, live);
+	/* an idle one gives its blocks up (its block table would lie): it
+	 * is loaded from the store again when next used */
+	if (o && o->is_idle) {
+		unlive_idle(e, o);
+		gone = o;
+		o = NULL;
+	}
 	pthread_mutex_unlock(&e->tab_mu);
-	return live;
+	obj_free(gone);
+	return o != NULL;
 }
 
 int obj_grow(struct obj *o, int64_t n)

@@ -17,6 +17,16 @@
  * learnt again, and readers that opened the old epoch get -ESTALE.  Bytes
  * of two versions are never served as one file.
  *
+ * An object nothing uses any more stays live a while, idle: up to
+ * OBJ_IDLE_MAX of them, the least recently used leaving first.  Opening
+ * one again (a re-read, whose bytes the kernel serves: the open still
+ * comes here) and the stat of one (ls -l, getattr) then need no store
+ * look-up.  Only an object whose size and mtime are known and with no
+ * failure or stream going on becomes idle: nobody else writes its row
+ * then, so it stays what the store says.  It protects no block: when the
+ * store's eviction asks about it (obj_is_live), it stops being live, and
+ * the next use loads it from the store again.
+ *
  * Locking: o->mu guards everything below "under mu"; never held while
  * taking e->q_mu or e->tab_mu, or across network or store I/O.
  */
@@ -33,6 +43,7 @@
 enum blk { BLK_ABSENT, BLK_FLIGHT, BLK_MEM, BLK_STORED, BLK_FAILED };
 
 #define OBJ_HOT_MAX ((int64_t)8 << 20)
+#define OBJ_IDLE_MAX 1024
 
 /* a request that failed for good is not tried again for this long */
 #define OBJ_FAIL_MEMORY_US (5 * 1000000LL)
@@ -40,9 +51,12 @@ enum blk { BLK_ABSENT, BLK_FLIGHT, BLK_MEM, BLK_STORED, BLK_FAILED };
 struct obj {
 	struct engine *eng;
 	char *url;
+	uint64_t hash;              /* of url, to skip strcmp in the live list */
 	int64_t oid;
 	int refs, nopen;            /* under e->tab_mu */
 	struct list_link live;      /* e->live */
+	struct list_link idle;      /* e->idle, while idle (under e->tab_mu) */
+	int is_idle;
 
 	pthread_mutex_t mu;
 	pthread_cond_t cv;          /* any block or stream state changed */
@@ -73,13 +87,20 @@ struct obj {
  * when it is not live yet.  A reference for the caller. */
 int obj_get(struct engine *e, const char *url, struct obj **out);
 void obj_ref(struct obj *o);
-/* Drop a reference; the last one hands the access time to the store. */
+/* Drop a reference; the last one hands the access time to the store
+ * and leaves the object idle (or frees it). */
 void obj_put(struct obj *o);
+/* Size and mtime of url's live (or idle) object when both are known,
+ * without the store: 1, else 0. */
+int obj_peek(struct engine *e, const char *url, int64_t *size, double *mtime);
+/* Free the idle objects; later last puts free at once (shutdown). */
+void obj_idle_off(struct engine *e);
 void obj_open(struct obj *o);
 /* the last close lets go of the stored blocks kept in memory */
 void obj_close(struct obj *o);
 void obj_drop_hot(struct obj *o);
-/* 1 when an object with this id is live (its blocks must stay). */
+/* 1 when an object with this id is live (its blocks must stay); an idle
+ * one stops being live here (its blocks may go). */
 int obj_is_live(void *engine, int64_t oid);
 
 /* under mu: make room for n blocks (states ABSENT) */

@@ -37,6 +37,82 @@ struct built {
 };
 static struct built *built_list;
 
+/* --- products/<name> of a generation, remembered ------------------------------------ */
+
+/* A product's row never changes once its generation's list is built (rids
+ * are never reused; only a directory's links come later), so whether
+ * products/<name> is a directory, and the URL of a file, are kept here
+ * once looked up or listed: the open and stat of a product then ask the
+ * store nothing.  Direct-mapped, a slot per hash of (rid, name); a
+ * collision replaces. */
+#define MEMO_SLOTS 4096
+
+static struct {
+	int64_t rid;         /* 0: empty */
+	char *name, *url;    /* url NULL for a directory */
+} memo[MEMO_SLOTS];
+static pthread_mutex_t memo_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static size_t memo_slot(int64_t rid, const char *name)
+{
+	uint64_t h = 1469598103934665603ULL ^ (uint64_t)rid;
+
+	for (; *name; name++)
+		h = (h ^ (unsigned char)*name) * 1099511628211ULL;
+	return (size_t)(h % MEMO_SLOTS);
+}
+
+/* 1 with *is_dir and *url (malloc'd, NULL for a directory) when known,
+ * 0 when not, -ENOMEM */
+static int memo_get(int64_t rid, const char *name, int *is_dir, char **url)
+{
+	size_t i = memo_slot(rid, name);
+	int found, rc = 0;
+
+	pthread_mutex_lock(&memo_lock);
+	found = memo[i].rid == rid && strcmp(memo[i].name, name) == 0;
+	if (found) {
+		*is_dir = memo[i].url == NULL;
+		*url = NULL;
+		if (memo[i].url && !(*url = strdup(memo[i].url)))
+			rc = -ENOMEM;
+	}
+	pthread_mutex_unlock(&memo_lock);
+	return rc ? rc : found;
+}
+
+static void memo_put(int64_t rid, const char *name, const char *url)
+{
+	size_t i = memo_slot(rid, name);
+	char *n = strdup(name), *u = url ? strdup(url) : NULL;
+
+	if (!n || (url && !u)) {
+		free(n);
+		free(u);
+		return;
+	}
+	pthread_mutex_lock(&memo_lock);
+	free(memo[i].name);
+	free(memo[i].url);
+	memo[i].rid = rid;
+	memo[i].name = n;
+	memo[i].url = u;
+	pthread_mutex_unlock(&memo_lock);
+}
+
+static void memo_forget(int64_t rid)
+{
+	pthread_mutex_lock(&memo_lock);
+	for (size_t i = 0; i < MEMO_SLOTS; i++)
+		if (memo[i].rid == rid) {
+			free(memo[i].name);
+			free(memo[i].url);
+			memo[i].rid = 0;
+			memo[i].name = memo[i].url = NULL;
+		}
+	pthread_mutex_unlock(&memo_lock);
+}
+
 /* --- names ------------------------------------------------------------------- */
 
 /* A set of names already given (open addressing; grows). */
@@ -416,6 +492,7 @@ out:
 
 void products_forget(int64_t rid)
 {
+	memo_forget(rid);
 	pthread_mutex_lock(&build_lock);
 	for (struct built **pp = &built_list; *pp; pp = &(*pp)->next)
 		if ((*pp)->rid == rid) {
@@ -935,11 +1012,19 @@ int products_file(int64_t rid, const char *dir, const char *file, const char *cu
 	if (url)
 		*url = NULL;
 	if (!dir) {
-		if ((rc = db_product_get(rid, file, &p)))
+		if ((rc = memo_get(rid, file, &e->is_dir, &u)) < 0)
 			return rc;
-		e->is_dir = p.kind == 1;
-		if (!e->is_dir && !(u = strdup(p.url)))
-			rc = -ENOMEM;
+		if (!rc) {
+			if ((rc = db_product_get(rid, file, &p)))
+				return rc;
+			e->is_dir = p.kind == 1;
+			if (!e->is_dir && !(u = strdup(p.url)))
+				rc = -ENOMEM;
+			else
+				memo_put(rid, file, e->is_dir ? NULL : p.url);
+		} else {
+			rc = 0;
+		}
 	} else if ((rc = get_dir(rid, dir, &p))) {
 		return rc;
 	} else if (strcmp(file, PROD_LINKS_CSV) == 0) {

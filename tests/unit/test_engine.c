@@ -609,6 +609,70 @@ static void test_refused_size_remembered(void)
 	CHECK_INT(fake_requests(), 2);
 }
 
+/* --- idle objects ------------------------------------------------------------- */
+
+static int idle_has(struct engine *e, const char *url)
+{
+	int found = 0;
+
+	pthread_mutex_lock(&e->tab_mu);
+	for (struct list_link *l = e->idle.head; l && !found; l = l->next)
+		found = strcmp(list_item(l, struct obj, idle)->url, url) == 0;
+	pthread_mutex_unlock(&e->tab_mu);
+	return found;
+}
+
+/* wait (bounded) until the writer has let go of url's object */
+static int wait_idle(struct engine *e, const char *url)
+{
+	int idle = 0;
+
+	for (int i = 0; i < 2000 && !(idle = idle_has(e, url)); i++) {
+		store_flush(e->store);
+		usleep(1000);
+	}
+	return idle;
+}
+
+/* A closed object stays live, idle: opened and stat'ed again it is the
+ * same state, bytes served with no request; the store's eviction ends
+ * that (obj_is_live says no, so its blocks may go) and the next open
+ * loads it from the store again, its bytes intact. */
+static void test_idle_objects(void)
+{
+	const char *url = "http://fake/idle.fits";
+	struct fobj *o = fake_add(url, 1 << 20, 10);
+	struct engine *e = cache_engine();
+	struct db_obj row;
+	char buf[8192];
+
+	store_flush(e->store);
+	store_fail_commits(e->store, 0);   /* (what earlier tests left) */
+	CHECK_INT(stat_size(url), 1 << 20);
+	CHECK_INT(read_at(url, buf, sizeof buf, 0), (ssize_t)sizeof buf);
+	CHECK(wait_idle(e, url));
+	fake_reset_counts();
+	CHECK_INT(stat_size(url), 1 << 20);
+	CHECK_INT(read_at(url, buf, sizeof buf, 0), (ssize_t)sizeof buf);
+	CHECK_MEM(buf, sizeof buf, o->data, sizeof buf);
+	CHECK_INT(fake_requests(), 0);
+	CHECK(wait_idle(e, url));
+	CHECK_INT(db_obj_get(url, &row), 0);
+	CHECK_INT(obj_is_live(e, row.oid), 0);
+	CHECK(!idle_has(e, url));
+	CHECK_INT(read_at(url, buf, sizeof buf, 4096), (ssize_t)sizeof buf);
+	CHECK_MEM(buf, sizeof buf, o->data + 4096, sizeof buf);
+	CHECK_INT(fake_requests(), 0);
+	/* an open one is live for the eviction, idle or not before */
+	{
+		struct cache_file *f;
+		CHECK(wait_idle(e, url));
+		CHECK_INT(cache_open(url, 0, &f), 0);
+		CHECK_INT(obj_is_live(e, row.oid), 1);
+		cache_close(f);
+	}
+}
+
 /* A server that stops sending: cut after stall_s, retried once, then the
  * read fails (its wait stays within 3 x stall_s); one that resets at once
  * is retried. */
@@ -1014,6 +1078,7 @@ int main(void)
 	test_streamed_unknown_length();
 	test_failure_remembered();
 	test_refused_size_remembered();
+	test_idle_objects();
 	test_retry_budget();
 	test_one_writer();
 	cache_shutdown();
