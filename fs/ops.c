@@ -484,6 +484,26 @@ static int editing_attr(const struct node *n, struct stat *st)
 	}
 }
 
+/* products/<entry> or products/<dir>/<file> of the result qi names */
+static int product_stat(const struct node *n, const struct query_info *qi, struct stat *st)
+{
+	struct prod_entry e;
+	char pos[4200];
+	int rc;
+
+	if (n->type == N_P_ENTRY) {
+		rc = products_file(qi->rid, NULL, n->pname, NULL, &e, NULL);
+	} else {
+		cutout_of(n, pos, sizeof pos);
+		rc = products_file(qi->rid, n->pname, n->fname, pos, &e, NULL);
+	}
+	if (rc)
+		return rc == -ENOTDIR ? -ENOENT : rc;
+	fill_stat(st, e.is_dir, e.is_dir ? 0555 : settings.file_mode, e.size > 0 ? e.size : 0,
+		  e.mtime > 0 ? (time_t)e.mtime : (time_t)qi->mtime);
+	return 0;
+}
+
 static int op_getattr(const char *path, struct stat *st, struct fuse_file_info *fi)
 {
 	struct vo_buf b = VO_BUF_INIT;
@@ -524,21 +544,8 @@ static int op_getattr(const char *path, struct stat *st, struct fuse_file_info *
 	case N_Q_PRODUCTS:
 		fill_stat(st, 1, 0555, 0, (time_t)qi.mtime);
 		return 0;
-	case N_P_ENTRY: case N_P_FILE: {
-		struct prod_entry e;
-		char pos[4200];
-		if (n.type == N_P_ENTRY) {
-			rc = products_file(qi.rid, NULL, n.pname, NULL, &e, NULL);
-		} else {
-			cutout_of(&n, pos, sizeof pos);
-			rc = products_file(qi.rid, n.pname, n.fname, pos, &e, NULL);
-		}
-		if (rc)
-			return rc == -ENOTDIR ? -ENOENT : rc;
-		fill_stat(st, e.is_dir, e.is_dir ? 0555 : settings.file_mode, e.size > 0 ? e.size : 0,
-			  e.mtime > 0 ? (time_t)e.mtime : (time_t)qi.mtime);
-		return 0;
-	}
+	case N_P_ENTRY: case N_P_FILE:
+		return product_stat(&n, &qi, st);
 	case N_Q_CUTOUT:
 		fill_stat(st, 0, 0644, qi.cutout_len ? qi.cutout_len + 1 : 0, (time_t)qi.mtime);
 		return 0;

@@ -28,6 +28,10 @@
 #      read whole (timed in Python): wall time         target < 1 s
 #      vs one curl process over the 10 URLs; and the same 10 files read
 #      cold with nothing held open (info)
+#   Floors (info): 1. again with every block stored (a remount on the same
+#      cache: no network, no store write); 3. cat of the local copy on a
+#      tmpfs with 4 KiB pages (FUSE's page cache uses 4 KiB pages on this
+#      kernel, ext4 large folios); 5. again with its block stored.
 #   7. CPU (utime + stime from /proc/PID/stat) of the daemon per GB served
 #      in the cold reads of 1. vs the CPU of the parallel curl of 1. per GB
 #                                                      target <= 2x
@@ -85,8 +89,10 @@ mkdir -p "$MNT" "$W/nginx"
 NGINX_PID=''
 . "$ROOT/tests/bench/common.sh"   # PID, mount_fresh [keep], umount_it
 
+TMPFS_MNT=
 cleanup() {
 	set +e
+	[ -n "$TMPFS_MNT" ] && umount "$TMPFS_MNT"
 	if mountpoint -q "$MNT"; then fusermount3 -u "$MNT" 2> /dev/null || fusermount3 -uz "$MNT"; fi
 	if [ -n "$PID" ]; then
 		for _ in $(seq 50); do kill -0 "$PID" 2> /dev/null || break; sleep 0.1; done
@@ -238,6 +244,13 @@ for i in $(seq "$RUNS"); do
 	cat "$P"/*.fits > /dev/null
 	elapsed "$t0" >> "$W/t.reread"
 	umount_it
+	# a floor: every block stored (the block file in the page cache), the
+	# kernel's pages of the mount gone with it: no network, no store write
+	mount_fresh keep
+	t0=$EPOCHREALTIME
+	cat "$P"/*.fits > /dev/null
+	elapsed "$t0" >> "$W/t.storedcat"
+	umount_it
 done
 for i in $(seq "$RUNS"); do timed_cpu "$W/curlpar" curl -sf --parallel --parallel-max 8 -K "$W/lc.curl"; done
 for i in $(seq "$RUNS"); do timed_cpu "$W/curlseq" curl -sf -K "$W/lc.curl"; done
@@ -245,6 +258,20 @@ cat "$W/local"/*.fits > /dev/null
 for i in $(seq "$RUNS"); do
 	t0=$EPOCHREALTIME; cat "$W/local"/*.fits > /dev/null; elapsed "$t0"
 done >> "$W/t.localcat"
+# a floor for 3: the same files in the page cache with 4 KiB pages (a tmpfs
+# without huge pages), as FUSE's page cache holds them on this kernel, where
+# ext4 gets large folios
+mkdir -p "$W/tmpfs"
+if mount -t tmpfs -o size=512m,huge=never tmpfs "$W/tmpfs" 2> /dev/null; then
+	TMPFS_MNT=$W/tmpfs
+	cp "$W/local"/*.fits "$W/tmpfs/"
+	cat "$W/tmpfs"/*.fits > /dev/null
+	for i in $(seq "$RUNS"); do
+		t0=$EPOCHREALTIME; cat "$W/tmpfs"/*.fits > /dev/null; elapsed "$t0"
+	done >> "$W/t.smallpages"
+	umount "$W/tmpfs"
+	TMPFS_MNT=
+fi
 
 # --- 2: cold rsync -a vs rsync -a of the local copy ---------------------------------------------
 # cold_rsync NAME QUERY DIR N OUT: on a fresh mount, one timed rsync -a of
@@ -308,6 +335,11 @@ for i in $(seq "$RUNS"); do
 	f0=$(fetched)
 	"$PY" "$W/pread.py" "$FFI" "$OFF" "$LEN" "$DOCROOT/vofstest/data/plates/ffi-0001.fits" >> "$W/t.pread"
 	echo "$(fetched) - $f0" | bc >> "$W/f.pread"
+	umount_it
+	# a floor: the same read with its block stored (no network)
+	mount_fresh keep
+	stat "$FFI" > /dev/null
+	"$PY" "$W/pread.py" "$FFI" "$OFF" "$LEN" "$DOCROOT/vofstest/data/plates/ffi-0001.fits" >> "$W/t.preadstored"
 	umount_it
 done
 for i in $(seq "$RUNS"); do
@@ -401,12 +433,16 @@ printf '\nengine benchmark: %s, best of %d runs, products from nginx (sendfile) 
 printf '%s light curves, %s bytes (cat); ffi-0001 %s bytes\n\n' "$NLC" "$LCBYTES" "$FFISIZE"
 line "1. cold cat products/*.fits vs curl --parallel-max 8" s "$(b t.cold)" "$(col curlpar 1)" 1.5 ratio
 line "1. cold cat products/*.fits vs sequential curl" s "$(b t.cold)" "$(col curlseq 1)" 1 info
+line "1. floor: cat, all blocks stored (no network) vs curl -Z" s "$(b t.storedcat)" "$(col curlpar 1)" 1 info
 line "2. cold rsync -a products/ vs rsync -a of a local copy" s "$(b t.rsync)" "$(b t.rsynclocal)" 1.1 ratio
 line "3. first re-read (cat) vs cat of the local copy" s "$(b t.reread)" "$(b t.localcat)" 1.2 ratio
+[ -s "$W/t.smallpages" ] &&
+	line "3. floor: cat of the copy on 4 KiB pages (tmpfs) vs ext4" s "$(b t.smallpages)" "$(b t.localcat)" 1 info
 line "4. getheader, cold 16 MiB FITS: bytes fetched (vs 2880)" B "$(b f.header)" 2880 262144 max
 line "4. getheader, cold 16 MiB FITS: time vs curl -r 0-2879" s "$(b t.header)" "$(b t.curlheader)" 1 info
 line "5. 64 KiB at 15 MiB, cold: bytes fetched (vs 65536)" B "$(b f.pread)" 65536 524288 max
 line "5. 64 KiB at 15 MiB, cold: time vs one curl -r" s "$(b t.pread)" "$(b t.curlrange)" 1.5 ratio
+line "5. floor: the same read with its block stored vs curl -r" s "$(b t.preadstored)" "$(b t.curlrange)" 1 info
 line "6. 10 files read, 20 held open: time vs curl of the 10" s "$(b t.held)" "$(col curlread 1)" 1 less
 line "6. the same 10 files read with none held open (info)" s "$(b t.notheld)" "$(col curlread 1)" 1 info
 line "7. daemon CPU s per cold GB vs parallel curl's" s "$(per_gb "$(b cpu.cold)" "$LCBYTES")" \
