@@ -414,8 +414,10 @@ if [ "$BIG" = 1 ]; then
 		awk '/VmHWM/ {print $2 * 1024}' "/proc/$PID/status" >> "$W/rss.big"
 		fetched=$(awk '$1 == "bytes_fetched" {print $2}' "$MNT/.vofs/stats")
 		umount_it
-		# the store at rest (the daemon checkpoints at unmount) against what came
-		echo "$(du -sb "$W/cache" | awk '{print $1}') $fetched" >> "$W/store.big"
+		# the store at rest (the daemon checkpoints at unmount) against what
+		# came: the disk it takes (the block file is sparse: a file's last,
+		# partial block leaves the rest of its 256 KiB slot unwritten)
+		echo "$(du -s -B1 "$W/cache" | awk '{print $1}') $fetched" >> "$W/store.big"
 	done
 	for i in $(seq "$RUNS"); do
 		rm -rf "$W/dst"; sync
