@@ -177,7 +177,7 @@ printf '%-58s %8.3f s\n' "curl of the 16 MiB FFI (baseline)" "$c16"
 printf '%-58s %8.3f s  %sx curl (target <= 1.2)\n' "mount cold: cat this.fits" "$m16" "$(ratio "$m16" "$c16")"
 printf '%-58s %8.3f s\n' "local copy, page cache (baseline)" "$l16"
 printf '%-58s %8.3f s  %sx local (target <= 2)\n' "mount warm: cat again (page cache)" "$w16" "$(ratio "$w16" "$l16")"
-printf '%-58s %8.3f s  %sx local, %sx local from disk (%.3f s)\n' "mount warm after remount (SQLite block cache)" "$s16" \
+printf '%-58s %8.3f s  %sx local, %sx local from disk (%.3f s)\n' "mount warm after remount (block cache on disk)" "$s16" \
 	"$(ratio "$s16" "$l16")" "$(ratio "$s16" "$lc16")" "$lc16"
 printf '%-58s %8.3f s\n' "curl loop over the 120 URLs (downloads only)" "$cl"
 printf '%-58s %8.3f s  (downloads %.3f s)\n' "pyvo run_sync + requests loop (query + downloads)" "$py_all" "$py_dl"
