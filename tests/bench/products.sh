@@ -7,7 +7,7 @@
 #   1. cold sequential read of the 16 MiB FFI (#this of ffi-0001, through
 #      DataLink) with cat, vs curl of its URL                 target <= 1.2x
 #   2. warm read: again through the mount (page cache), and after a
-#      remount (from the SQLite block cache), vs cat of a local copy
+#      remount (from the block cache on disk), vs cat of a local copy
 #                                                              target <= 2x
 #   3. the footprint's 120 light curves: rsync -a of products/ (sizes learnt
 #      cold, then every byte fetched), vs the pyvo + requests loop users
