@@ -46,7 +46,8 @@ static const char readme_text[] =
 	"  <service>/examples/*.adql      the service's DALI examples\n"
 	"  <service>/tables/<table>/      columns.csv, description.txt, sample.csv\n"
 	"  <service>/queries/<name>/      mkdir a query; write ADQL to query.adql;\n"
-	"                                 read status, error, result.csv, result.vot\n"
+	"                                 read status, error, result.csv, result.vot,\n"
+	"                                 result.tbl (IPAC)\n"
 	"  <service>/queries/<name>/products/   the DataLink products of the result,\n"
 	"                                 fetched block by block when read\n"
 	"  <service>/queries/<name>/cutout      a SODA POS (\"CIRCLE ra dec r\"):\n"
@@ -391,7 +392,8 @@ static int node_exists(const struct node *n)
 	case N_TABLE: case N_T_COLUMNS: case N_T_DESC: case N_T_SAMPLE:
 		return table_exists(n);
 	case N_QUERY: case N_QUERY_ALIAS: case N_Q_ADQL: case N_Q_MAXREC:
-	case N_Q_STATUS: case N_Q_ERROR: case N_Q_CSV: case N_Q_VOT: case N_Q_CUTOUT:
+	case N_Q_STATUS: case N_Q_ERROR: case N_Q_CSV: case N_Q_VOT: case N_Q_TBL:
+	case N_Q_CUTOUT:
 		return query_info(n->svc->name, n->name, &qi);
 	case N_Q_PRODUCTS: case N_P_ENTRY: case N_P_FILE:
 		return query_products(n, &qi);
@@ -452,6 +454,21 @@ static void scratch_fill(const struct scratch_stat *ss, struct stat *st)
 	st->st_mtim.tv_nsec = (long)((ss->mtime - (double)(time_t)ss->mtime) * 1e9);
 }
 
+static int is_result(enum node_type t)
+{
+	return t == N_Q_CSV || t == N_Q_VOT || t == N_Q_TBL;
+}
+
+/* The size of a result file of the finished run qi describes (0 when it
+ * has no result). */
+static int result_size(enum node_type t, const struct query_info *qi, int64_t *size)
+{
+	*size = t == N_Q_CSV ? qi->csv_size : t == N_Q_VOT ? qi->vot_size : 0;
+	if (t == N_Q_TBL && qi->completed && qi->rid)
+		return result_tbl_size(qi->rid, size);
+	return 0;
+}
+
 /* The stat of an editor's temporary file, and of the files of a query
  * being removed by `rm -r` (at once: no wait for a run the rmdir is about
  * to cancel, and products/ lists empty).  -EAGAIN: neither. */
@@ -472,10 +489,13 @@ static int editing_attr(const struct node *n, struct stat *st)
 			return rc;
 		scratch_fill(&ss, st);
 		return 0;
-	case N_Q_CSV: case N_Q_VOT:
-		fill_stat(st, 0, settings.file_mode, n->type == N_Q_CSV ? qi.csv_size : qi.vot_size,
-			  (time_t)qi.mtime);
+	case N_Q_CSV: case N_Q_VOT: case N_Q_TBL: {
+		int64_t size;
+		if ((rc = result_size(n->type, &qi, &size)))
+			return rc;
+		fill_stat(st, 0, settings.file_mode, size, (time_t)qi.mtime);
 		return 0;
+	}
 	case N_Q_PRODUCTS:
 		fill_stat(st, 1, 0555, 0, (time_t)qi.mtime);
 		return 0;
@@ -524,12 +544,12 @@ static int op_getattr(const char *path, struct stat *st, struct fuse_file_info *
 	if (node_in_query(n.type) && (rc = editing_attr(&n, st)) != -EAGAIN)
 		return rc;
 	/* a query's files need its state anyway: one look-up is the check.
-	 * A result is whole or not there: the size of result.csv, result.vot
+	 * A result is whole or not there: the size of result.csv, .vot, .tbl
 	 * and anything in products/ is that of a finished run, so their stat
 	 * waits for a running query (bounded by the service's timeout), as
 	 * their open does */
 	if (node_in_query(n.type)) {
-		if (n.type == N_Q_CSV || n.type == N_Q_VOT || n.type >= N_Q_PRODUCTS)
+		if (is_result(n.type) || n.type >= N_Q_PRODUCTS)
 			rc = query_wait(n.svc->name, n.name, interrupted, &qi);
 		else
 			rc = query_info(n.svc->name, n.name, &qi);
@@ -555,12 +575,13 @@ static int op_getattr(const char *path, struct stat *st, struct fuse_file_info *
 	case N_QUERY:
 		fill_stat(st, 1, 0755, 0, (time_t)qi.created);
 		return 0;
-	case N_Q_CSV:
-		fill_stat(st, 0, settings.file_mode, qi.csv_size, (time_t)qi.mtime);
+	case N_Q_CSV: case N_Q_VOT: case N_Q_TBL: {
+		int64_t size;
+		if ((rc = result_size(n.type, &qi, &size)))
+			return rc;
+		fill_stat(st, 0, settings.file_mode, size, (time_t)qi.mtime);
 		return 0;
-	case N_Q_VOT:
-		fill_stat(st, 0, settings.file_mode, qi.vot_size, (time_t)qi.mtime);
-		return 0;
+	}
 	case N_Q_ADQL: case N_QUERY_ALIAS:
 		fill_stat(st, 0, 0644, qi.adql_len, (time_t)qi.mtime);
 		return 0;
@@ -690,7 +711,7 @@ static int readdir_query(const struct node *n, void *buf, fuse_fill_dir_t fill)
 	static const struct { const char *name; enum node_type t; } files[] = {
 		{"query.adql", N_Q_ADQL}, {"maxrec", N_Q_MAXREC}, {"status", N_Q_STATUS},
 		{"error", N_Q_ERROR}, {"cutout", N_Q_CUTOUT}, {"products", N_Q_PRODUCTS},
-		{"result.csv", N_Q_CSV}, {"result.vot", N_Q_VOT},
+		{"result.csv", N_Q_CSV}, {"result.vot", N_Q_VOT}, {"result.tbl", N_Q_TBL},
 	};
 	struct qdir_ctx d = {.buf = buf, .fill = fill};
 	struct query_info qi;
@@ -705,7 +726,7 @@ static int readdir_query(const struct node *n, void *buf, fuse_fill_dir_t fill)
 	 * read says EIO). */
 	results = !query_info(svc, n->name, &qi) && (qi.completed || qi.running);
 	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
-		if ((files[i].t == N_Q_CSV || files[i].t == N_Q_VOT) && !results)
+		if (is_result(files[i].t) && !results)
 			continue;
 		if (!scratch_hidden(svc, n->name, removal_item(files[i].t)))
 			fill(buf, files[i].name, NULL, 0, 0);
@@ -794,6 +815,7 @@ static int open_result(const struct node *n, struct fuse_file_info *fi)
 {
 	struct query_info qi;
 	struct fh *f;
+	int64_t size = 0;
 	int rc;
 
 	/* the generation complete now is this open's to the end: a re-run or
@@ -801,12 +823,17 @@ static int open_result(const struct node *n, struct fuse_file_info *fi)
 	rc = query_hold_result(n->svc->name, n->name, interrupted, &qi);
 	if (rc)
 		return rc;
+	if (qi.completed && (rc = result_size(n->type, &qi, &size))) {
+		if (qi.held)
+			query_release_result(qi.rid);
+		return rc;
+	}
 	if (qi.completed) {
 		f = fh_new(FH_RESULT, n);
 		if (f) {
 			f->rid = qi.held ? qi.rid : 0;
-			f->rr = result_reader_new(qi.rid, n->type == N_Q_CSV ? RESULT_CSV : RESULT_VOT,
-						  n->type == N_Q_CSV ? qi.csv_size : qi.vot_size);
+			f->rr = result_reader_new(qi.rid, n->type == N_Q_CSV ? RESULT_CSV :
+						  n->type == N_Q_VOT ? RESULT_VOT : RESULT_TBL, size);
 		} else if (qi.held) {
 			query_release_result(qi.rid);
 		}
@@ -1009,7 +1036,7 @@ static int op_open(const char *path, struct fuse_file_info *fi)
 		fi->fh = (uintptr_t)f;
 		return 0;
 	}
-	if (n.type == N_Q_CSV || n.type == N_Q_VOT)
+	if (is_result(n.type))
 		return open_result(&n, fi);
 	if (n.type == N_P_ENTRY || n.type == N_P_FILE)
 		return open_product(path, &n, fi);

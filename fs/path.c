@@ -46,7 +46,7 @@ int node_in_query(enum node_type t)
 static const struct { const char *name; enum node_type t; } query_files[] = {
 	{"query.adql", N_Q_ADQL}, {"maxrec", N_Q_MAXREC}, {"status", N_Q_STATUS},
 	{"error", N_Q_ERROR}, {"result.csv", N_Q_CSV}, {"result.vot", N_Q_VOT},
-	{"cutout", N_Q_CUTOUT},
+	{"result.tbl", N_Q_TBL}, {"cutout", N_Q_CUTOUT},
 };
 
 static const struct { const char *name; enum node_type t; } table_files[] = {

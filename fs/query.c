@@ -213,7 +213,7 @@ static int persist(struct query *q)
 static void notify_files(const char *svc, const char *name)
 {
 	static const char *const files[] = {"status", "error", "result.csv", "result.vot",
-					      "products"};
+					      "result.tbl", "products"};
 	char path[1024];
 
 	if (!qnotify)

@@ -1,4 +1,5 @@
-/* fs/result.h - storing a streamed result and rendering it as CSV/VOTable.
+/* fs/result.h - storing a streamed result and rendering it as CSV,
+ * VOTable or IPAC table.
  *
  * Rows arrive from the VOTable reader (vo/votable.h) and are stored in
  * pages of encoded cells (each cell: a varint of len+1, 0 for null, then
@@ -6,6 +7,15 @@
  * renderings is counted, so each page records where it starts in
  * result.csv and result.vot: `ls -l` knows the exact sizes and a read at
  * any offset renders only the page it needs.
+ *
+ * result.tbl (vo/ipac.h) has lines of one width, known only when every row
+ * was seen: while storing, each column's widest value and each page's
+ * bytes beyond one per character (UTF-8) are counted and kept in the
+ * result's meta, so its size is head + rows x line + those bytes, and a
+ * read finds its page by the pages' sizes and renders only the rows it
+ * needs.  A result stored before result.tbl existed has none of that: the
+ * first look at its result.tbl counts it from the stored rows (one pass,
+ * logged) and stores it.
  *
  * The writer owns its buffers; it writes through db.h on the calling
  * thread.  A reader belongs to one open file and is safe to call from
@@ -20,7 +30,7 @@
 #include "buf.h"
 #include "votable.h"
 
-enum result_kind { RESULT_CSV = 0, RESULT_VOT = 1 };
+enum result_kind { RESULT_CSV = 0, RESULT_VOT = 1, RESULT_TBL = 2 };
 
 struct result_writer;
 struct result_writer *result_writer_new(int64_t rid);
@@ -37,6 +47,11 @@ int result_writer_services(struct result_writer *w, const char *xml);
 int result_writer_finish(struct result_writer *w, int overflow,
 			 int64_t *nrows, int64_t *csv_size, int64_t *vot_size);
 int64_t result_writer_rows(const struct result_writer *w);
+
+/* The size of result.tbl of a stored result (remembered per generation:
+ * they never change).  -EIO with a log line when the stored data is
+ * damaged. */
+int result_tbl_size(int64_t rid, int64_t *size);
 
 struct result_reader;
 /* size: the total file size recorded when the result was stored */

@@ -13,7 +13,7 @@ sed -i '/^\[local\]/a mode = async' "$WORK/services.ini"
 check "mount" vofs_mount || { finish; exit 1; }
 Q=$MNT/local/queries
 D=$Q/ed
-FILES="cutout error maxrec products query.adql result.csv result.vot status"
+FILES="cutout error maxrec products query.adql result.csv result.tbl result.vot status"
 
 # listing: exactly the query's own files (ls -A: no . and ..)
 only_query_files() { [ "$(ls -A "$D" | sort | tr '\n' ' ')" == "$FILES " ]; }
