@@ -1984,11 +1984,6 @@ int db_block_delete(int64_t oid, int64_t idx)
 	return slots_add(&txn_free, slot);   /* free after COMMIT and a sync */
 }
 
-static int collect_slot(void *ud, int64_t slot)
-{
-	return slots_add(ud, slot);
-}
-
 int db_obj_drop_blocks(int64_t oid, int64_t *freed)
 {
 	sqlite3_stmt *st = stmt("SELECT coalesce(sum(size), 0) FROM block_use WHERE oid=?1");
@@ -2003,7 +1998,7 @@ int db_obj_drop_blocks(int64_t oid, int64_t *freed)
 		return -EIO;
 	sqlite3_bind_int64(st, 1, oid);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		if ((rc = collect_slot(&txn_free, sqlite3_column_int64(st, 0)))) {
+		if ((rc = slots_add(&txn_free, sqlite3_column_int64(st, 0)))) {
 			done(st);
 			return rc;
 		}

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "clock.h"
+#include "hash.h"
 #include "log.h"
 
 static void drop_hot(struct obj *o, int64_t i);
@@ -37,15 +38,6 @@ static void obj_free(struct obj *o)
 	free(o->mem);
 	free(o->url);
 	free(o);
-}
-
-static uint64_t url_hash(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return h;
 }
 
 /* under e->tab_mu */
@@ -90,7 +82,7 @@ static int obj_load(struct engine *e, const char *url, struct obj **out)
 		return -ENOMEM;
 	}
 	o->eng = e;
-	o->hash = url_hash(url);
+	o->hash = str_hash(url, 0);
 	pthread_mutex_init(&o->mu, NULL);
 	clock_cond_init(&o->cv);
 	o->size = -1;
@@ -126,7 +118,7 @@ fail:
 int obj_get(struct engine *e, const char *url, struct obj **out)
 {
 	struct obj *o, *n = NULL;
-	uint64_t h = url_hash(url);
+	uint64_t h = str_hash(url, 0);
 	int rc;
 
 	pthread_mutex_lock(&e->tab_mu);
@@ -279,7 +271,7 @@ int obj_peek(struct engine *e, const char *url, int64_t *size, double *mtime)
 	/* a reference first: o->mu is never taken under tab_mu while others
 	 * may hold it (obj_save takes tab_mu under o->mu) */
 	pthread_mutex_lock(&e->tab_mu);
-	if ((o = find_live(e, url, url_hash(url)))) {
+	if ((o = find_live(e, url, str_hash(url, 0)))) {
 		wake_idle(e, o);
 		o->refs++;
 	}

@@ -18,6 +18,7 @@
 #include "datalink.h"
 #include "db.h"
 #include "http.h"
+#include "hash.h"
 #include "log.h"
 #include "names.h"
 #include "list.h"
@@ -867,13 +868,10 @@ static int open_result(const struct node *n, struct fuse_file_info *fi)
 static struct { uint64_t path, url; int64_t direct_until; } page_owner[PAGE_OWNERS];
 static pthread_mutex_t page_owner_lock = PTHREAD_MUTEX_INITIALIZER;
 
+/* never 0, the empty slot */
 static uint64_t fnv64(const char *s)
 {
-	uint64_t h = 1469598103934665603ULL;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return h | 1;   /* never 0, the empty slot */
+	return str_hash(s, 0) | 1;
 }
 
 enum page_owner { PAGES_OTHER, PAGES_SAME, PAGES_CHANGED };

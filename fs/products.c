@@ -13,6 +13,7 @@
 #include "datalink.h"
 #include "db.h"
 #include "http.h"
+#include "hash.h"
 #include "log.h"
 #include "names.h"
 #include "query.h"
@@ -55,11 +56,7 @@ static pthread_mutex_t memo_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static size_t memo_slot(int64_t rid, const char *name)
 {
-	uint64_t h = 1469598103934665603ULL ^ (uint64_t)rid;
-
-	for (; *name; name++)
-		h = (h ^ (unsigned char)*name) * 1099511628211ULL;
-	return (size_t)(h % MEMO_SLOTS);
+	return (size_t)(str_hash(name, (uint64_t)rid) % MEMO_SLOTS);
 }
 
 /* 1 with *is_dir and *url (malloc'd, NULL for a directory) when known,
@@ -122,20 +119,12 @@ struct nameset {
 	size_t cap, n;
 };
 
-static unsigned long strhash(const char *s)
-{
-	unsigned long h = 5381;
-	for (; *s; s++)
-		h = h * 33 + (unsigned char)*s;
-	return h;
-}
-
 /* The slot of name, or -1. */
 static long nameset_find(const struct nameset *s, const char *name)
 {
 	if (!s->cap)
 		return -1;
-	for (size_t i = strhash(name) % s->cap; s->v[i]; i = (i + 1) % s->cap)
+	for (size_t i = str_hash(name, 0) % s->cap; s->v[i]; i = (i + 1) % s->cap)
 		if (strcmp(s->v[i], name) == 0)
 			return (long)i;
 	return -1;
@@ -161,7 +150,7 @@ static int nameset_add(struct nameset *s, const char *name)
 		}
 		for (size_t i = 0; i < s->cap; i++)
 			if (s->v[i]) {
-				k = strhash(s->v[i]) % g.cap;
+				k = str_hash(s->v[i], 0) % g.cap;
 				while (g.v[k])
 					k = (k + 1) % g.cap;
 				g.v[k] = s->v[i];
@@ -172,7 +161,7 @@ static int nameset_add(struct nameset *s, const char *name)
 		free(s->last);
 		*s = g;
 	}
-	k = strhash(name) % s->cap;
+	k = str_hash(name, 0) % s->cap;
 	while (s->v[k])
 		k = (k + 1) % s->cap;
 	if (!(s->v[k] = strdup(name)))
