@@ -300,6 +300,7 @@ void config_free(struct config *c)
 	free(c->svcs);
 	free(c->config_file);
 	free(c->cache_dir);
+	free(c->mountpoint);
 	memset(c, 0, sizeof *c);
 }
 

@@ -37,6 +37,10 @@ struct config {
 	                          * memory (-o doc_max; table lists 4x) */
 	int builtin;             /* the built-in service list is in use */
 	int offline;             /* -o offline: no network at all */
+	char *mountpoint;        /* absolute, once mounted (links in upload/
+	                          * that point into the mount are resolved
+	                          * inside vofs) */
+	long long upload_max;    /* bytes of one upload/ table (-o upload_max) */
 };
 
 /* Service names become directory names: [A-Za-z0-9_.-], not starting

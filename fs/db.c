@@ -21,8 +21,10 @@
  * 3: result generations (results.rid)
  * 4: block bytes in one file (<db>.blocks), not in the database: the
  *    blocks table is gone; block_use says which blocks are stored, in
- *    which slot of the file, written in which sync sequence */
-#define DB_SCHEMA_VERSION 4
+ *    which slot of the file, written in which sync sequence
+ * 5: queries.inputs, what the current result was made from (its upload/
+ *    tables: fs/inputs.h) */
+#define DB_SCHEMA_VERSION 5
 #define STMT_CACHE 64
 
 static char *db_path;
@@ -142,7 +144,8 @@ static const char *const schema[] = {
 	" name TEXT NOT NULL, adql TEXT, maxrec TEXT, phase TEXT, job_url TEXT, error TEXT,"
 	" nrows INTEGER DEFAULT 0, csv_size INTEGER DEFAULT 0, vot_size INTEGER DEFAULT 0,"
 	" overflow INTEGER DEFAULT 0, created REAL, started REAL,"
-	" finished REAL, cutout TEXT, rid INTEGER NOT NULL DEFAULT 0, UNIQUE(service, name))",
+	" finished REAL, cutout TEXT, rid INTEGER NOT NULL DEFAULT 0, inputs TEXT,"
+	" UNIQUE(service, name))",
 	/* result generations: one per run, ids never reused (AUTOINCREMENT),
 	 * so nothing keyed by one can be mistaken for a later result */
 	"CREATE TABLE IF NOT EXISTS results(rid INTEGER PRIMARY KEY AUTOINCREMENT,"
@@ -606,6 +609,11 @@ static int migrate(sqlite3 *db, int from)
 	if (from >= 1 && from < 4 && has_column(db, "blocks", "data") &&
 	    (blocks_to_slots(db) || sqlite3_exec(db, "DROP TABLE blocks", NULL, NULL,
 						 NULL) != SQLITE_OK))
+		goto fail;
+	/* layout 5: the signature of the inputs a result was made from */
+	if (from >= 1 && from < 5 && !has_column(db, "queries", "inputs") &&
+	    sqlite3_exec(db, "ALTER TABLE queries ADD COLUMN inputs TEXT", NULL, NULL,
+			 NULL) != SQLITE_OK)
 		goto fail;
 	snprintf(sql, sizeof sql, "INSERT OR REPLACE INTO meta VALUES('schema', %d)",
 		 DB_SCHEMA_VERSION);
@@ -1289,6 +1297,7 @@ void db_query_clear(struct db_query *q)
 {
 	free(q->service); free(q->name); free(q->adql); free(q->maxrec);
 	free(q->phase); free(q->job_url); free(q->error); free(q->cutout);
+	free(q->inputs);
 	memset(q, 0, sizeof *q);
 }
 
@@ -1296,8 +1305,8 @@ int db_query_load_all(int (*cb)(void *ud, struct db_query *q), void *ud)
 {
 	sqlite3_stmt *st = stmt(
 		"SELECT id, service, name, adql, maxrec, phase, job_url, error, nrows,"
-		" csv_size, vot_size, rid, overflow, created, started, finished, cutout"
-		" FROM queries ORDER BY id");
+		" csv_size, vot_size, rid, overflow, created, started, finished, cutout,"
+		" inputs FROM queries ORDER BY id");
 	int rc;
 
 	if (!st)
@@ -1317,6 +1326,7 @@ int db_query_load_all(int (*cb)(void *ud, struct db_query *q), void *ud)
 			.started = sqlite3_column_double(st, 14),
 			.finished = sqlite3_column_double(st, 15),
 			.cutout = col_dup(st, 16),
+			.inputs = col_dup(st, 17),
 		};
 		int r = cb(ud, &q);   /* cb takes ownership of the strings */
 		if (r) {
@@ -1341,11 +1351,12 @@ int db_query_save(const struct db_query *q)
 {
 	return WEXEC("UPDATE queries SET adql=?2, maxrec=?3, phase=?4, job_url=?5, error=?6,"
 		     " nrows=?7, csv_size=?8, vot_size=?9, rid=?10, overflow=?11, created=?12,"
-		     " started=?13, finished=?14, name=?15, cutout=?16 WHERE id=?1", "query save",
+		     " started=?13, finished=?14, name=?15, cutout=?16, inputs=?17 WHERE id=?1",
+		     "query save",
 		     WI(q->id), WT(q->adql), WT(q->maxrec), WT(q->phase), WT(q->job_url),
 		     WT(q->error), WI(q->nrows), WI(q->csv_size), WI(q->vot_size), WI(q->rid),
 		     WI(q->overflow), WD(q->created), WD(q->started), WD(q->finished),
-		     WT(q->name), WT(q->cutout));
+		     WT(q->name), WT(q->cutout), WT(q->inputs));
 }
 
 static int query_delete(void *arg)

@@ -65,6 +65,8 @@ struct db_query {
 	int64_t id;
 	char *service, *name, *adql, *maxrec, *phase, *job_url, *error;
 	char *cutout;        /* SODA POS for the products' cutout.fits, or NULL */
+	char *inputs;        /* the signature of the upload/ tables the current
+	                      * result was made from (fs/inputs.h), or NULL */
 	int64_t nrows, csv_size, vot_size;
 	int64_t rid;         /* the current result generation, 0: none */
 	int overflow;

@@ -17,6 +17,7 @@
 #include "http.h"
 #include "log.h"
 #include "ops.h"
+#include "uploads.h"
 #include <fuse_lowlevel.h>   /* fuse_parse_cmdline, after ops.h set the API version */
 #include "votable.h"
 #include "vosi.h"
@@ -30,6 +31,7 @@ struct vofs_opts {
 	double attr_timeout;
 	char *cache_size;
 	char *doc_max;
+	char *upload_max;
 	double io_timeout;
 	unsigned file_mode;      /* of results and products */
 	int csv_crlf;            /* CSV lines end in CRLF (default LF) */
@@ -56,6 +58,7 @@ static const struct fuse_opt vofs_opt_spec[] = {
 	OPT("attr_timeout=%lf", attr_timeout),
 	OPT("cache_size=%s", cache_size),
 	OPT("doc_max=%s", doc_max),
+	OPT("upload_max=%s", upload_max),
 	OPT("io_timeout=%lf", io_timeout),
 	OPT("file_mode=%o", file_mode),
 	OPT("csv_crlf", csv_crlf),
@@ -135,6 +138,7 @@ static void usage(const char *prog)
 	       "    -o io_timeout=SECONDS  give up on a product transfer stalled this long (default 60)\n"
 	       "    -o file_mode=OCTAL     mode shown for results and products (default 0644)\n"
 	       "    -o doc_max=SIZE        largest service document kept in memory (default 16M)\n"
+	       "    -o upload_max=SIZE     largest table in a query's upload/ (default 64M)\n"
 	       "    -o csv_crlf            end CSV lines with CRLF (RFC 4180; default LF)\n"
 	       "    -o entry_timeout=S     kernel cache time for names (default 1)\n"
 	       "    -o attr_timeout=S      kernel cache time for attributes (default 1)\n"
@@ -373,6 +377,9 @@ static int run_fuse(struct fuse_args *args)
 		fprintf(stderr, "vofs: no mount point\n");
 		return 1;
 	}
+	/* links in upload/ that point into the mount are read inside vofs */
+	free(cfg.mountpoint);
+	cfg.mountpoint = realpath(co.mountpoint, NULL);
 	f = fuse_new(args, fops, sizeof *fops, NULL);
 	if (!f)
 		goto out;
@@ -480,6 +487,7 @@ static void free_opts(struct vofs_opts *o)
 	free(o->cache_dir);
 	free(o->cache_size);
 	free(o->doc_max);
+	free(o->upload_max);
 	for (size_t i = 0; i < nservice_specs; i++)
 		free(service_specs[i]);
 	free(service_specs);
@@ -560,6 +568,12 @@ int main(int argc, char *argv[])
 		goto fail;
 	}
 	vo_dl_set_max_doc((size_t)cfg.doc_max);
+	cfg.upload_max = o.upload_max ? parse_size(o.upload_max) : UPLOAD_MAX_DEFAULT;
+	if (cfg.upload_max < 1 || cfg.upload_max > (1LL << 40)) {
+		fprintf(stderr, "vofs: upload_max=%s: a size from 1 byte to 1T (bytes, or a number"
+			" with K, M or G)\n", o.upload_max ? o.upload_max : "?");
+		goto fail;
+	}
 	vo_csv_set_crlf(o.csv_crlf);
 	vo_vosi_set_max_doc((size_t)cfg.doc_max);
 	cfg.offline = o.offline;

@@ -3,6 +3,7 @@
 #include "ops.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -29,6 +30,8 @@
 #include "result.h"
 #include "scratch.h"
 #include "service.h"
+#include "inputs.h"
+#include "uploads.h"
 
 #define WRITE_MAX ((size_t)1 << 20)
 #define PREFETCH_FILES 4   /* files fetched ahead of a tree copy */
@@ -112,7 +115,7 @@ static void notify_changed(const char *path)
 
 /* --- open files ---------------------------------------------------------------------- */
 
-enum fh_kind { FH_BUF, FH_RESULT, FH_WRITE, FH_FAIL, FH_PRODUCT, FH_SCRATCH };
+enum fh_kind { FH_BUF, FH_RESULT, FH_WRITE, FH_FAIL, FH_PRODUCT, FH_SCRATCH, FH_UPLOAD };
 
 struct fh {
 	enum fh_kind kind;
@@ -121,6 +124,7 @@ struct fh {
 	struct result_reader *rr;
 	struct cache_file *cf;       /* FH_PRODUCT */
 	struct scratch_file *sf;     /* FH_SCRATCH: an editor's temporary file */
+	struct upload_fh *uf;        /* FH_UPLOAD: a file of upload/ */
 	/* FH_RESULT, FH_PRODUCT: the result generation the file was opened in,
 	 * pinned until release (query_hold_result); FH_PRODUCT of a fixed size:
 	 * its mtime, for fstat() answered without a look-up (fast_attr) */
@@ -166,6 +170,7 @@ static void fh_free(struct fh *f)
 	result_reader_free(f->rr);
 	cache_close(f->cf);
 	scratch_put(f->sf);
+	uploads_close(f->uf);
 	if (f->rid)
 		query_release_result(f->rid);
 	pthread_mutex_destroy(&f->lock);
@@ -242,7 +247,7 @@ static unsigned removal_item(enum node_type t)
 static int removed(const struct node *n)
 {
 	return n->svc && node_in_query(n->type) && n->type != N_QUERY &&
-	       n->type != N_Q_SCRATCH &&
+	       n->type != N_Q_SCRATCH && n->type != N_Q_UPLOADS && n->type != N_U_FILE &&
 	       scratch_hidden(n->svc->name, n->name, removal_item(n->type));
 }
 
@@ -398,6 +403,11 @@ static int node_exists(const struct node *n)
 		return query_info(n->svc->name, n->name, &qi);
 	case N_Q_PRODUCTS: case N_P_ENTRY: case N_P_FILE:
 		return query_products(n, &qi);
+	case N_Q_UPLOADS: case N_U_FILE: {
+		struct stat st;
+		int rc = query_info(n->svc->name, n->name, &qi);
+		return rc || n->type == N_Q_UPLOADS ? rc : uploads_lstat(qi.id, n->fname, &st);
+	}
 	case N_Q_SCRATCH: {
 		struct scratch_stat ss;
 		int rc = query_info(n->svc->name, n->name, &qi);
@@ -525,6 +535,25 @@ static int product_stat(const struct node *n, const struct query_info *qi, struc
 	return 0;
 }
 
+/* upload/ and its files: real files of the store, as they are */
+static int upload_attr(const struct node *n, struct stat *st)
+{
+	struct query_info qi;
+	int rc = query_info(n->svc->name, n->name, &qi);
+
+	if (rc)
+		return rc;
+	if (n->type == N_Q_UPLOADS) {
+		fill_stat(st, 1, 0755, 0, (time_t)qi.created);
+		return 0;
+	}
+	if ((rc = uploads_lstat(qi.id, n->fname, st)))
+		return rc;
+	st->st_uid = getuid();
+	st->st_gid = getgid();
+	return 0;
+}
+
 static int op_getattr(const char *path, struct stat *st, struct fuse_file_info *fi)
 {
 	struct vo_buf b = VO_BUF_INIT;
@@ -540,8 +569,12 @@ static int op_getattr(const char *path, struct stat *st, struct fuse_file_info *
 		scratch_fill(&ss, st);
 		return 0;
 	}
+	if (fi && fi->fh && FH(fi)->kind == FH_UPLOAD)
+		return uploads_fstat(FH(fi)->uf, st);
 	if ((rc = parse(path, &n)))
 		return rc;
+	if (n.type == N_Q_UPLOADS || n.type == N_U_FILE)
+		return upload_attr(&n, st);
 	if (node_in_query(n.type) && (rc = editing_attr(&n, st)) != -EAGAIN)
 		return rc;
 	/* a query's files need its state anyway: one look-up is the check.
@@ -732,6 +765,8 @@ static int readdir_query(const struct node *n, void *buf, fuse_fill_dir_t fill)
 		if (!scratch_hidden(svc, n->name, removal_item(files[i].t)))
 			fill(buf, files[i].name, NULL, 0, 0);
 	}
+	/* the tables to upload (real files: rm -r removes them one by one) */
+	fill(buf, "upload", NULL, 0, 0);
 	/* an editor's temporary files, while they exist (vim looks for its
 	 * swap file) */
 	return scratch_list(svc, n->name, add_scratch, &d);
@@ -796,6 +831,13 @@ static int op_readdir(const char *path, void *buf, fuse_fill_dir_t fill, off_t o
 		return query_list(n.svc->name, add_entry, &d);
 	case N_QUERY:
 		return readdir_query(&n, buf, fill);
+	case N_Q_UPLOADS: {
+		struct query_info qi;
+		struct qdir_ctx qd = {.buf = buf, .fill = fill};
+		if ((rc = query_info(n.svc->name, n.name, &qi)))
+			return rc;
+		return uploads_list(qi.id, add_scratch, &qd);
+	}
 	case N_VOFS:
 		fill(buf, "stats", NULL, 0, 0);
 		fill(buf, "transfers", NULL, 0, 0);
@@ -1001,6 +1043,28 @@ static int open_scratch(const struct node *n, struct fuse_file_info *fi)
 	return 0;
 }
 
+/* a file of upload/ (mode: of a new file) */
+static int open_upload(const char *path, const struct node *n, struct fuse_file_info *fi,
+		       mode_t mode)
+{
+	struct query_info qi;
+	struct fh *f;
+	int rc = query_info(n->svc->name, n->name, &qi);
+
+	if (rc)
+		return rc;
+	if (!(f = fh_new(FH_UPLOAD, n)))
+		return -ENOMEM;
+	if ((rc = uploads_open(qi.id, n->fname, path, fi->flags, mode, &f->uf))) {
+		fh_free(f);
+		return rc;
+	}
+	/* its bytes change by rename, under names the kernel caches */
+	fi->direct_io = 1;
+	fi->fh = (uintptr_t)f;
+	return 0;
+}
+
 static int op_open(const char *path, struct fuse_file_info *fi)
 {
 	int acc = fi->flags & O_ACCMODE;
@@ -1016,6 +1080,8 @@ static int op_open(const char *path, struct fuse_file_info *fi)
 		return rc;
 	if (n.type == N_Q_SCRATCH)
 		return open_scratch(&n, fi);
+	if (n.type == N_U_FILE)
+		return open_upload(path, &n, fi, 0);
 	if (acc != O_RDONLY) {
 		if (!writable(n.type))
 			return -EACCES;
@@ -1081,6 +1147,8 @@ static int op_read(const char *path, char *buf, size_t size, off_t off,
 		return -f->err;
 	case FH_SCRATCH:
 		return (int)scratch_read(f->sf, buf, size, off);
+	case FH_UPLOAD:
+		return (int)uploads_read(f->uf, buf, size, off);
 	case FH_BUF:
 	case FH_WRITE:
 		pthread_mutex_lock(&f->lock);
@@ -1106,6 +1174,8 @@ static int op_write(const char *path, const char *data, size_t size, off_t off,
 
 	if (f->kind == FH_SCRATCH)
 		return (int)scratch_write(f->sf, data, size, off);
+	if (f->kind == FH_UPLOAD)
+		return (int)uploads_write(f->uf, data, size, off);
 	if (f->kind != FH_WRITE)
 		return -EBADF;
 	if (off < 0 || (size_t)off + size > WRITE_MAX)
@@ -1216,6 +1286,9 @@ static int op_flush(const char *path, struct fuse_file_info *fi)
 			rc = commit_write(f);
 		pthread_mutex_unlock(&f->lock);
 	}
+	/* a table is checked and stored at close: cp and rsync see its error */
+	if (f->kind == FH_UPLOAD)
+		rc = uploads_flush(f->uf);
 	return rc;
 }
 
@@ -1250,10 +1323,17 @@ static int op_truncate(const char *path, off_t size, struct fuse_file_info *fi)
 	}
 	if (fi && FH(fi)->kind == FH_SCRATCH)
 		return scratch_truncate(FH(fi)->sf, size);
+	if (fi && FH(fi)->kind == FH_UPLOAD)
+		return uploads_ftruncate(FH(fi)->uf, size);
 	if ((rc = parse(path, &n)))
 		return rc;
 	if ((rc = node_exists(&n)))
 		return rc;
+	if (n.type == N_U_FILE) {
+		struct query_info qi;
+		return (rc = query_info(n.svc->name, n.name, &qi)) ? rc :
+		       uploads_truncate(qi.id, n.fname, path, size);
+	}
 	if (n.type == N_Q_SCRATCH) {
 		struct scratch_file *sf;
 		if ((rc = scratch_open(n.svc->name, n.name, n.fname, &sf)))
@@ -1304,6 +1384,8 @@ static int op_create(const char *path, mode_t mode, struct fuse_file_info *fi)
 		fi->fh = (uintptr_t)f;
 		return 0;
 	}
+	if (n.type == N_U_FILE)
+		return fi->flags |= O_CREAT, open_upload(path, &n, fi, mode);
 	if (node_in_query(n.type))
 		scratch_unmark(n.svc->name, n.name);
 	if (n.type == N_QUERY_ALIAS) {
@@ -1326,6 +1408,13 @@ static int op_mknod(const char *path, mode_t mode, dev_t dev)
 
 	if ((rc = path_parse(cfg, path, &n)))
 		return rc == -ENOENT ? -EACCES : rc;
+	if (n.type == N_U_FILE && S_ISREG(mode)) {
+		struct fuse_file_info fi = {.flags = O_WRONLY | O_CREAT | O_EXCL};
+		if ((rc = open_upload(path, &n, &fi, mode & 07777)))
+			return rc;
+		fh_free(FH(&fi));
+		return 0;
+	}
 	if (n.type != N_Q_SCRATCH)
 		return node_exists(&n) ? -EACCES : -EEXIST;
 	if (!S_ISREG(mode))
@@ -1384,6 +1473,14 @@ static int op_rmdir(const char *path)
 	if ((n.type == N_Q_PRODUCTS || n.type == N_P_ENTRY) &&
 	    scratch_marked(n.svc->name, n.name))
 		return remove_query_file(&n);
+	/* upload/ stays while the query does: its rmdir goes with the query's */
+	if (n.type == N_Q_UPLOADS) {
+		if (scratch_marked(n.svc->name, n.name))
+			return 0;
+		vo_warn("%s/queries/%s/upload: every query has one; rmdir the query to remove"
+			" it", n.svc->name, n.name);
+		return -EPERM;
+	}
 	return -EACCES;
 }
 
@@ -1398,6 +1495,11 @@ static int op_unlink(const char *path)
 		struct query_info qi;
 		rc = query_info(n.svc->name, n.name, &qi);
 		return rc ? rc : scratch_unlink(n.svc->name, n.name, n.fname);
+	}
+	if (n.type == N_U_FILE) {
+		struct query_info qi;
+		rc = query_info(n.svc->name, n.name, &qi);
+		return rc ? rc : uploads_unlink(qi.id, n.fname);
 	}
 	/* product entries of a query being removed are not looked up (the
 	 * store may no longer be asked for them) */
@@ -1458,6 +1560,14 @@ static int op_rename(const char *from, const char *to, unsigned int flags)
 		return rc == -ENOENT ? -EXDEV : rc;
 	if (flags & RENAME_EXCHANGE)
 		return -EINVAL;
+	if (a.type == N_U_FILE || b.type == N_U_FILE) {
+		struct query_info qi;
+		if (a.type != b.type || a.svc != b.svc || strcmp(a.name, b.name) != 0)
+			return -EXDEV;   /* (mv copies) */
+		if ((rc = query_info(a.svc->name, a.name, &qi)))
+			return rc;
+		return uploads_rename(qi.id, a.fname, b.fname, to, flags);
+	}
 	if (a.type == N_Q_SCRATCH || b.type == N_Q_SCRATCH) {
 		if ((rc = node_exists(&a)))
 			return rc;
@@ -1497,7 +1607,7 @@ static int attr_target(const char *path, struct fuse_file_info *fi, struct node 
 {
 	int rc;
 
-	if (!path && fi && FH(fi)->kind == FH_SCRATCH)
+	if (!path && fi && (FH(fi)->kind == FH_SCRATCH || FH(fi)->kind == FH_UPLOAD))
 		return 1;
 	if ((rc = parse(path, n)))
 		return rc;
@@ -1514,6 +1624,13 @@ static int set_owner_or_mode(const char *path, int chmod, mode_t mode,
 		return rc < 0 ? rc : 0;
 	if (n.type == N_Q_SCRATCH)
 		return chmod ? scratch_chmod(n.svc->name, n.name, n.fname, mode) : 0;
+	if (n.type == N_U_FILE) {
+		struct query_info qi;
+		if (!chmod)
+			return 0;   /* (owners are vofs's own) */
+		return (rc = query_info(n.svc->name, n.name, &qi)) ? rc :
+		       uploads_chmod(qi.id, n.fname, mode);
+	}
 	return writable(n.type) ? 0 : -EPERM;
 }
 
@@ -1550,8 +1667,57 @@ static int op_utimens(const char *path, const struct timespec tv[2],
 			t = (double)tv[1].tv_sec + tv[1].tv_nsec / 1e9;
 		return scratch_touch(n.svc->name, n.name, n.fname, t);
 	}
+	if (n.type == N_U_FILE) {
+		struct query_info qi;
+		return (rc = query_info(n.svc->name, n.name, &qi)) ? rc :
+		       uploads_utimens(qi.id, n.fname, tv);
+	}
 	/* touch and cp -p on the writable files: times are vofs's own */
 	return writable(n.type) ? 0 : -EPERM;
+}
+
+/* ln -s TARGET upload/<table>.vot: a table taken from elsewhere at run
+ * time (fs/inputs.h); a target in the mount must be a query's result, and
+ * no cycle may form. */
+static int op_symlink(const char *target, const char *path)
+{
+	char tsvc[SVC_NAME_MAX], tq[1024], out[4096], why[1200];
+	struct query_info qi;
+	struct node n;
+	int rc;
+
+	if ((rc = parse(path, &n)))
+		return rc == -ENOENT ? -EACCES : rc;
+	if (n.type != N_U_FILE)
+		return -EACCES;
+	if ((rc = query_info(n.svc->name, n.name, &qi)))
+		return rc;
+	if (inputs_link(cfg, n.svc->name, n.name, target, tsvc, tq, out, why, sizeof why) < 0) {
+		vo_warn("%s: refused: %s", path, why);
+		return -EINVAL;
+	}
+	if ((rc = uploads_symlink(qi.id, target, n.fname, path)))
+		return rc;
+	if ((rc = inputs_cycle(cfg, n.svc->name, n.name, why, sizeof why))) {
+		vo_warn("%s: refused: %s", path, why);
+		uploads_unlink(qi.id, n.fname);
+	}
+	return rc;
+}
+
+static int op_readlink(const char *path, char *buf, size_t size)
+{
+	struct query_info qi;
+	struct node n;
+	int rc;
+
+	if ((rc = parse(path, &n)))
+		return rc;
+	if (n.type != N_U_FILE)
+		return -EINVAL;
+	if ((rc = query_info(n.svc->name, n.name, &qi)))
+		return rc;
+	return uploads_readlink(qi.id, n.fname, buf, size);
 }
 
 static int op_statfs(const char *path, struct statvfs *sv)
@@ -1778,6 +1944,8 @@ static const struct fuse_operations ops = {
 	.rmdir = op_rmdir,
 	.unlink = op_unlink,
 	.rename = op_rename,
+	.symlink = op_symlink,
+	.readlink = op_readlink,
 	.utimens = op_utimens,
 	.statfs = op_statfs,
 	.getxattr = op_getxattr,

@@ -31,7 +31,7 @@ int node_is_dir(enum node_type t)
 {
 	switch (t) {
 	case N_ROOT: case N_SVC: case N_EXAMPLES: case N_TABLES: case N_TABLE:
-	case N_QUERIES: case N_QUERY: case N_Q_PRODUCTS: case N_VOFS:
+	case N_QUERIES: case N_QUERY: case N_Q_PRODUCTS: case N_VOFS: case N_Q_UPLOADS:
 		return 1;
 	default:
 		return 0;
@@ -40,7 +40,7 @@ int node_is_dir(enum node_type t)
 
 int node_in_query(enum node_type t)
 {
-	return t >= N_QUERY && t <= N_P_FILE;
+	return t >= N_QUERY && t <= N_U_FILE;
 }
 
 static const struct { const char *name; enum node_type t; } query_files[] = {
@@ -82,7 +82,8 @@ int path_parse(const struct config *cfg, const char *path, struct node *n)
 			return -ENOENT;
 		return 0;
 	}
-	if (depth > 4 && !(strcmp(c[1], "queries") == 0 && strcmp(c[3], "products") == 0))
+	if (depth > 4 && !(strcmp(c[1], "queries") == 0 && (strcmp(c[3], "products") == 0 ||
+							     (depth == 5 && strcmp(c[3], "upload") == 0))))
 		return -ENOENT;
 	if (depth == 1 && strcmp(c[0], "README") == 0) {
 		n->type = N_README;
@@ -167,6 +168,17 @@ int path_parse(const struct config *cfg, const char *path, struct node *n)
 			}
 			snprintf(n->fname, sizeof n->fname, "%s", c[5]);
 			n->type = N_P_FILE;
+			return 0;
+		}
+		if (strcmp(c[3], "upload") == 0) {
+			if (depth == 4) {
+				n->type = N_Q_UPLOADS;
+				return 0;
+			}
+			if (strlen(c[4]) >= sizeof n->fname)
+				return -ENAMETOOLONG;
+			snprintf(n->fname, sizeof n->fname, "%s", c[4]);
+			n->type = N_U_FILE;
 			return 0;
 		}
 		if (depth != 4)

@@ -21,6 +21,8 @@ enum node_type {
 	N_Q_PRODUCTS,     /* queries/<q>/products/ */
 	N_P_ENTRY,        /* products/<name>: a file or a directory (ask the store) */
 	N_P_FILE,         /* products/<dir>/<file> */
+	N_Q_UPLOADS,      /* queries/<q>/upload/ */
+	N_U_FILE,         /* upload/<name>: a table, a link or a temporary file */
 	N_VOFS, N_STATS, N_TRANSFERS,  /* .vofs/, .vofs/stats, .vofs/transfers */
 };
 
@@ -30,14 +32,15 @@ struct node {
 	char name[1024];    /* table (remote name), query or example name */
 	char pname[256];    /* N_P_ENTRY, N_P_FILE: the product's file name */
 	char fname[256];    /* N_P_FILE: the file in the product directory;
-	                     * N_Q_SCRATCH: the temporary file's name */
+	                     * N_Q_SCRATCH: the temporary file's name;
+	                     * N_U_FILE: the file's name in upload/ */
 };
 
 /* 0, or -ENOENT when no node can have this path. */
 int path_parse(const struct config *cfg, const char *path, struct node *n);
 /* 1 for directories; N_P_ENTRY can be either (0 here: ask products.h). */
 int node_is_dir(enum node_type t);
-/* nodes that belong to a query (N_QUERY .. N_P_FILE, N_Q_SCRATCH included) */
+/* nodes that belong to a query (N_QUERY .. N_U_FILE, N_Q_SCRATCH included) */
 int node_in_query(enum node_type t);
 
 #endif

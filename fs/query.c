@@ -13,12 +13,14 @@
 #include "datalink.h"
 #include "db.h"
 #include "http.h"
+#include "inputs.h"
 #include "log.h"
 #include "products.h"
 #include "result.h"
 #include "service.h"
 #include "transfers.h"
 #include "tap.h"
+#include "uploads.h"
 
 struct query {
 	struct query *next;
@@ -190,7 +192,7 @@ static int persist(struct query *q)
 	pthread_mutex_lock(&qlock);
 	c = q->d;
 	c.service = c.name = c.adql = c.maxrec = c.phase = c.job_url = c.error = NULL;
-	c.cutout = NULL;
+	c.cutout = c.inputs = NULL;
 	rc = set_str(&c.service, q->d.service);
 	if (!rc) rc = set_str(&c.name, q->d.name);
 	if (!rc) rc = set_str(&c.adql, q->d.adql);
@@ -199,6 +201,7 @@ static int persist(struct query *q)
 	if (!rc) rc = set_str(&c.job_url, q->d.job_url);
 	if (!rc) rc = set_str(&c.error, q->d.error);
 	if (!rc) rc = set_str(&c.cutout, q->d.cutout);
+	if (!rc) rc = set_str(&c.inputs, q->d.inputs);
 	pthread_mutex_unlock(&qlock);
 	if (!rc)
 		rc = db_query_save(&c);
@@ -356,6 +359,28 @@ static long long parse_maxrec(const char *s)
 	return strtoll(s, NULL, 10);
 }
 
+/* The tables of upload/ for a run: 0 with in filled (maybe none), or an
+ * error in err.  A failure records the inputs as they are, so the query
+ * is not run again for the same failure at every read. */
+static int run_inputs(const struct service_conf *sc, const char *svc, const char *name,
+		      int64_t qid, int64_t rid, struct inputs *in, struct vo_err *err)
+{
+	char why[600];
+	int stale = 0, rc;
+
+	if (uploads_count(qid) <= 0)
+		return 0;
+	rc = inputs_prepare(qcfg, svc, name, qid, rid, NULL, in, err);
+	/* (capabilities that cannot be read: the service itself will say) */
+	if (!rc && in->n && svc_upload_inline(sc) == 0)
+		rc = vo_err_set(err, ENOTSUP, "%s declares no inline upload (TAPRegExt"
+				" upload-inline) in its capabilities: the tables in upload/ were"
+				" not sent", sc->url);
+	if (rc && !in->sig[0])
+		inputs_sig(qcfg, svc, name, qid, 0, 0, NULL, in->sig, &stale, why, sizeof why);
+	return rc;
+}
+
 static void *worker(void *arg)
 {
 	struct query *q = arg;
@@ -373,6 +398,7 @@ static void *worker(void *arg)
 			.rows = {.meta = hook_meta, .row = hook_row},
 		};
 		const struct service_conf *sc;
+		struct inputs in = {0};
 		char *adql = NULL, *job = NULL, *svc = NULL, *name = NULL;
 		int64_t nrows = 0, csv = 0, vot = 0, qid, rid = 0, old_rid = 0;
 		int drop_old = 0;
@@ -407,9 +433,13 @@ static void *worker(void *arg)
 		} else if (!rc_ctx.w || !adql || !svc || !name) {
 			rc = vo_err_set(&err, rid ? ENOMEM : EIO, rid ? "out of memory" :
 					"cannot start a new result in the store (see the log)");
+		} else if (!job && (rc = run_inputs(sc, svc, name, qid, rid, &in, &err))) {
+			/* (err says which table and why; nothing was sent) */
 		} else {
 			tq.base_url = sc->url;
 			tq.adql = adql;
+			tq.uploads = in.up;
+			tq.nuploads = in.n;
 			tq.timeout_s = sc->timeout_s;
 			tq.mode = sc->mode;
 			if (tq.maxrec < 0)
@@ -436,6 +466,7 @@ static void *worker(void *arg)
 		result_writer_free(rc_ctx.w);
 		free(out.services);
 		out.services = NULL;
+		inputs_release(&in);
 
 		pthread_mutex_lock(&qlock);
 		stale = q->rerun || q->deleted || __atomic_load_n(&shutting_down, __ATOMIC_RELAXED);
@@ -462,6 +493,9 @@ static void *worker(void *arg)
 				q->d.overflow = 0;
 			}
 			q->d.finished = now;
+			/* what this result was made from (a resumed job: as stored) */
+			if (!job)
+				set_str(&q->d.inputs, in.sig[0] ? in.sig : NULL);
 		}
 		pthread_mutex_unlock(&qlock);
 
@@ -550,6 +584,23 @@ static int load_one(void *ud, struct db_query *d)
 	return 0;
 }
 
+/* the upload/ directories of queries that are gone */
+static void gc_uploads(void)
+{
+	int64_t *ids = NULL;
+	size_t n = 0;
+
+	for (struct query *q = queries; q; q = q->next)
+		n++;
+	if (n && !(ids = malloc(n * sizeof *ids)))
+		return;
+	n = 0;
+	for (struct query *q = queries; q; q = q->next)
+		ids[n++] = q->d.id;
+	uploads_gc(ids, n);
+	free(ids);
+}
+
 int query_init(const struct config *cfg, void (*notify)(const char *path))
 {
 	int rc;
@@ -560,6 +611,10 @@ int query_init(const struct config *cfg, void (*notify)(const char *path))
 	rc = db_query_load_all(load_one, NULL);
 	if (rc)
 		return rc;
+	if ((rc = uploads_init(cfg->cache_dir, cfg->upload_max)))
+		vo_error("%s/uploads: cannot be used: %s", cfg->cache_dir, strerror(-rc));
+	else
+		gc_uploads();
 	/* generations no query holds: superseded ones still open at the last
 	 * unmount, runs cut by a crash */
 	if ((rc = db_results_gc()))
@@ -690,6 +745,7 @@ int query_delete(const char *svc, const char *name)
 		/* the row goes now, so the name is free at once (mkdir right
 		 * after rmdir); the worker's saves update no row any more */
 		rc = db_query_delete(id);
+		uploads_forget(id);
 		if (drop)
 			drop_result(rid);
 		put(q);   /* the list's; the worker deletes the remote job */
@@ -698,6 +754,7 @@ int query_delete(const char *svc, const char *name)
 	job = q->d.job_url ? strdup(q->d.job_url) : NULL;
 	pthread_mutex_unlock(&qlock);
 	rc = db_query_delete(id);
+	uploads_forget(id);
 	if (drop)
 		drop_result(rid);
 	put(q);
@@ -848,12 +905,12 @@ int query_get_maxrec(const char *svc, const char *name, struct vo_buf *out)
 	return rc;
 }
 
+static int restart_unlock(struct query *q);
+
 int query_set_adql(const char *svc, const char *name, const char *adql, size_t len)
 {
 	struct query *q;
-	char *text, *old_job = NULL;
-	int64_t old_rid;
-	int rc = 0, drop;
+	char *text;
 
 	if (len > QUERY_ADQL_MAX)
 		return -EFBIG;
@@ -869,7 +926,19 @@ int query_set_adql(const char *svc, const char *name, const char *adql, size_t l
 	}
 	free(q->d.adql);
 	q->d.adql = text;
-	old_job = q->d.job_url;
+	return restart_unlock(q);
+}
+
+/* Run q again (its ADQL or its inputs changed), called with qlock held,
+ * which it drops; the caller's q is not used after. */
+static int restart_unlock(struct query *q)
+{
+	char *old_job = q->d.job_url, svc[SVC_NAME_MAX], name[1024];
+	int64_t old_rid;
+	int rc = 0, drop;
+
+	snprintf(svc, sizeof svc, "%s", q->d.service);
+	snprintf(name, sizeof name, "%s", q->d.name);
 	q->d.job_url = NULL;
 	set_str(&q->d.phase, "QUEUED");
 	set_str(&q->d.error, NULL);
@@ -890,13 +959,13 @@ int query_set_adql(const char *svc, const char *name, const char *adql, size_t l
 	hold_locked(q);
 	pthread_mutex_unlock(&qlock);
 	persist(q);
-	put(q);
 	if (drop)
 		drop_result(old_rid);
 	/* the superseded job's results are of no further use */
 	if (old_job)
 		delete_job_later(old_job);
 	free(old_job);
+	put(q);
 	notify_files(svc, name);
 	return rc;
 }
@@ -1050,7 +1119,8 @@ int query_status_text(const char *svc, const char *name, struct vo_buf *out)
 {
 	struct query *q;
 	struct qstate s;
-	int rc = 0;
+	char why[600];
+	int rc = 0, stale = query_stale(svc, name, 0, why, sizeof why) > 0;
 
 	vo_buf_reset(out);
 	pthread_mutex_lock(&qlock);
@@ -1065,6 +1135,9 @@ int query_status_text(const char *svc, const char *name, struct vo_buf *out)
 			rc = vo_buf_addf(out, "%s rows=%lld elapsed=%.2fs%s%s%s\n", s.phase, s.rows,
 					 s.elapsed, s.overflow ? " overflow" : "",
 					 s.job_url ? " job=" : "", s.job_url ? s.job_url : "");
+		if (!rc && stale && s.final)
+			rc = vo_buf_addf(out, "STALE %s: the next read of a result runs it"
+					 " again\n", why);
 	}
 	pthread_mutex_unlock(&qlock);
 	return rc;
@@ -1165,14 +1238,93 @@ static int wait_run(const char *svc, const char *name, int (*interrupted)(void),
 	return rc;
 }
 
+/* --- inputs: upload/ tables and the queries they link to ------------------------ */
+
+/* The stored signature of q's inputs and whether it can be stale at all
+ * (it has an ADQL, no run, and uploads or a stored signature).  0: no. */
+static int inputs_stored(const char *svc, const char *name, int64_t *qid,
+			 char stored[INPUTS_SIG])
+{
+	struct query *q;
+	int can = 0;
+
+	pthread_mutex_lock(&qlock);
+	if ((q = find(svc, name)) && !q->running && q->d.adql) {
+		*qid = q->d.id;
+		snprintf(stored, INPUTS_SIG, "%s", q->d.inputs ? q->d.inputs : "");
+		can = 1;
+	}
+	pthread_mutex_unlock(&qlock);
+	return can && (stored[0] || uploads_count(*qid) > 0);
+}
+
+/* A query whose inputs changed since its result was made runs again
+ * (linked queries first, they are brought up to date the same way). */
+static int refresh(const char *svc, const char *name, int depth, int (*interrupted)(void))
+{
+	char stored[INPUTS_SIG], sig[INPUTS_SIG], why[600];
+	struct query *q;
+	int64_t qid;
+	int rc;
+
+	if (!inputs_stored(svc, name, &qid, stored))
+		return 0;
+	if ((rc = inputs_cycle(qcfg, svc, name, why, sizeof why)) ||
+	    (rc = inputs_sig(qcfg, svc, name, qid, 1, depth, interrupted, sig, NULL, why,
+			     sizeof why))) {
+		if (rc != -EINTR)
+			vo_warn("query %s/%s: %s", svc, name, rc == -ELOOP ? why : strerror(-rc));
+		return rc;
+	}
+	pthread_mutex_lock(&qlock);
+	q = find(svc, name);
+	if (!q || q->running || !q->d.adql || q->d.id != qid ||
+	    strcmp(sig, q->d.inputs ? q->d.inputs : "") == 0) {
+		pthread_mutex_unlock(&qlock);
+		return 0;
+	}
+	vo_info("query %s/%s: its upload/ tables changed since its result was made:"
+		" running it again", svc, name);
+	restart_unlock(q);
+	return 0;
+}
+
+int query_stale(const char *svc, const char *name, int depth, char *why, size_t wn)
+{
+	char stored[INPUTS_SIG], sig[INPUTS_SIG];
+	int64_t qid;
+	int stale = 0;
+
+	if (!inputs_stored(svc, name, &qid, stored))
+		return 0;
+	if (inputs_sig(qcfg, svc, name, qid, 0, depth, NULL, sig, &stale, why, wn))
+		return 0;
+	if (!stale && strcmp(sig, stored) != 0) {
+		snprintf(why, wn, "a table in upload/ (or the result a link there names)"
+			 " changed since the result was made");
+		stale = 1;
+	}
+	return stale;
+}
+
+int query_wait_fresh(const char *svc, const char *name, int depth, int (*interrupted)(void),
+		     struct query_info *info, int hold)
+{
+	int rc = refresh(svc, name, depth, interrupted);
+
+	if (rc == -ELOOP || rc == -EINTR)
+		return rc;
+	return wait_run(svc, name, interrupted, info, hold);
+}
+
 int query_wait(const char *svc, const char *name, int (*interrupted)(void),
 	       struct query_info *info)
 {
-	return wait_run(svc, name, interrupted, info, 0);
+	return query_wait_fresh(svc, name, 0, interrupted, info, 0);
 }
 
 int query_hold_result(const char *svc, const char *name, int (*interrupted)(void),
 		      struct query_info *info)
 {
-	return wait_run(svc, name, interrupted, info, 1);
+	return query_wait_fresh(svc, name, 0, interrupted, info, 1);
 }

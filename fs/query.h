@@ -75,6 +75,8 @@ int query_attrs(const char *svc, const char *name, struct vo_buf *out);
  * and makes it return -EINTR.  On return info holds the final state. */
 int query_wait(const char *svc, const char *name, int (*interrupted)(void),
 	       struct query_info *info);
+/* query_wait: a query whose inputs changed is run again first (see
+ * query_wait_fresh). */
 /* query_wait, and when the result is complete pin its generation
  * (info->held = 1): its pages, products and links stay in the store, the
  * same bytes, until query_release_result(info->rid), even when the query
@@ -84,5 +86,14 @@ int query_wait(const char *svc, const char *name, int (*interrupted)(void),
 int query_hold_result(const char *svc, const char *name, int (*interrupted)(void),
 		      struct query_info *info);
 void query_release_result(int64_t rid);
+
+/* query_wait / query_hold_result (hold), after bringing the query's
+ * inputs up to date: a query whose upload/ tables (fs/inputs.h) changed
+ * since its result was made runs again first, linked queries before it.
+ * depth: links followed so far; -ELOOP beyond INPUTS_DEPTH or on a cycle. */
+int query_wait_fresh(const char *svc, const char *name, int depth, int (*interrupted)(void),
+		     struct query_info *info, int hold);
+/* 1 when the query's result is stale (why says why), else 0. */
+int query_stale(const char *svc, const char *name, int depth, char *why, size_t wn);
 
 #endif

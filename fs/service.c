@@ -469,6 +469,23 @@ long long svc_default_rows(const struct service_conf *s)
 	return n;
 }
 
+int svc_upload_inline(const struct service_conf *s)
+{
+	struct vo_buf b = VO_BUF_INIT;
+	struct vo_caps caps;
+	struct vo_err err = {0};
+	int yes = -1;
+
+	caps_ensure(s);
+	if (db_svc_get(s->name, "caps_xml", &b) == 0 && b.p && b.len &&
+	    vo_caps_parse(b.p, b.len, &caps, &err) == 0) {
+		yes = vo_caps_upload_inline(&caps) ? 1 : 0;
+		vo_caps_free(&caps);
+	}
+	vo_buf_free(&b);
+	return yes;
+}
+
 static void service_url(const struct service_conf *s, const char *key,
 			const char *fallback, char *out, size_t n)
 {

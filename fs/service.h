@@ -29,6 +29,10 @@ int svc_capabilities(const struct service_conf *s, struct vo_buf *out);
  * kept when they are stored; -1 when not stated or not known (a store
  * from before this key: until the capabilities are fetched again). */
 long long svc_default_rows(const struct service_conf *s);
+/* 1 when the service's capabilities declare inline table upload
+ * (TAPRegExt upload-inline): queries/<q>/upload/ can be sent; 0 when they
+ * do not; -1 when no capabilities could be read. */
+int svc_upload_inline(const struct service_conf *s);
 /* Make sure the table list is stored. 0 even when the fetch failed but an
  * older list exists. */
 int svc_tables_ensure(const struct service_conf *s);

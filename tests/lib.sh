@@ -79,6 +79,18 @@ wait_for() {
 # pid_gone PID: the process has ended (for wait_for)
 pid_gone() { ! kill -0 "$1" 2>/dev/null; }
 
+# replay_start: tests/server/replay.py (other servers' captured documents)
+# on a free port (REPLAY_PORT to choose one: another run of the tests may
+# hold any fixed port, and its replay would answer ours); sets R (its base
+# URL) and RPID, logs to $WORK/replay.log, and waits until it answers.
+replay_start() {
+	local port=${REPLAY_PORT:-$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}
+	R=http://127.0.0.1:$port
+	/usr/bin/python3 "$VOFS_ROOT/tests/server/replay.py" --port "$port" 2> "$WORK/replay.log" &
+	RPID=$!
+	wait_for 10 curl -sf "$R/noup/tap/capabilities" -o /dev/null
+}
+
 # A config file with the services of the test archive.
 write_config() {
 	cat > "$WORK/services.ini" <<CONF

@@ -1185,7 +1185,38 @@ struct call {
 	char *token, *proxy, via[300];
 	int has_proxy;
 	struct curl_slist *hdrs;
+	curl_mime *mime;           /* a multipart POST's body */
 };
+
+/* A multipart/form-data body: the params as text parts, then the files
+ * (curl reads each when it sends it). */
+static int call_mime(CURL *c, struct call *k, const struct vo_http_req *req)
+{
+	curl_mimepart *part;
+
+	if (!(k->mime = curl_mime_init(c)))
+		return -ENOMEM;
+	for (size_t i = 0; i < req->nparams; i++) {
+		if (!(part = curl_mime_addpart(k->mime)) ||
+		    curl_mime_name(part, req->params[i].name) != CURLE_OK ||
+		    curl_mime_data(part, req->params[i].value, CURL_ZERO_TERMINATED) != CURLE_OK)
+			return -ENOMEM;
+	}
+	for (size_t i = 0; i < req->nparts; i++) {
+		const struct vo_http_part *p = &req->parts[i];
+		if (!(part = curl_mime_addpart(k->mime)) ||
+		    curl_mime_name(part, p->name) != CURLE_OK)
+			return -ENOMEM;
+		if (curl_mime_filedata(part, p->path) != CURLE_OK)
+			return -EIO;
+		/* (filedata names the part after the file: say what was asked) */
+		curl_mime_filename(part, p->filename);
+		curl_mime_type(part, p->content_type ? p->content_type :
+			       "application/octet-stream");
+	}
+	curl_easy_setopt(c, CURLOPT_MIMEPOST, k->mime);
+	return 0;
+}
 
 /* The URL (with the parameters of a GET) and the form (of a POST). */
 static int call_url(struct call *k, const struct vo_http_req *req)
@@ -1194,6 +1225,8 @@ static int call_url(struct call *k, const struct vo_http_req *req)
 
 	if (rc || !req->nparams)
 		return rc;
+	if (k->post && req->nparts)
+		return 0;   /* call_mime */
 	if (k->post)
 		return build_params(&k->form, req);
 	rc = vo_buf_addc(&k->url, strchr(req->url, '?') ? '&' : '?');
@@ -1261,7 +1294,9 @@ static void set_options(CURL *c, struct call *k, const struct vo_http_req *req,
 	curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
 	if (req->buffer_size > 0)
 		curl_easy_setopt(c, CURLOPT_BUFFERSIZE, req->buffer_size);
-	if (k->post) {
+	if (k->post && req->nparts) {
+		/* call_mime sets the body */
+	} else if (k->post) {
 		curl_easy_setopt(c, CURLOPT_POST, 1L);
 		curl_easy_setopt(c, CURLOPT_POSTFIELDS, k->form.p ? k->form.p : "");
 		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)k->form.len);
@@ -1362,9 +1397,13 @@ int vo_http_do(const struct vo_http_req *req, struct vo_http_resp *resp,
 	set_options(c, &k, req, &x);
 	if ((rc = set_site_options(c, &k, req)))
 		goto out;
-	vo_debug("%s %s%s%s%s%s", method, k.url.p, k.post && k.form.len ? " " : "",
-		 k.post && k.form.len ? k.form.p : "", k.token ? " (with the bearer token)" : "",
-		 k.via);
+	if (k.post && req->nparts && (rc = call_mime(c, &k, req))) {
+		vo_err_set(err, -rc, "%s %s: cannot build the multipart body", method, req->url);
+		goto out;
+	}
+	vo_debug("%s %s%s%s%s%s%s", method, k.url.p, k.post && k.form.len ? " " : "",
+		 k.post && k.form.len ? k.form.p : "", req->nparts ? " (multipart)" : "",
+		 k.token ? " (with the bearer token)" : "", k.via);
 	cc = curl_easy_perform(c);
 	read_info(c, resp);
 	vo_debug("%s %s -> %ld (%.3f s, curl %d)", method, req->url, resp->status,
@@ -1379,6 +1418,10 @@ out:
 	if (k.hdrs) {
 		curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
 		curl_slist_free_all(k.hdrs);
+	}
+	if (k.mime) {
+		curl_easy_setopt(c, CURLOPT_MIMEPOST, NULL);
+		curl_mime_free(k.mime);
 	}
 	vo_buf_free(&k.url);
 	vo_buf_free(&k.form);

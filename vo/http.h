@@ -31,14 +31,27 @@ struct vo_http_param {
 	const char *value;
 };
 
+/* A file sent as a part of a multipart/form-data POST (TAP_UPLOAD):
+ * streamed from path when the request is sent, never held whole. */
+struct vo_http_part {
+	const char *name;          /* the form field */
+	const char *path;
+	const char *filename;      /* shown to the server, NULL: none */
+	const char *content_type;  /* NULL: application/octet-stream */
+};
+
 struct vo_http_resp;
 
 struct vo_http_req {
 	const char *method;   /* "GET" (default when NULL), "POST", "DELETE" */
 	const char *url;
-	/* GET/DELETE: appended as a query string; POST: form-urlencoded body */
+	/* GET/DELETE: appended as a query string; POST: form-urlencoded body,
+	 * or with parts, multipart/form-data: the params as text parts, then
+	 * each part's file */
 	const struct vo_http_param *params;
 	size_t nparams;
+	const struct vo_http_part *parts;
+	size_t nparts;
 	int follow;           /* follow redirects (never for UWS 303s) */
 	long timeout_s;       /* whole-transfer limit; 0: none */
 	long stall_s;         /* abort when under min_rate for this long; 0: 120 */

@@ -33,6 +33,11 @@ struct run {
 	int got_body;              /* atomic: the producer thread sets it */
 	int sync_expired;          /* atomic: the attempt passed first_byte_by */
 	long http_status;          /* of the last result document's answer */
+	/* the query's tables (vo_tap_query.uploads) as multipart parts of
+	 * each POST that carries the query */
+	struct vo_http_part *parts;
+	size_t nparts;
+	char *upload;              /* the UPLOAD parameter's value */
 };
 
 static double now_s(void)
@@ -249,6 +254,11 @@ static int fetch_result_once(struct run *r, const char *method, const char *url,
 			.sink = pipe_push, .cancel = pipe_cancel,
 		},
 	};
+
+	if (strcmp(method, "POST") == 0) {
+		q.req.parts = r->parts;
+		q.req.nparts = r->nparts;
+	}
 	struct vo_http_resp *resp = &q.resp;
 	struct vo_err *err = r->err;
 	pthread_t producer;
@@ -373,12 +383,16 @@ static int small_request(struct run *r, const struct vo_http_req *req0,
 /* --- sync ---------------------------------------------------------------- */
 
 /* The TAP parameters of a query, the same for /sync and /async.  p must
- * hold 5 entries; maxrec is the caller's buffer for the number's text. */
-static size_t query_params(const struct vo_tap_query *q, struct vo_http_param *p,
-			   char *maxrec, size_t maxrec_len)
+ * hold QUERY_PARAMS entries; maxrec is the caller's buffer for the
+ * number's text. */
+#define QUERY_PARAMS 6
+static size_t query_params(const struct run *r, const struct vo_tap_query *q,
+			   struct vo_http_param *p, char *maxrec, size_t maxrec_len)
 {
 	size_t np = 0;
 
+	if (r->upload)
+		p[np++] = (struct vo_http_param){"UPLOAD", r->upload};
 	p[np++] = (struct vo_http_param){"REQUEST", "doQuery"};
 	p[np++] = (struct vo_http_param){"LANG", "ADQL"};
 	p[np++] = (struct vo_http_param){"QUERY", q->adql};
@@ -394,8 +408,8 @@ static size_t query_params(const struct vo_tap_query *q, struct vo_http_param *p
 static int run_sync(struct run *r, const struct vo_tap_query *q)
 {
 	char url[2048], maxrec[32];
-	struct vo_http_param p[5];
-	size_t np = query_params(q, p, maxrec, sizeof maxrec);
+	struct vo_http_param p[QUERY_PARAMS];
+	size_t np = query_params(r, q, p, maxrec, sizeof maxrec);
 	int rc;
 
 	snprintf(url, sizeof url, "%s/sync", q->base_url);
@@ -469,8 +483,8 @@ int vo_tap_auto_overflow_rerun(long long maxrec, size_t nrows, int overflow,
 static int try_sync(struct run *r, const struct vo_tap_query *q)
 {
 	char url[2048], maxrec[32], why[VO_ERR_MSG];
-	struct vo_http_param p[5];
-	size_t np = query_params(q, p, maxrec, sizeof maxrec);
+	struct vo_http_param p[QUERY_PARAMS];
+	size_t np = query_params(r, q, p, maxrec, sizeof maxrec);
 	double wait = q->sync_deadline_s > 0 ? q->sync_deadline_s : VO_TAP_AUTO_DEADLINE_S;
 	long st;
 	int rc;
@@ -657,8 +671,8 @@ static int wait_job(struct run *r, const char *job_url)
 static int create_job(struct run *r, const struct vo_tap_query *q)
 {
 	char url[2048], maxrec[32];
-	struct vo_http_param p[5];
-	size_t np = query_params(q, p, maxrec, sizeof maxrec);
+	struct vo_http_param p[QUERY_PARAMS];
+	size_t np = query_params(r, q, p, maxrec, sizeof maxrec);
 	struct vo_http_req req = {.method = "POST", .url = url, .timeout_s = 120};
 	struct vo_http_resp resp = {0};
 	struct vo_uws_job job;
@@ -667,6 +681,8 @@ static int create_job(struct run *r, const struct vo_tap_query *q)
 	snprintf(url, sizeof url, "%s/async", q->base_url);
 	req.params = p;
 	req.nparams = np;
+	req.parts = r->parts;
+	req.nparts = r->nparts;
 	rc = small_request(r, &req, &resp);
 	if (rc)
 		goto out;
@@ -770,6 +786,39 @@ int vo_tap_run(const struct vo_tap_query *q, const struct vo_tap_hooks *h,
 	return run_once(&td, h, out, err, &astral);
 }
 
+/* The UPLOAD parameter and the parts of q's tables in r. */
+static int upload_parts(struct run *r, const struct vo_tap_query *q)
+{
+	struct vo_buf u = VO_BUF_INIT;
+	int rc = 0;
+
+	if (!q->nuploads)
+		return 0;
+	if (!(r->parts = calloc(q->nuploads, sizeof *r->parts)))
+		return vo_err_set(r->err, ENOMEM, "out of memory");
+	r->nparts = q->nuploads;
+	for (size_t i = 0; i < q->nuploads && !rc; i++) {
+		const char *t = q->uploads[i].table;
+		/* a name the UPLOAD syntax cannot carry */
+		if (!t[0] || strpbrk(t, ",;= \t\r\n")) {
+			vo_buf_free(&u);
+			return vo_err_set(r->err, EINVAL, "upload table name '%.64s' cannot be sent", t);
+		}
+		rc = vo_buf_addf(&u, "%s%s,param:%s", i ? ";" : "", t, t);
+		r->parts[i] = (struct vo_http_part){.name = t, .path = q->uploads[i].path,
+						    .filename = t,
+						    .content_type = "application/x-votable+xml"};
+	}
+	if (rc) {
+		vo_buf_free(&u);
+		return vo_err_set(r->err, ENOMEM, "out of memory");
+	}
+	r->upload = u.p;   /* (taken) */
+	return 0;
+}
+
+static int run_modes(struct run *r, const struct vo_tap_query *q, int *astral);
+
 static int run_once(const struct vo_tap_query *q, const struct vo_tap_hooks *h,
 		    struct vo_tap_outcome *out, struct vo_err *err, int *astral)
 {
@@ -778,24 +827,39 @@ static int run_once(const struct vo_tap_query *q, const struct vo_tap_hooks *h,
 
 	run_init(&r, h, out, err, q->timeout_s);
 	r.stall_s = q->stall_s;
+	if ((rc = upload_parts(&r, q))) {
+		free(r.parts);
+		set_phase(&r, VO_UWS_ERROR);
+		return rc;
+	}
+	rc = run_modes(&r, q, astral);
+	free(r.parts);
+	free(r.upload);
+	return rc;
+}
+
+static int run_modes(struct run *r, const struct vo_tap_query *q, int *astral)
+{
+	int rc;
+
 	if (q->mode == VO_TAP_AUTO && vo_tap_auto_sync_first(q->adql, q->maxrec) &&
-	    (rc = try_sync(&r, q)) != 1) {
-		*astral = r.astral;
-		return finish_run(&r, rc);
+	    (rc = try_sync(r, q)) != 1) {
+		*astral = r->astral;
+		return finish_run(r, rc);
 	}
 	if (q->mode != VO_TAP_SYNC)
-		set_phase(&r, VO_UWS_PENDING);
-	if (q->mode == VO_TAP_SYNC || (rc = create_job(&r, q)) == 1) {
-		rc = run_sync(&r, q);
-		*astral = r.astral;
-		return finish_run(&r, rc);
+		set_phase(r, VO_UWS_PENDING);
+	if (q->mode == VO_TAP_SYNC || (rc = create_job(r, q)) == 1) {
+		rc = run_sync(r, q);
+		*astral = r->astral;
+		return finish_run(r, rc);
 	}
 	if (rc == 0)
-		rc = start_job(&r, out->job_url);
+		rc = start_job(r, r->out->job_url);
 	if (rc == 0)
-		rc = wait_job(&r, out->job_url);
-	*astral = r.astral;
-	return finish_run(&r, rc);
+		rc = wait_job(r, r->out->job_url);
+	*astral = r->astral;
+	return finish_run(r, rc);
 }
 
 int vo_tap_resume(const char *job_url, long timeout_s, const struct vo_tap_hooks *h,

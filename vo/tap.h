@@ -69,6 +69,13 @@ enum vo_tap_mode {
 	VO_TAP_ASYNC,           /* a UWS job */
 };
 
+/* A table sent with the query (TAP 1.1 section 3.3.4, inline upload): a
+ * VOTable file, named TAP_UPLOAD.<table> in the ADQL. */
+struct vo_tap_upload {
+	const char *table;
+	const char *path;
+};
+
 struct vo_tap_query {
 	const char *base_url;   /* TAP base URL, without trailing slash */
 	const char *adql;
@@ -81,6 +88,11 @@ struct vo_tap_query {
 	long stall_s;           /* a result download under VO_HTTP_MIN_RATE for
 	                         * this long is cut; 0: 300 s, and only one that
 	                         * stops entirely */
+	/* every POST that carries the query (/sync, /async) sends these as
+	 * UPLOAD=<t>,param:<t>;... with each file as the multipart part <t>
+	 * (streamed from the file, also on a retry) */
+	const struct vo_tap_upload *uploads;
+	size_t nuploads;
 };
 
 struct vo_tap_hooks {

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "http.h"
 #include "log.h"
@@ -802,4 +803,24 @@ int vo_examples_fetch(const char *url,
 	}
 	vo_http_resp_free(&resp);
 	return rc;
+}
+
+int vo_caps_upload_inline(const struct vo_caps *c)
+{
+	static const char suffix[] = "#upload-inline";
+	const char *p = c->uploads.p;
+
+	/* one ivo-id per line; TAPRegExt's is ivo://ivoa.net/std/TAPRegExt#
+	 * upload-inline (ivo-ids compare without case); TAP 1.0 services
+	 * write the same key under older prefixes */
+	while (p && *p) {
+		size_t n = strcspn(p, "\n");
+		if (n >= sizeof suffix - 1 &&
+		    strncasecmp(p + n - (sizeof suffix - 1), suffix, sizeof suffix - 1) == 0)
+			return 1;
+		p += n;
+		if (*p)
+			p++;
+	}
+	return 0;
 }

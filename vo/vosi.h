@@ -33,6 +33,10 @@ struct vo_caps {
 };
 
 void vo_caps_free(struct vo_caps *c);
+/* 1 when the capabilities declare inline table upload (an uploadMethod
+ * ivo-id ending in #upload-inline, any case): TAP_UPLOAD with multipart
+ * parts may be sent. */
+int vo_caps_upload_inline(const struct vo_caps *c);
 /* Parse a capabilities document held in memory. */
 int vo_caps_parse(const char *xml, size_t len, struct vo_caps *c,
 		  struct vo_err *err);

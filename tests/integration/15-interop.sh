@@ -10,10 +10,6 @@
 PY=/usr/bin/python3
 DATA=$VOFS_ROOT/tests/data/interop
 CHECK="$PY $VOFS_ROOT/tests/integration/interop_check.py"
-# a free port unless told: another run of this script (tests/run.sh in
-# another worktree) may hold 8095, and its replay would answer ours
-RPORT=${REPLAY_PORT:-$($PY -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}
-R=http://127.0.0.1:$RPORT
 RPID=
 
 cleanup() { vofs_cleanup; [ -n "$RPID" ] && kill "$RPID" 2>/dev/null; }
@@ -23,9 +19,7 @@ if ! $PY -c 'import astropy.io.votable' 2>/dev/null; then
 	skip "interop corpus" "python3-astropy is not installed (apt-get install python3-astropy)"
 	finish; exit
 fi
-$PY "$VOFS_ROOT/tests/server/replay.py" --port "$RPORT" 2> "$WORK/replay.log" &
-RPID=$!
-check "replay server answers" wait_for 10 curl -sf "$R/esa/tap/tables" -o /dev/null
+check "replay server answers" replay_start
 check "... and it is ours (pid $RPID alive)" kill -0 "$RPID"
 
 # one service per server, sync; casdajob and pyvojob are the same captures

@@ -2,12 +2,15 @@
 """Compare what vofs serves with what the TAP server returns for the same query.
 
 usage: compare.py TAP_URL ADQL RESULT.csv [RESULT.vot] [--maxrec N] [--format F]
+                  [--server-vot FILE]
 
 The server's answer is fetched directly (sync, VOTable) and parsed with
 astropy; every cell of result.csv must hold the same value (floats the same
 binary value, written in at most the digits the type needs), nulls must be
 empty cells, and result.vot must parse with astropy to the same table.
 Prints what was compared; exits 1 at the first difference (with the cell).
+--server-vot FILE: the server's answer was fetched already (e.g. by curl
+with a TAP_UPLOAD): compare with that VOTable instead of asking.
 """
 import csv
 import io
@@ -79,10 +82,18 @@ def main():
         i = args.index("--format")
         fmt = args[i + 1]
         del args[i:i + 2]
+    given = None
+    if "--server-vot" in args:
+        i = args.index("--server-vot")
+        given = args[i + 1]
+        del args[i:i + 2]
     url, adql, csv_path = args[:3]
     vot_path = args[3] if len(args) > 3 else None
 
-    t = server_table(url, adql, maxrec, fmt)
+    if given:
+        t = votable.parse(given).get_first_table()
+    else:
+        t = server_table(url, adql, maxrec, fmt)
     fields = t.fields
     arr = t.array
     with open(csv_path, newline="", encoding="utf-8") as f:

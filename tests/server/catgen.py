@@ -225,6 +225,20 @@ def det_rows(n=N):
             yield d
 
 
+PHOT_PER_OBJ = 3
+
+
+def phot_rows(n=N):
+    """vofstest.phot: forced photometry, PHOT_PER_OBJ epochs of every
+    object of vofstest.cat (300,000 rows for the 100,000 objects): a large
+    table for joins with uploaded id lists.  phot_id = 10 * obj_id + k,
+    epoch k (1..3), flux a pure function of both."""
+    for i in range(1, n + 1):
+        for k in range(1, PHOT_PER_OBJ + 1):
+            yield {"phot_id": 10 * i + k, "obj_id": i, "epoch": k,
+                   "flux": 100.0 + ((i * 7919 + k * 104729) % 10000) / 100.0}
+
+
 def _main(argv):
     if argv[1:2] == ["--det-count"]:
         objs = list(det_objects())

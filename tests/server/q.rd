@@ -134,6 +134,46 @@
     </make>
   </data>
 
+  <!-- ============================================================ phot
+       Forced photometry (catgen.phot_rows()): 3 epochs for every object of
+       vofstest.cat, 300000 rows: the large table uploads join with. -->
+  <table id="phot" onDisk="True" adql="True" primary="phot_id">
+    <meta name="description">
+      Synthetic forced photometry: three epochs of every object of
+      vofstest.cat (see catgen.py); obj_id is the id of the object.
+    </meta>
+    <foreignKey inTable="cat" source="obj_id" dest="id" metaOnly="True"/>
+    <index columns="obj_id"/>
+    <column name="phot_id" type="bigint" required="True"
+      ucd="meta.id;meta.main" description="10 * obj_id + epoch."/>
+    <column name="obj_id" type="bigint" required="True"
+      ucd="meta.id.cross" description="The object (vofstest.cat.id)."/>
+    <column name="epoch" type="integer" required="True"
+      ucd="time.epoch" description="Epoch number, 1 to 3."/>
+    <column name="flux" type="real" unit="uJy"
+      ucd="phot.flux" description="Forced flux."/>
+  </table>
+
+  <data id="import_phot">
+    <sources item="phot"/>
+    <embeddedGrammar>
+      <iterator>
+        <code>
+          import importlib.util, os
+          path = os.path.join(self.grammar.rd.resdir, "catgen.py")
+          spec = importlib.util.spec_from_file_location("vofs_catgen", path)
+          catgen = importlib.util.module_from_spec(spec)
+          spec.loader.exec_module(catgen)
+          for r in catgen.phot_rows():
+            yield r
+        </code>
+      </iterator>
+    </embeddedGrammar>
+    <make table="phot">
+      <rowmaker idmaps="*"/>
+    </make>
+  </data>
+
   <!-- ============================================================ images
        Products table published to ivoa.obscore; access_url is the plain
        /getproduct/ URL of the file.  (The plates below show the DataLink

@@ -208,10 +208,10 @@ fi
 
 SRC_FILES=(q.rd catgen.py mkimages.py mkplates.py mklightcurves.py)
 HASH=$(cd "$HERE" && cat "${SRC_FILES[@]}" | sha256sum | cut -c1-64)
-read -r N_EXPECTED NIMG_EXPECTED NPLATE_EXPECTED NLC_EXPECTED NDET_EXPECTED < <(cd "$HERE" && /usr/bin/python3 -c '
+read -r N_EXPECTED NIMG_EXPECTED NPLATE_EXPECTED NLC_EXPECTED NDET_EXPECTED NPHOT_EXPECTED < <(cd "$HERE" && /usr/bin/python3 -c '
 import catgen, mkimages, mkplates, mklightcurves
 print(catgen.N, len(mkimages.centres()), len(mkplates.PLATES), mklightcurves.N,
-      sum(1 for _ in catgen.det_rows()))') \
+      sum(1 for _ in catgen.det_rows()), catgen.N * catgen.PHOT_PER_OBJ)') \
     || die "cannot read the archive sizes from the generator scripts"
 
 nfiles() { find "$RDDIR/data/$1" -maxdepth 1 -name "$2" -type f 2>/dev/null | wc -l; }
@@ -226,6 +226,7 @@ archive_ok() {
     [ "$(psql_gavo "SELECT count(*) FROM vofstest.plates")" = "$NPLATE_EXPECTED" ] || return 1
     [ "$(psql_gavo "SELECT count(*) FROM vofstest.lightcurves")" = "$NLC_EXPECTED" ] || return 1
     [ "$(psql_gavo "SELECT count(*) FROM vofstest.det")" = "$NDET_EXPECTED" ] || return 1
+    [ "$(psql_gavo "SELECT count(*) FROM vofstest.phot")" = "$NPHOT_EXPECTED" ] || return 1
     [ "$(psql_gavo "SELECT obs_collection || '=' || count(*) FROM ivoa.obscore
         WHERE obs_collection IN ('vofstest', 'vofsplates', 'vofslc')
         GROUP BY obs_collection ORDER BY obs_collection" | tr '\n' ' ')" \

@@ -403,6 +403,7 @@ static void test_caps_dachs(void)
 		  "ivo://ivoa.net/std/TAPRegExt#upload-http\n"
 		  "ivo://ivoa.net/std/TAPRegExt#upload-https\n"
 		  "ivo://ivoa.net/std/TAPRegExt#upload-ftp\n");
+	CHECK_INT(vo_caps_upload_inline(&c), 1);
 	/* only the adqlgeo features, not the UDFs nor the string functions */
 	CHECK_STR(c.geometry.p, "BOX POINT CIRCLE POLYGON REGION CENTROID COORD1 COORD2 "
 		  "DISTANCE CONTAINS INTERSECTS AREA");
@@ -496,6 +497,15 @@ static void test_caps_handwritten(void)
 	CHECK_HAS(d.p, "\nretention             default not stated\n");
 	CHECK_HAS(d.p, "\noutput formats\n  (not declared; VOTable is always available)\n");
 	CHECK(!strstr(d.p, "upload methods"));
+	CHECK_INT(vo_caps_upload_inline(&c), 0);   /* none declared */
+	/* ivo-ids compare without case; only inline upload counts */
+	vo_buf_adds(&c.uploads, "ivo://ivoa.net/std/TAPRegExt#upload-http\n");
+	CHECK_INT(vo_caps_upload_inline(&c), 0);
+	vo_buf_adds(&c.uploads, "IVO://ivoa.net/std/TAPRegExt#Upload-Inline\n");
+	CHECK_INT(vo_caps_upload_inline(&c), 1);
+	vo_buf_reset(&c.uploads);
+	vo_buf_adds(&c.uploads, "ivo://ivoa.net/std/TAPRegExt#upload-inline-not");
+	CHECK_INT(vo_caps_upload_inline(&c), 0);
 	CHECK(!strstr(d.p, "ADQL geometry"));
 	CHECK(!strstr(d.p, "availability "));
 	vo_buf_free(&d);
