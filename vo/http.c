@@ -1189,10 +1189,13 @@ struct call {
 };
 
 /* A multipart/form-data body: the params as text parts, then the files
- * (curl reads each when it sends it). */
-static int call_mime(CURL *c, struct call *k, const struct vo_http_req *req)
+ * (curl reads each when it sends it).  Each file is looked at first, so
+ * that a missing one is told apart from a failed transfer. */
+static int call_mime(CURL *c, struct call *k, const struct vo_http_req *req,
+		     struct vo_err *err)
 {
 	curl_mimepart *part;
+	struct stat st;
 
 	if (!(k->mime = curl_mime_init(c)))
 		return -ENOMEM;
@@ -1204,6 +1207,18 @@ static int call_mime(CURL *c, struct call *k, const struct vo_http_req *req)
 	}
 	for (size_t i = 0; i < req->nparts; i++) {
 		const struct vo_http_part *p = &req->parts[i];
+		int fd = open(p->path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0 || fstat(fd, &st) < 0) {
+			int e = errno;
+			if (fd >= 0)
+				close(fd);
+			return vo_err_set(err, e, "%s %s: the file of part %s, %s: %s", k->method,
+					  req->url, p->name, p->path, strerror(e));
+		}
+		close(fd);
+		if (!S_ISREG(st.st_mode))
+			return vo_err_set(err, EINVAL, "%s %s: the file of part %s, %s, is not a"
+					  " regular file", k->method, req->url, p->name, p->path);
 		if (!(part = curl_mime_addpart(k->mime)) ||
 		    curl_mime_name(part, p->name) != CURLE_OK)
 			return -ENOMEM;
@@ -1397,10 +1412,8 @@ int vo_http_do(const struct vo_http_req *req, struct vo_http_resp *resp,
 	set_options(c, &k, req, &x);
 	if ((rc = set_site_options(c, &k, req)))
 		goto out;
-	if (k.post && req->nparts && (rc = call_mime(c, &k, req))) {
-		vo_err_set(err, -rc, "%s %s: cannot build the multipart body", method, req->url);
+	if (k.post && req->nparts && (rc = call_mime(c, &k, req, err)))
 		goto out;
-	}
 	vo_debug("%s %s%s%s%s%s%s", method, k.url.p, k.post && k.form.len ? " " : "",
 		 k.post && k.form.len ? k.form.p : "", req->nparts ? " (multipart)" : "",
 		 k.token ? " (with the bearer token)" : "", k.via);

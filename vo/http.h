@@ -47,7 +47,11 @@ struct vo_http_req {
 	const char *url;
 	/* GET/DELETE: appended as a query string; POST: form-urlencoded body,
 	 * or with parts, multipart/form-data: the params as text parts, then
-	 * each part's file */
+	 * each part's file.  Files are read while the body is sent, so each
+	 * attempt (a caller's retry, a 307/308 redirect) sends them whole
+	 * again; one that cannot be opened, or is no regular file, fails the
+	 * request before anything is sent (-ENOENT, -EACCES, -EINVAL ...),
+	 * err naming it. */
 	const struct vo_http_param *params;
 	size_t nparams;
 	const struct vo_http_part *parts;
