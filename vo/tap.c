@@ -12,6 +12,7 @@
 
 #include "http.h"
 #include "log.h"
+#include "upload.h"
 
 #define TAP_WAIT_S 30          /* UWS blocking poll length per request */
 #define TAP_SMALL_DOC (4u << 20)
@@ -786,32 +787,50 @@ int vo_tap_run(const struct vo_tap_query *q, const struct vo_tap_hooks *h,
 	return run_once(&td, h, out, err, &astral);
 }
 
+int vo_tap_upload_param(const struct vo_tap_upload *u, size_t n, struct vo_buf *out,
+			struct vo_err *err)
+{
+	char why[128];
+	int rc = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (!vo_adql_table_name_ok(u[i].table, why, sizeof why))
+			return vo_err_set(err, EINVAL, "upload %zu (%.80s): %s", i + 1,
+					  u[i].table ? u[i].table : "no name", why);
+		if (!u[i].path || !u[i].path[0])
+			return vo_err_set(err, EINVAL, "upload %s: no file", u[i].table);
+		for (size_t j = 0; j < i; j++)
+			if (strcasecmp(u[i].table, u[j].table) == 0)
+				return vo_err_set(err, EINVAL, "two uploads are named %s (TAP_UPLOAD"
+						  " names ignore case)", u[i].table);
+	}
+	for (size_t i = 0; i < n && !rc; i++)
+		rc = vo_buf_addf(out, "%s%s,param:%s", i ? ";" : "", u[i].table, u[i].table);
+	return rc ? vo_err_set(err, ENOMEM, "out of memory") : 0;
+}
+
 /* The UPLOAD parameter and the parts of q's tables in r. */
 static int upload_parts(struct run *r, const struct vo_tap_query *q)
 {
 	struct vo_buf u = VO_BUF_INIT;
-	int rc = 0;
+	int rc;
 
 	if (!q->nuploads)
 		return 0;
-	if (!(r->parts = calloc(q->nuploads, sizeof *r->parts)))
+	if ((rc = vo_tap_upload_param(q->uploads, q->nuploads, &u, r->err))) {
+		vo_buf_free(&u);
+		return rc;
+	}
+	if (!(r->parts = calloc(q->nuploads, sizeof *r->parts))) {
+		vo_buf_free(&u);
 		return vo_err_set(r->err, ENOMEM, "out of memory");
+	}
 	r->nparts = q->nuploads;
-	for (size_t i = 0; i < q->nuploads && !rc; i++) {
+	for (size_t i = 0; i < q->nuploads; i++) {
 		const char *t = q->uploads[i].table;
-		/* a name the UPLOAD syntax cannot carry */
-		if (!t[0] || strpbrk(t, ",;= \t\r\n")) {
-			vo_buf_free(&u);
-			return vo_err_set(r->err, EINVAL, "upload table name '%.64s' cannot be sent", t);
-		}
-		rc = vo_buf_addf(&u, "%s%s,param:%s", i ? ";" : "", t, t);
 		r->parts[i] = (struct vo_http_part){.name = t, .path = q->uploads[i].path,
 						    .filename = t,
 						    .content_type = "application/x-votable+xml"};
-	}
-	if (rc) {
-		vo_buf_free(&u);
-		return vo_err_set(r->err, ENOMEM, "out of memory");
 	}
 	r->upload = u.p;   /* (taken) */
 	return 0;

@@ -90,7 +90,8 @@ struct vo_tap_query {
 	                         * stops entirely */
 	/* every POST that carries the query (/sync, /async) sends these as
 	 * UPLOAD=<t>,param:<t>;... with each file as the multipart part <t>
-	 * (streamed from the file, also on a retry) */
+	 * (streamed from the file, also on a retry).  Names are checked with
+	 * vo_tap_upload_param before anything is sent: -EINVAL. */
 	const struct vo_tap_upload *uploads;
 	size_t nuploads;
 };
@@ -148,6 +149,14 @@ int vo_tap_auto_sync_first(const char *adql, long long maxrec);
  * known, so a job is asked; at the default limit a job stops there too). */
 int vo_tap_auto_overflow_rerun(long long maxrec, size_t nrows, int overflow,
 			       long long default_rows);
+
+/* The value of the UPLOAD parameter for n uploads, appended to out:
+ * "t1,param:t1;t2,param:t2".  -EINVAL, err saying which and why, for a
+ * name that is no valid table name (vo_adql_table_name_ok: the UPLOAD
+ * syntax and TAP_UPLOAD.<t> in ADQL need a regular identifier), two of
+ * one name (ignoring case), a missing path. */
+int vo_tap_upload_param(const struct vo_tap_upload *u, size_t n, struct vo_buf *out,
+			struct vo_err *err);
 
 /* Delete a remote job; a job that is already gone is not an error. */
 int vo_tap_delete(const char *job_url, struct vo_err *err);

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 
+#include "buf.h"
 #include "check.h"
 #include "tap.h"
 
@@ -66,11 +67,56 @@ static void test_overflow_rerun(void)
 	CHECK_INT(vo_tap_auto_overflow_rerun(50000, 20000, 1, 20000), 1);
 }
 
+/* The UPLOAD parameter of TAP 1.1 section 3.3.4, and the names it takes */
+static void test_upload_param(void)
+{
+	struct vo_tap_upload u[] = {{"t1", "/a.vot"}, {"Other_2", "/b.vot"}, {"x", "/c.vot"}};
+	struct vo_buf b = VO_BUF_INIT;
+	struct vo_err err = {0};
+
+	CHECK_INT(vo_tap_upload_param(u, 1, &b, &err), 0);
+	CHECK_STR(b.p, "t1,param:t1");
+	vo_buf_reset(&b);
+	CHECK_INT(vo_tap_upload_param(u, 3, &b, &err), 0);
+	CHECK_STR(b.p, "t1,param:t1;Other_2,param:Other_2;x,param:x");
+	vo_buf_reset(&b);
+	CHECK_INT(vo_tap_upload_param(u, 0, &b, &err), 0);
+	CHECK_INT(b.len, 0);
+
+	struct vo_tap_upload bad_name[] = {{"t1", "/a.vot"}, {"my table", "/b.vot"}};
+	CHECK_INT(vo_tap_upload_param(bad_name, 2, &b, &err), -EINVAL);
+	CHECK_HAS(err.msg, "upload 2 (my table): an ADQL name holds only letters");
+	vo_err_clear(&err);
+	struct vo_tap_upload reserved[] = {{"select", "/a.vot"}};
+	CHECK_INT(vo_tap_upload_param(reserved, 1, &b, &err), -EINVAL);
+	CHECK_HAS(err.msg, "upload 1 (select): SELECT is a reserved word of ADQL");
+	vo_err_clear(&err);
+	struct vo_tap_upload injection[] = {{"t,param:u;v", "/a.vot"}};
+	CHECK_INT(vo_tap_upload_param(injection, 1, &b, &err), -EINVAL);
+	vo_err_clear(&err);
+	struct vo_tap_upload twice[] = {{"t", "/a.vot"}, {"T", "/b.vot"}};
+	CHECK_INT(vo_tap_upload_param(twice, 2, &b, &err), -EINVAL);
+	CHECK_STR(err.msg, "two uploads are named T (TAP_UPLOAD names ignore case)");
+	vo_err_clear(&err);
+	struct vo_tap_upload no_file[] = {{"t", NULL}, {"u", ""}};
+	CHECK_INT(vo_tap_upload_param(no_file, 1, &b, &err), -EINVAL);
+	CHECK_STR(err.msg, "upload t: no file");
+	vo_err_clear(&err);
+	CHECK_INT(vo_tap_upload_param(no_file + 1, 1, &b, &err), -EINVAL);
+	vo_err_clear(&err);
+	struct vo_tap_upload no_name[] = {{NULL, "/a.vot"}};
+	CHECK_INT(vo_tap_upload_param(no_name, 1, &b, &err), -EINVAL);
+	CHECK_STR(err.msg, "upload 1 (no name): a table name cannot be empty");
+	CHECK_INT(b.len, 0);
+	vo_buf_free(&b);
+}
+
 int main(void)
 {
 	check_init();
 	test_top();
 	test_sync_first();
 	test_overflow_rerun();
+	test_upload_param();
 	return check_done("test_tap");
 }
