@@ -1521,6 +1521,51 @@ static void test_caps_cadc(void)
 	printf("cadc_capabilities.xml: VOSI#tables-1.1 is the tables endpoint\n");
 }
 
+/* Inline upload, on captured capabilities (DaCHS, OpenCADC, the pyvo
+ * test service), and DaCHS's without it. */
+static void test_caps_upload(void)
+{
+	static const char *const docs[] = {
+		"dachs/capabilities.xml", "cadc_capabilities.xml",
+		"../../data/interop/cadc/capabilities.xml",
+		"../../data/interop/pyvo/capabilities.xml",
+	};
+	struct vo_caps c;
+	struct vo_err err = {0};
+	size_t len;
+
+	for (size_t i = 0; i < sizeof docs / sizeof docs[0]; i++) {
+		char *doc = check_slurp(fixdir, docs[i], &len);
+		CHECK_INT(vo_caps_parse(doc, len, &c, &err), 0);
+		if (!vo_caps_upload_inline(&c)) {
+			fprintf(stderr, "    %s: %s\n", docs[i], c.uploads.p ? c.uploads.p : "");
+			CHECK(!"inline upload not seen");
+		}
+		vo_caps_free(&c);
+		free(doc);
+	}
+
+	/* DaCHS's document with upload-http alone, and with none */
+	{
+		char *doc = check_slurp(fixdir, "dachs/capabilities.xml", &len);
+		char *http_only = check_replace_all(doc, "TAPRegExt#upload-inline", "TAPRegExt#upload-ftp");
+		char *none = check_replace_all(doc, "uploadMethod", "uploadMethodX");
+		CHECK_INT(vo_caps_parse(http_only, strlen(http_only), &c, &err), 0);
+		CHECK_HAS(c.uploads.p, "#upload-http\n");
+		CHECK_INT(vo_caps_upload_inline(&c), 0);
+		vo_caps_free(&c);
+		CHECK_INT(vo_caps_parse(none, strlen(none), &c, &err), 0);
+		CHECK_INT(c.uploads.len, 0);
+		CHECK_INT(vo_caps_upload_inline(&c), 0);
+		vo_caps_free(&c);
+		free(http_only);
+		free(none);
+		free(doc);
+	}
+
+	printf("capabilities: inline upload in DaCHS, CADC and pyvo documents\n");
+}
+
 int main(int argc, char **argv)
 {
 	fixdir = check_init_fixtures(argc, argv);
@@ -1530,6 +1575,7 @@ int main(int argc, char **argv)
 	test_caps_dachs();
 	test_caps_handwritten();
 	test_caps_cadc();
+	test_caps_upload();
 	test_tables_dachs();
 	test_tables_edges();
 	test_tables_big();
