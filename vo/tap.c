@@ -506,6 +506,8 @@ static int try_sync(struct run *r, const struct vo_tap_query *q)
 		snprintf(why, sizeof why, "no row within %.1f s", wait);
 	else if (rc && !r->astral && (st == 404 || st == 405 || st == 501))
 		snprintf(why, sizeof why, "/sync refused (HTTP %ld)", st);
+	else if (rc && st == 413)   /* DaCHS: about 500 kB of upload on /sync */
+		snprintf(why, sizeof why, "the request is too large for /sync (HTTP 413)");
 	else if (rc && !r->astral && rc != -ECANCELED && vo_http_retryable(rc))
 		snprintf(why, sizeof why, "%s", r->err->msg);
 	else if (!rc && vo_tap_auto_overflow_rerun(q->maxrec, r->out->nrows, r->out->overflow,

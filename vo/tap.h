@@ -20,6 +20,9 @@
  *                 - /sync answers 404, 405 or 501 (refused), or the attempt
  *                   fails in a way a retry could mend (connection, 5xx busy,
  *                   408/504, a cut body): async has its own retries,
+ *                 - /sync answers 413: the request is too large for it
+ *                   (DaCHS 2.7 takes about 500 kB of uploads on /sync,
+ *                   many MB on /async, and says to use async),
  *                 - the result overflowed below what was asked for (no
  *                   MAXREC, or fewer rows than MAXREC: the service cut it at
  *                   a limit of its own, which async may not have); an

@@ -6,7 +6,8 @@
  * recorded bodies: every POST that carries the query is multipart/form-data
  * with the TAP parameters, one UPLOAD parameter and each table as a file
  * part (its name, filename, type and bytes); a retried /sync sends it all
- * again; sync, auto and async runs; errors before anything is sent.
+ * again; sync, auto and async runs (auto goes async after /sync's 413);
+ * errors before anything is sent.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -35,6 +36,7 @@ static struct {
 	struct req reqs[MAX_REQS];
 	int nreqs;
 	int busy_syncs;          /* answer this many /sync POSTs with 503 */
+	int big_syncs;           /* ... and then this many with 413 */
 } srv = {.m = PTHREAD_MUTEX_INITIALIZER};
 
 static char dir[] = "/tmp/vofs-tapup-XXXXXX";
@@ -69,6 +71,11 @@ static void answer(int fd, const struct req *r, int n)
 			status = "503 Service Unavailable";
 			type = "text/plain";
 			body = "busy";
+		} else if (srv.big_syncs > 0) {
+			srv.big_syncs--;
+			status = "413 Request Entity Too Large";
+			type = "text/plain";
+			body = "Would only accept 0 bytes of upload here.";
 		}
 		pthread_mutex_unlock(&srv.m);
 	} else if (strcmp(r->method, "POST") == 0 && (strcmp(r->target, "/tap/async") == 0 ||
@@ -318,14 +325,23 @@ static void test_uploads(void)
 	check_query_post(&srv.reqs[0], "/tap/sync", f1, f2);
 	reset_reqs();
 
-	/* auto, /sync busy: the async job carries them too */
-	srv.busy_syncs = 1;
-	CHECK_INT(run(VO_TAP_AUTO, f1, f2, &err), 0);
-	CHECK_INT(rows_seen, 1);
-	CHECK(srv.nreqs >= 4);
-	check_query_post(&srv.reqs[0], "/tap/sync", f1, f2);
-	if (srv.nreqs >= 2)
-		check_query_post(&srv.reqs[1], "/tap/async", f1, f2);
+	/* auto, /sync busy (503) or refusing the size (413: DaCHS's upload
+	 * limit is lower there than on /async): the async job carries them */
+	for (int big = 0; big < 2; big++) {
+		*(big ? &srv.big_syncs : &srv.busy_syncs) = 1;
+		CHECK_INT(run(VO_TAP_AUTO, f1, f2, &err), 0);
+		CHECK_INT(rows_seen, 1);
+		CHECK(srv.nreqs >= 4);
+		check_query_post(&srv.reqs[0], "/tap/sync", f1, f2);
+		if (srv.nreqs >= 2)
+			check_query_post(&srv.reqs[1], "/tap/async", f1, f2);
+		reset_reqs();
+	}
+	/* sync mode: 413 is final, and not retried */
+	srv.big_syncs = 1;
+	CHECK_INT(run(VO_TAP_SYNC, f1, f2, &err), -EFBIG);
+	CHECK_HAS(err.msg, "HTTP 413: Would only accept 0 bytes of upload here.");
+	CHECK_INT(srv.nreqs, 1);
 	reset_reqs();
 
 	/* async: the job's creation carries the uploads; starting it does not */
