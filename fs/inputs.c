@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -416,7 +417,7 @@ int inputs_prepare(const struct config *cfg, const char *svc, const char *q, int
 		int64_t lrid = 0;
 
 		for (size_t j = 0; j < i; j++)
-			if (strcmp(e[j].table, u->table) == 0) {
+			if (strcasecmp(e[j].table, u->table) == 0) {
 				rc = vo_err_set(err, EEXIST, "upload/%s and upload/%s name the same"
 						" table %s", e[j].name, u->name, u->table);
 				goto out;

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -237,7 +238,7 @@ static int table_taken(int64_t qid, const char *name, const char *table, const c
 
 	for (size_t i = 0; !rc && i < l.n; i++)
 		if (strcmp(l.v[i], name) != 0 && !uploads_name(l.v[i], &k, t, why, sizeof why) &&
-		    k != UPLOAD_TEMP && strcmp(t, table) == 0) {
+		    k != UPLOAD_TEMP && strcasecmp(t, table) == 0) {
 			vo_warn("%s: refused: upload/%s already names table %s", where, l.v[i],
 				table);
 			rc = -EEXIST;
@@ -610,7 +611,7 @@ int uploads_rename(int64_t qid, const char *from, const char *to, const char *wh
 			for (size_t i = 0; i < l.n; i++)
 				if (strcmp(l.v[i], from) && strcmp(l.v[i], to) &&
 				    !uploads_name(l.v[i], &k2, t2, why, sizeof why) &&
-				    k2 != UPLOAD_TEMP && strcmp(t2, table) == 0)
+				    k2 != UPLOAD_TEMP && strcasecmp(t2, table) == 0)
 					other = 1;
 		names_free(&l);
 		if (other)

@@ -12,7 +12,8 @@
  *                              sed -i's sedXXXXXX, vim's swap file and
  *                              4913): kept, never sent
  * A .csv or .vot name whose <table> is no ADQL identifier is -EINVAL, with
- * a log line naming the rule, and so is a second file of one table.
+ * a log line naming the rule; a second file of one table (names compare
+ * without case, as ADQL's do) is -EEXIST.
  *
  * Writes go to a private file (<cache_dir>/uploads/.pending/).  A close
  * (flush) after writes checks a table (CSV: every row as wide as the
