@@ -778,8 +778,9 @@ int uploads_entries(int64_t qid, struct upload_entry **out, size_t *n)
 		}
 		u = &v[k];
 		memset(u, 0, sizeof *u);
-		if (uploads_name(e->d_name, &u->kind, u->table, why, sizeof why))
-			continue;   /* (not made through the mount) */
+		if (uploads_name(e->d_name, &u->kind, u->table, why, sizeof why) ||
+		    u->kind == UPLOAD_TEMP)
+			continue;   /* a tool's temporary file, or not made through the mount */
 		snprintf(u->name, sizeof u->name, "%s", e->d_name);
 		snprintf(u->path, sizeof u->path, "%s/%s", d, e->d_name);
 		if (lstat(u->path, &u->st))

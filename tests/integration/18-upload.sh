@@ -39,6 +39,9 @@ mkdir "$Q/xm"
 check "upload/ is in every query directory" bash -c "ls '$Q/xm' | grep -qx upload"
 check "cp of a CSV into upload/ succeeds" cp "$WORK/ids.csv" "$Q/xm/upload/ids.csv"
 check "upload/ lists it, with its bytes" cmp "$WORK/ids.csv" "$Q/xm/upload/ids.csv"
+printf 'not a table\n' > "$Q/xm/upload/notes.txt"
+check "a file that is no <table>.csv or .vot is kept, with a log line saying it is not sent" \
+	grep -q "notes.txt: not <table>.csv or <table>.vot: kept as a temporary file, never sent" "$LOG"
 JOIN="SELECT p.phot_id, p.obj_id, p.epoch, p.flux FROM vofstest.phot AS p JOIN TAP_UPLOAD.ids AS u ON p.obj_id = u.id ORDER BY p.phot_id"
 printf '%s\n' "$JOIN" > "$Q/xm/query.adql"
 st=$(wait_final "$Q/xm")
@@ -52,6 +55,7 @@ check "result.csv and result.vot hold the rows curl got" \
 rows=$(($(wc -l < "$Q/xm/result.csv") - 1))
 check_eq "the join has the 3 epochs of each of the 1,000 ids" 3000 "$rows"
 check "the daemon log names no error for it" bash -c "! grep -E 'error.*xm' '$LOG'"
+rm "$Q/xm/upload/notes.txt"
 
 # --- links between services: other/b uploads local/a's result -------------------------------
 A="SELECT TOP 40 id, ra, dec FROM vofstest.cat WHERE MOD(id, 7) = 0 ORDER BY id"
