@@ -40,4 +40,24 @@ int vo_uws_phase_errno(enum vo_uws_phase ph);
 int vo_uws_parse(const char *xml, size_t len, struct vo_uws_job *job,
 		 struct vo_err *err);
 
+/* The parameters of a TAP job that say what it runs (uws:parameter, ids
+ * matched case-insensitively; the first of each id counts).  A parameter
+ * with byReference="true" holds a URL, not the value: query_by_ref says
+ * so and query stays NULL.  Values are trimmed of surrounding blanks. */
+#define VO_UWS_QUERY_MAX ((size_t)1 << 20)
+struct vo_uws_params {
+	char *query;          /* QUERY given inline, malloc'd; NULL: none or empty */
+	int query_by_ref;     /* QUERY was given byReference */
+	char lang[64];        /* LANG, "" when absent */
+	char maxrec[32];      /* MAXREC as written, "" when absent or empty */
+};
+
+/* vo_uws_parse, collecting params too (params may be NULL: as
+ * vo_uws_parse).  params is the caller's, freed with vo_uws_params_free
+ * (also after an error).  -EFBIG for a QUERY over VO_UWS_QUERY_MAX bytes,
+ * -EBADMSG for a LANG or MAXREC longer than its field. */
+int vo_uws_parse_params(const char *xml, size_t len, struct vo_uws_job *job,
+			struct vo_uws_params *params, struct vo_err *err);
+void vo_uws_params_free(struct vo_uws_params *p);   /* NULL is fine */
+
 #endif

@@ -1566,12 +1566,128 @@ static void test_caps_upload(void)
 	printf("capabilities: inline upload in DaCHS, CADC and pyvo documents\n");
 }
 
+/* The parameters a job runs with (adopting a job: queries/<q>/job). */
+static int uws_p(const char *doc, struct vo_uws_job *job, struct vo_uws_params *pa,
+		 struct vo_err *err)
+{
+	memset(err, 0, sizeof *err);
+	vo_uws_params_free(pa);
+	return vo_uws_parse_params(doc, strlen(doc), job, pa, err);
+}
+
+static void test_uws_params(void)
+{
+	struct vo_uws_params pa = {0};
+	struct vo_uws_job job;
+	struct vo_err err;
+	size_t len;
+	char *doc;
+
+	/* DaCHS: lower-case ids, an empty maxrec */
+	doc = check_slurp(fixdir, "dachs/uws_job_completed.xml", &len);
+	memset(&err, 0, sizeof err);
+	CHECK_INT(vo_uws_parse_params(doc, len, &job, &pa, &err), 0);
+	CHECK_INT(job.phase, VO_UWS_COMPLETED);
+	CHECK_STR(job.job_id, "v7dql5g1");
+	CHECK_STR(pa.query ? pa.query : "(null)",
+		  "SELECT TOP 5 id, name FROM vofstest.cat ORDER BY id");
+	CHECK_INT(pa.query_by_ref, 0);
+	CHECK_STR(pa.lang, "ADQL");
+	CHECK_STR(pa.maxrec, "");
+	free(doc);
+	doc = check_slurp(fixdir, "dachs/uws_job_error.xml", &len);
+	CHECK_INT(uws_p(doc, &job, &pa, &err), 0);
+	CHECK_INT(job.phase, VO_UWS_ERROR);
+	CHECK_STR(pa.query ? pa.query : "(null)", "SELEKT broken");
+	free(doc);
+	/* pyvo's test job: parameters in another order, indented */
+	doc = check_slurp(fixdir, "../../data/interop/pyvo/job.xml", &len);
+	CHECK_INT(uws_p(doc, &job, &pa, &err), 0);
+	CHECK_STR(pa.query ? pa.query : "(null)", "SELECT 'test'");
+	CHECK_STR(pa.lang, "ADQL");
+	free(doc);
+	/* CASDA's data access job: parameters, but no query (and a CDATA id) */
+	doc = check_slurp(fixdir, "../../data/interop/casda/job_completed.xml", &len);
+	CHECK_INT(uws_p(doc, &job, &pa, &err), 0);
+	CHECK_INT(job.phase, VO_UWS_COMPLETED);
+	CHECK(pa.query == NULL);
+	CHECK_INT(pa.query_by_ref, 0);
+	CHECK_STR(pa.lang, "");
+	free(doc);
+	/* vo_uws_parse ignores them; NULL params is vo_uws_parse */
+	CHECK_INT(uws("<job><phase>PENDING</phase><parameters><parameter id=\"QUERY\">"
+		      "SELECT 1</parameter></parameters></job>", &job, &err), 0);
+	CHECK_INT(vo_uws_parse_params("<job><phase>QUEUED</phase></job>", 32, &job, NULL,
+				      &err), 0);
+	CHECK_INT(job.phase, VO_UWS_QUEUED);
+
+	/* upper-case ids (TAP's own spelling), MAXREC, entities, CDATA, blanks
+	 * around; the first QUERY counts */
+	CHECK_INT(uws_p("<uws:job xmlns:uws=\"http://www.ivoa.net/xml/UWS/v1.0\">"
+			"<uws:phase>EXECUTING</uws:phase><uws:parameters>"
+			"<uws:parameter id=\"LANG\"> ADQL-2.0 </uws:parameter>"
+			"<uws:parameter id=\"MAXREC\">\n 1000\n</uws:parameter>"
+			"<uws:parameter id=\"QUERY\">\n  SELECT a &lt; 3, 'x&amp;y'"
+			"<![CDATA[ FROM t WHERE b < 2]]>\n</uws:parameter>"
+			"<uws:parameter id=\"Query\">SELECT second</uws:parameter>"
+			"<uws:parameter id=\"maxrec\">7</uws:parameter>"
+			"</uws:parameters></uws:job>", &job, &pa, &err), 0);
+	CHECK_INT(job.phase, VO_UWS_EXECUTING);
+	CHECK_STR(pa.query ? pa.query : "(null)",
+		  "SELECT a < 3, 'x&y' FROM t WHERE b < 2");
+	CHECK_STR(pa.lang, "ADQL-2.0");
+	CHECK_STR(pa.maxrec, "1000");
+	/* a query by reference is a URL, not the query */
+	CHECK_INT(uws_p("<job><phase>PENDING</phase><parameters>"
+			"<parameter id=\"query\" byReference=\"true\">http://x/q.adql</parameter>"
+			"<parameter id=\"lang\" byReference=\"false\">ADQL</parameter>"
+			"</parameters></job>", &job, &pa, &err), 0);
+	CHECK(pa.query == NULL);
+	CHECK_INT(pa.query_by_ref, 1);
+	CHECK_STR(pa.lang, "ADQL");
+	/* a blank query is none; parameters outside <parameters> (in
+	 * jobInfo) and elements inside a parameter are not the job's */
+	CHECK_INT(uws_p("<job><phase>PENDING</phase><jobInfo><parameters>"
+			"<parameter id=\"query\">SELECT fake</parameter></parameters></jobInfo>"
+			"<parameters><parameter id=\"query\">  \n </parameter>"
+			"<parameter id=\"maxrec\">5<x>6</x></parameter></parameters></job>",
+			&job, &pa, &err), 0);
+	CHECK(pa.query == NULL);
+	CHECK_STR(pa.maxrec, "5");
+	/* bounded: an over-long QUERY is EFBIG, an over-long MAXREC EBADMSG */
+	{
+		struct vo_buf b = VO_BUF_INIT;
+
+		vo_buf_adds(&b, "<job><phase>PENDING</phase><parameters><parameter id=\"QUERY\">");
+		while (b.len < VO_UWS_QUERY_MAX + 100)
+			vo_buf_adds(&b, "SELECT x FROM t UNION ");
+		vo_buf_adds(&b, "SELECT 1</parameter></parameters></job>");
+		CHECK_INT(uws_p(b.p, &job, &pa, &err), -EFBIG);
+		CHECK_HAS(err.msg, "QUERY is longer than");
+		vo_buf_reset(&b);
+		vo_buf_adds(&b, "<job><phase>PENDING</phase><parameters><parameter id=\"MAXREC\">");
+		for (int i = 0; i < 40; i++)
+			vo_buf_addc(&b, '9');
+		vo_buf_adds(&b, "</parameter></parameters></job>");
+		CHECK_INT(uws_p(b.p, &job, &pa, &err), -EBADMSG);
+		CHECK_HAS(err.msg, "MAXREC is too long");
+		vo_buf_free(&b);
+	}
+	/* not a job: EBADMSG, and params are left empty to free */
+	CHECK_INT(uws_p("<html><body>no</body></html>", &job, &pa, &err), -EBADMSG);
+	CHECK(pa.query == NULL);
+	vo_uws_params_free(&pa);
+	vo_uws_params_free(NULL);
+	printf("UWS: job parameters (QUERY, LANG, MAXREC)\n");
+}
+
 int main(int argc, char **argv)
 {
 	fixdir = check_init_fixtures(argc, argv);
 	test_uws_captured();
 	test_uws_phases();
 	test_uws_handwritten();
+	test_uws_params();
 	test_caps_dachs();
 	test_caps_handwritten();
 	test_caps_cadc();
