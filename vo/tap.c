@@ -39,6 +39,7 @@ struct run {
 	struct vo_http_part *parts;
 	size_t nparts;
 	char *upload;              /* the UPLOAD parameter's value */
+	int keep_job;              /* not vofs's job: a timeout does not delete it */
 };
 
 static double now_s(void)
@@ -562,7 +563,7 @@ static int job_error_message(struct run *r, const char *job_url,
 }
 
 static int get_job(struct run *r, const char *job_url, int wait_s,
-		   enum vo_uws_phase last, struct vo_uws_job *job)
+		   enum vo_uws_phase last, struct vo_uws_job *job, struct vo_uws_params *params)
 {
 	struct vo_http_param p[2];
 	char waitv[16];
@@ -584,7 +585,7 @@ static int get_job(struct run *r, const char *job_url, int wait_s,
 	if (!rc && resp.status != 200)
 		rc = vo_http_status_err(&resp, r->err, "GET %s", job_url);
 	if (!rc) {
-		rc = vo_uws_parse(resp.body.p, resp.body.len, job, r->err);
+		rc = vo_uws_parse_params(resp.body.p, resp.body.len, job, params, r->err);
 		if (rc)
 			vo_err_prefix(r->err, "GET %s: ", job_url);
 	}
@@ -627,7 +628,7 @@ static int wait_job(struct run *r, const char *job_url)
 			return vo_err_set(r->err, ECANCELED, "%s: cancelled", job_url);
 		if (quick && poll > 0 && nap(r, poll < 3 ? 50L << poll : 250L))
 			return vo_err_set(r->err, ECANCELED, "%s: cancelled", job_url);
-		rc = get_job(r, job_url, quick ? 0 : TAP_WAIT_S, last, &job);
+		rc = get_job(r, job_url, quick ? 0 : TAP_WAIT_S, last, &job, NULL);
 		if (rc)
 			return rc;
 		if (job.phase != r->out->phase || last == VO_UWS_UNKNOWN)
@@ -746,7 +747,7 @@ static int finish_run(struct run *r, int rc)
 		rc = vo_err_set(r->err, ETIMEDOUT, "timed out after %ld s (the service's timeout"
 				" setting) while: %s", r->timeout_s, was);
 		/* the server would go on working for nobody */
-		if (r->out->job_url[0]) {
+		if (r->out->job_url[0] && !r->keep_job) {
 			struct vo_err derr = {0};
 			if (vo_tap_delete(r->out->job_url, &derr))
 				vo_warn("after the timeout: %s", derr.msg);
@@ -883,17 +884,79 @@ static int run_modes(struct run *r, const struct vo_tap_query *q, int *astral)
 	return finish_run(r, rc);
 }
 
-int vo_tap_resume(const char *job_url, long timeout_s, const struct vo_tap_hooks *h,
-		  struct vo_tap_outcome *out, struct vo_err *err)
+static int follow_job(const char *job_url, long timeout_s, int keep_job,
+		      const struct vo_tap_hooks *h, struct vo_tap_outcome *out,
+		      struct vo_err *err)
 {
 	struct run r;
 	int rc;
 
 	run_init(&r, h, out, err, timeout_s);
+	r.keep_job = keep_job;
 	snprintf(out->job_url, sizeof out->job_url, "%s", job_url);
 	out->async = 1;
 	rc = wait_job(&r, job_url);
 	return finish_run(&r, rc);
+}
+
+int vo_tap_resume(const char *job_url, long timeout_s, const struct vo_tap_hooks *h,
+		  struct vo_tap_outcome *out, struct vo_err *err)
+{
+	return follow_job(job_url, timeout_s, 0, h, out, err);
+}
+
+int vo_tap_follow(const char *job_url, long timeout_s, const struct vo_tap_hooks *h,
+		  struct vo_tap_outcome *out, struct vo_err *err)
+{
+	return follow_job(job_url, timeout_s, 1, h, out, err);
+}
+
+int vo_tap_job_get(const char *job_url, long timeout_s, const struct vo_tap_hooks *h,
+		   struct vo_uws_job *job, struct vo_uws_params *params, struct vo_err *err)
+{
+	static const struct vo_tap_hooks none;
+	struct vo_tap_outcome out;
+	struct run r;
+	int rc;
+
+	run_init(&r, h ? h : &none, &out, err, timeout_s);
+	rc = get_job(&r, job_url, 0, VO_UWS_UNKNOWN, job, params);
+	rc = finish_run(&r, rc);
+	free(out.services);
+	return rc;
+}
+
+int vo_tap_job_url_check(const char *base_url, const char *job_url, struct vo_err *err)
+{
+	char bo[VO_HTTP_ORIGIN_MAX], jo[VO_HTTP_ORIGIN_MAX];
+	const char *auth, *path;
+
+	for (const char *c = job_url; *c; c++)
+		if ((unsigned char)*c <= ' ' || *c == 0x7f)
+			return vo_err_set(err, EINVAL, "a job URL has no blanks or control"
+					  " characters");
+	if (strlen(job_url) > VO_TAP_JOB_URL_MAX)
+		return vo_err_set(err, EINVAL, "a job URL of more than %d bytes",
+				  VO_TAP_JOB_URL_MAX);
+	if (!(auth = strstr(job_url, "://")) || vo_http_origin(job_url, jo, sizeof jo))
+		return vo_err_set(err, EINVAL, "'%.200s' is not an http or https URL", job_url);
+	if (vo_http_origin(base_url, bo, sizeof bo))
+		return vo_err_set(err, EINVAL, "the service's URL %s is not http(s)", base_url);
+	if (strcmp(bo, jo) != 0)
+		return vo_err_set(err, EINVAL, "%s is not a job of this service: a job URL must"
+				  " have the scheme, host and port of the service's URL (%s)",
+				  job_url, bo);
+	auth += 3;
+	path = auth + strcspn(auth, "/?#");
+	if (memchr(auth, '@', (size_t)(path - auth)))
+		return vo_err_set(err, EINVAL, "%s: a job URL without a user name or password"
+				  " (a token_file is the way to give credentials)", job_url);
+	if (path[0] != '/' || !path[1])
+		return vo_err_set(err, EINVAL, "%s names no job (it has no path)", job_url);
+	if (strpbrk(path, "?#"))
+		return vo_err_set(err, EINVAL, "%s: a job URL without a query string or fragment"
+				  " (the job's resources are below it: /phase, /results ...)", job_url);
+	return 0;
 }
 
 int vo_tap_delete(const char *job_url, struct vo_err *err)

@@ -137,6 +137,30 @@ int vo_tap_run(const struct vo_tap_query *q, const struct vo_tap_hooks *h,
  * or in vo_tap_run, deletes its remote job: nobody will read it. */
 int vo_tap_resume(const char *job_url, long timeout_s, const struct vo_tap_hooks *h,
 		  struct vo_tap_outcome *out, struct vo_err *err);
+/* vo_tap_resume for a job someone else created (it is started when
+ * PENDING, as any resumed job): a timeout leaves it on the server. */
+int vo_tap_follow(const char *job_url, long timeout_s, const struct vo_tap_hooks *h,
+		  struct vo_tap_outcome *out, struct vo_err *err);
+
+/* GET a job's document (no WAIT), with the retries of any job request,
+ * for at most timeout_s seconds (0: no limit; h may be NULL, else its
+ * cancel is polled).  params (may be NULL) gets the job's parameters, to
+ * free with vo_uws_params_free also after an error.  -ENOENT for a job
+ * that is not there (404, 410), -EBADMSG for an answer that is no UWS job
+ * document, -ETIMEDOUT, or another failure of the request; err names the
+ * URL. */
+int vo_tap_job_get(const char *job_url, long timeout_s, const struct vo_tap_hooks *h,
+		   struct vo_uws_job *job, struct vo_uws_params *params, struct vo_err *err);
+
+/* Whether job_url can be a job of the TAP service at base_url: an http(s)
+ * URL with the service's scheme, host and port (vo_http_origin), a path,
+ * no user name or password, no query string or fragment, no blanks, at
+ * most VO_TAP_JOB_URL_MAX bytes.  The path is not tied to base_url's:
+ * services put jobs where their job list redirects to (DaCHS:
+ * /__system__/tap/run/async/<id> for <base>/async).  Pure: 0 or -EINVAL,
+ * err saying which rule the URL breaks. */
+#define VO_TAP_JOB_URL_MAX 2000
+int vo_tap_job_url_check(const char *base_url, const char *job_url, struct vo_err *err);
 
 /* The n of a leading "SELECT [ALL|DISTINCT] TOP n" (comments and blanks
  * before it skipped), or -1 when the query has none (or starts otherwise,

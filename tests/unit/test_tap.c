@@ -1,10 +1,12 @@
 /* tests/unit/test_tap.c - auto mode's decisions in vo/tap.c: the TOP of an
  * ADQL query, which queries try /sync first, and which overflowing sync
- * results are asked again as async jobs.  Pure functions: no network.
+ * results are asked again as async jobs; which job URLs can be adopted as
+ * a service's (queries/<q>/job).  Pure functions: no network.
  * (The fall-backs themselves run against DaCHS and the fault proxy in
  * tests/integration/13-auto.sh.)
  */
 #include <errno.h>
+#include <string.h>
 
 #include "buf.h"
 #include "check.h"
@@ -111,6 +113,64 @@ static void test_upload_param(void)
 	vo_buf_free(&b);
 }
 
+static int url_ok(const char *base, const char *url, const char *says)
+{
+	struct vo_err err = {0};
+	int rc = vo_tap_job_url_check(base, url, &err);
+
+	if (says && !strstr(err.msg, says))
+		return -1000;   /* the message does not name the rule */
+	return rc;
+}
+
+static void test_job_url(void)
+{
+	const char *base = "http://127.0.0.1:8080/tap";
+	char big[VO_TAP_JOB_URL_MAX + 64];
+
+	/* the service's origin, any path: <base>/async/<id>, where DaCHS
+	 * redirects its job list, default ports written or not, any case */
+	CHECK_INT(url_ok(base, "http://127.0.0.1:8080/tap/async/x7", NULL), 0);
+	CHECK_INT(url_ok(base, "http://127.0.0.1:8080/__system__/tap/run/async/zlxg75gr",
+			 NULL), 0);
+	CHECK_INT(url_ok("https://Archive.Example.org/tap",
+			 "HTTPS://archive.example.org:443/tap/async/1", NULL), 0);
+	CHECK_INT(url_ok("http://a.example/tap", "http://a.example:80/jobs/1", NULL), 0);
+	/* another host, port or scheme: refused, saying so */
+	CHECK_INT(url_ok(base, "http://127.0.0.1:8090/tap/async/x7", "scheme, host and port"),
+		  -EINVAL);
+	CHECK_INT(url_ok(base, "http://example.invalid/tap/async/x", "scheme, host and port"),
+		  -EINVAL);
+	CHECK_INT(url_ok(base, "https://127.0.0.1:8080/tap/async/x", "scheme, host and port"),
+		  -EINVAL);
+	CHECK_INT(url_ok(base, "http://localhost:8080/tap/async/x", "not a job of this service"),
+		  -EINVAL);
+	/* not a URL, not http(s) */
+	CHECK_INT(url_ok(base, "hello", "not an http or https URL"), -EINVAL);
+	CHECK_INT(url_ok(base, "ftp://127.0.0.1:8080/tap/async/x", "not an http"), -EINVAL);
+	CHECK_INT(url_ok(base, "file:///etc/passwd", "not an http"), -EINVAL);
+	CHECK_INT(url_ok(base, "127.0.0.1:8080/tap/async/x", "not an http"), -EINVAL);
+	CHECK_INT(url_ok(base, "", "not an http"), -EINVAL);
+	/* blanks and control characters, credentials, no path, a query string */
+	CHECK_INT(url_ok(base, "http://127.0.0.1:8080/tap/async/a b", "blanks"), -EINVAL);
+	CHECK_INT(url_ok(base, "http://127.0.0.1:8080/tap/async/a\n", "control"), -EINVAL);
+	CHECK_INT(url_ok(base, "http://127.0.0.1:8080/tap/async/a\x01", "control"), -EINVAL);
+	CHECK_INT(url_ok(base, "http://127.0.0.1:8080/tap/async/a\x7f", "control"), -EINVAL);
+	CHECK_INT(url_ok(base, "http://u:p@127.0.0.1:8080/tap/async/x", "user name"), -EINVAL);
+	CHECK_INT(url_ok(base, "http://127.0.0.1:8080", "no path"), -EINVAL);
+	CHECK_INT(url_ok(base, "http://127.0.0.1:8080/", "no path"), -EINVAL);
+	CHECK_INT(url_ok(base, "http://127.0.0.1:8080/tap/async/x?PHASE=RUN", "query string"),
+		  -EINVAL);
+	CHECK_INT(url_ok(base, "http://127.0.0.1:8080/tap/async/x#f", "fragment"), -EINVAL);
+	/* bounded */
+	memset(big, 'a', sizeof big - 1);
+	big[sizeof big - 1] = '\0';
+	memcpy(big, "http://127.0.0.1:8080/", 22);
+	CHECK_INT(url_ok(base, big, "more than"), -EINVAL);
+	big[VO_TAP_JOB_URL_MAX] = '\0';
+	CHECK_INT(url_ok(base, big, NULL), 0);
+}
+
 int main(void)
 {
 	check_init();
@@ -118,5 +178,6 @@ int main(void)
 	test_sync_first();
 	test_overflow_rerun();
 	test_upload_param();
+	test_job_url();
 	return check_done("test_tap");
 }
