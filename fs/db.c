@@ -630,6 +630,19 @@ fail:
 	return -EIO;
 }
 
+/* Columns that older vofs of the same layout ignore come without a layout
+ * version (such a vofs keeps using the store): added when missing.
+ *   queries.adopted  the job at job_url was written to queries/<q>/job,
+ *                    not created by vofs (it is never deleted) */
+static int add_columns(sqlite3 *db)
+{
+	if (!has_column(db, "queries", "adopted") &&
+	    sqlite3_exec(db, "ALTER TABLE queries ADD COLUMN adopted INTEGER NOT NULL DEFAULT 0",
+			 NULL, NULL, NULL) != SQLITE_OK)
+		return db_fail(db, "adding queries.adopted");
+	return 0;
+}
+
 int db_open(const char *path)
 {
 	struct conn *c;
@@ -689,6 +702,8 @@ int db_open(const char *path)
 		if (sqlite3_exec(c->db, schema[i], NULL, NULL, NULL) != SQLITE_OK)
 			return db_fail(c->db, schema[i]);
 	if (version < DB_SCHEMA_VERSION && (rc = migrate(c->db, version)))
+		return rc;
+	if ((rc = add_columns(c->db)))
 		return rc;
 	for (size_t i = 0; i < sizeof indexes / sizeof indexes[0]; i++)
 		if (sqlite3_exec(c->db, indexes[i], NULL, NULL, NULL) != SQLITE_OK)
@@ -1306,7 +1321,7 @@ int db_query_load_all(int (*cb)(void *ud, struct db_query *q), void *ud)
 	sqlite3_stmt *st = stmt(
 		"SELECT id, service, name, adql, maxrec, phase, job_url, error, nrows,"
 		" csv_size, vot_size, rid, overflow, created, started, finished, cutout,"
-		" inputs FROM queries ORDER BY id");
+		" inputs, adopted FROM queries ORDER BY id");
 	int rc;
 
 	if (!st)
@@ -1327,6 +1342,7 @@ int db_query_load_all(int (*cb)(void *ud, struct db_query *q), void *ud)
 			.finished = sqlite3_column_double(st, 15),
 			.cutout = col_dup(st, 16),
 			.inputs = col_dup(st, 17),
+			.adopted = sqlite3_column_int(st, 18),
 		};
 		int r = cb(ud, &q);   /* cb takes ownership of the strings */
 		if (r) {
@@ -1351,12 +1367,13 @@ int db_query_save(const struct db_query *q)
 {
 	return WEXEC("UPDATE queries SET adql=?2, maxrec=?3, phase=?4, job_url=?5, error=?6,"
 		     " nrows=?7, csv_size=?8, vot_size=?9, rid=?10, overflow=?11, created=?12,"
-		     " started=?13, finished=?14, name=?15, cutout=?16, inputs=?17 WHERE id=?1",
+		     " started=?13, finished=?14, name=?15, cutout=?16, inputs=?17, adopted=?18"
+		     " WHERE id=?1",
 		     "query save",
 		     WI(q->id), WT(q->adql), WT(q->maxrec), WT(q->phase), WT(q->job_url),
 		     WT(q->error), WI(q->nrows), WI(q->csv_size), WI(q->vot_size), WI(q->rid),
 		     WI(q->overflow), WD(q->created), WD(q->started), WD(q->finished),
-		     WT(q->name), WT(q->cutout), WT(q->inputs));
+		     WT(q->name), WT(q->cutout), WT(q->inputs), WI(q->adopted));
 }
 
 static int query_delete(void *arg)

@@ -71,6 +71,7 @@ struct db_query {
 	int64_t rid;         /* the current result generation, 0: none */
 	int overflow;
 	double created, started, finished;
+	int adopted;         /* job_url was adopted (queries/<q>/job), not created */
 };
 void db_query_clear(struct db_query *q);
 int db_query_load_all(int (*cb)(void *ud, struct db_query *q), void *ud);
