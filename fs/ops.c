@@ -32,6 +32,7 @@
 #include "service.h"
 #include "inputs.h"
 #include "uploads.h"
+#include "tap.h"
 
 #define WRITE_MAX ((size_t)1 << 20)
 #define PREFETCH_FILES 4   /* files fetched ahead of a tree copy */
@@ -56,6 +57,8 @@ static const char readme_text[] =
 	"                                 fetched block by block when read\n"
 	"  <service>/queries/<name>/cutout      a SODA POS (\"CIRCLE ra dec r\"):\n"
 	"                                 products/<id>/cutout.fits\n"
+	"  <service>/queries/<name>/job   the run's UWS job URL; write one of the\n"
+	"                                 service's to adopt a job started elsewhere\n"
 	"  .vofs/stats                    cache and transfer counters\n"
 	"\n"
 	"Table names with '/' or '%' are percent-escaped (%2F, %25).\n"
@@ -371,6 +374,8 @@ static int file_text(const struct node *n, int fetch, struct vo_buf *out)
 		return query_error_text(n->svc->name, n->name, out);
 	case N_Q_CUTOUT:
 		return query_get_cutout(n->svc->name, n->name, out);
+	case N_Q_JOB:
+		return query_get_job(n->svc->name, n->name, out);
 	case N_STATS:
 		return stats_text(out);
 	case N_TRANSFERS:
@@ -399,7 +404,7 @@ static int node_exists(const struct node *n)
 		return table_exists(n);
 	case N_QUERY: case N_QUERY_ALIAS: case N_Q_ADQL: case N_Q_MAXREC:
 	case N_Q_STATUS: case N_Q_ERROR: case N_Q_CSV: case N_Q_VOT: case N_Q_TBL:
-	case N_Q_CUTOUT:
+	case N_Q_CUTOUT: case N_Q_JOB:
 		return query_info(n->svc->name, n->name, &qi);
 	case N_Q_PRODUCTS: case N_P_ENTRY: case N_P_FILE:
 		return query_products(n, &qi);
@@ -622,6 +627,11 @@ static int op_getattr(const char *path, struct stat *st, struct fuse_file_info *
 	case N_Q_MAXREC:
 		fill_stat(st, 0, 0644, qi.maxrec_len ? qi.maxrec_len + 1 : 0, (time_t)qi.mtime);
 		return 0;
+	case N_Q_JOB:
+		rc = file_text(&n, 0, &b);
+		fill_stat(st, 0, 0644, rc ? 0 : (off_t)b.len, (time_t)qi.mtime);
+		vo_buf_free(&b);
+		return 0;
 	default:
 		break;
 	}
@@ -746,6 +756,7 @@ static int readdir_query(const struct node *n, void *buf, fuse_fill_dir_t fill)
 		{"query.adql", N_Q_ADQL}, {"maxrec", N_Q_MAXREC}, {"status", N_Q_STATUS},
 		{"error", N_Q_ERROR}, {"cutout", N_Q_CUTOUT}, {"products", N_Q_PRODUCTS},
 		{"result.csv", N_Q_CSV}, {"result.vot", N_Q_VOT}, {"result.tbl", N_Q_TBL},
+		{"job", N_Q_JOB},
 	};
 	struct qdir_ctx d = {.buf = buf, .fill = fill};
 	struct query_info qi;
@@ -851,7 +862,8 @@ static int op_readdir(const char *path, void *buf, fuse_fill_dir_t fill, off_t o
 
 static int writable(enum node_type t)
 {
-	return t == N_Q_ADQL || t == N_Q_MAXREC || t == N_QUERY_ALIAS || t == N_Q_CUTOUT;
+	return t == N_Q_ADQL || t == N_Q_MAXREC || t == N_QUERY_ALIAS || t == N_Q_CUTOUT ||
+	       t == N_Q_JOB;
 }
 
 static int open_result(const struct node *n, struct fuse_file_info *fi)
@@ -1166,6 +1178,34 @@ static int op_read(const char *path, char *buf, size_t size, off_t off,
 
 /* --- writing queries ------------------------------------------------------------------------ */
 
+/* A job URL that cannot be the service's (vo_tap_job_url_check), refused
+ * at write() as a bad maxrec is (shells ignore errors of close()): 1, and
+ * the log names the rule. */
+static int job_refused(const struct node *n, const char *p, size_t len)
+{
+	struct vo_err err = {0};
+	char url[VO_TAP_JOB_URL_MAX + 2];
+	size_t b = 0, e = len;
+
+	while (b < e && (p[b] == ' ' || p[b] == '\t' || p[b] == '\r' || p[b] == '\n'))
+		b++;
+	while (e > b && (p[e - 1] == ' ' || p[e - 1] == '\t' || p[e - 1] == '\r' ||
+			 p[e - 1] == '\n' || p[e - 1] == '/'))
+		e--;
+	if (b == e)
+		return 0;
+	if (e - b > VO_TAP_JOB_URL_MAX)
+		e = b + VO_TAP_JOB_URL_MAX + 1;   /* the check says it is too long */
+	memcpy(url, p + b, e - b);
+	url[e - b] = '\0';
+	if (memchr(url, '\0', e - b))
+		vo_err_set(&err, EINVAL, "a job URL has no NUL bytes");
+	else if (!vo_tap_job_url_check(n->svc->url, url, &err))
+		return 0;
+	vo_warn("%s/queries/%s/job: %s", n->svc->name, n->name, err.msg);
+	return 1;
+}
+
 static int op_write(const char *path, const char *data, size_t size, off_t off,
 		    struct fuse_file_info *fi)
 {
@@ -1227,6 +1267,12 @@ static int op_write(const char *path, const char *data, size_t size, off_t off,
 			free(t);
 		}
 	}
+	if (!rc && f->node.type == N_Q_JOB && f->buf.len && f->buf.p[f->buf.len - 1] == '\n' &&
+	    job_refused(&f->node, f->buf.p, f->buf.len)) {
+		f->refused = 1;
+		pthread_mutex_unlock(&f->lock);
+		return -EINVAL;
+	}
 	pthread_mutex_unlock(&f->lock);
 	return rc ? -EFBIG : (int)size;
 }
@@ -1242,6 +1288,14 @@ static int commit_text(const struct node *n, const char *p, size_t len)
 		rc = query_set_cutout(n->svc->name, n->name, p, len, &err);
 		if (rc == -EINVAL)
 			vo_warn("%s/queries/%s/cutout: %s", n->svc->name, n->name, err.msg);
+		return rc;
+	}
+	if (n->type == N_Q_JOB) {
+		struct vo_err err = {0};
+		rc = query_adopt_job(n->svc->name, n->name, p, len, interrupted, &err);
+		if (rc)
+			vo_warn("%s/queries/%s/job: %s (%s)", n->svc->name, n->name,
+				err.msg[0] ? err.msg : strerror(-rc), strerror(-rc));
 		return rc;
 	}
 	if (n->type == N_Q_MAXREC) {

@@ -47,6 +47,7 @@ static const struct { const char *name; enum node_type t; } query_files[] = {
 	{"query.adql", N_Q_ADQL}, {"maxrec", N_Q_MAXREC}, {"status", N_Q_STATUS},
 	{"error", N_Q_ERROR}, {"result.csv", N_Q_CSV}, {"result.vot", N_Q_VOT},
 	{"result.tbl", N_Q_TBL}, {"cutout", N_Q_CUTOUT},
+	{"job", N_Q_JOB},
 };
 
 static const struct { const char *name; enum node_type t; } table_files[] = {

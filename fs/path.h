@@ -15,7 +15,9 @@ enum node_type {
 	N_EXAMPLES, N_EXAMPLE,
 	N_TABLES, N_TABLE, N_T_COLUMNS, N_T_DESC, N_T_SAMPLE,
 	N_QUERIES, N_QUERY, N_QUERY_ALIAS,
-	N_Q_ADQL, N_Q_MAXREC, N_Q_STATUS, N_Q_ERROR, N_Q_CSV, N_Q_VOT, N_Q_TBL,
+	N_Q_ADQL, N_Q_MAXREC, N_Q_STATUS, N_Q_ERROR,
+	N_Q_JOB,          /* queries/<q>/job: the job URL; written: a job to adopt */
+	N_Q_CSV, N_Q_VOT, N_Q_TBL,
 	N_Q_CUTOUT,
 	N_Q_SCRATCH,      /* queries/<q>/<any other name>: an editor's temporary file */
 	N_Q_PRODUCTS,     /* queries/<q>/products/ */

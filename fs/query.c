@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "clock.h"
@@ -216,7 +217,7 @@ static int persist(struct query *q)
 static void notify_files(const char *svc, const char *name)
 {
 	static const char *const files[] = {"status", "error", "result.csv", "result.vot",
-					      "result.tbl", "products"};
+					      "result.tbl", "products", "job"};
 	char path[1024];
 
 	if (!qnotify)
@@ -281,10 +282,21 @@ static void hook_bytes(void *ud, const char *url, long long n)
 static void hook_job(void *ud, const char *job_url)
 {
 	struct run_ctx *r = ud;
+	int superseded;
 
 	pthread_mutex_lock(&qlock);
-	set_str(&r->q->d.job_url, job_url);
+	/* new text or an adopted job replaced this run while its job was
+	 * being created: job_url is the next run's, and this job nobody's */
+	superseded = r->q->rerun;
+	if (!superseded) {
+		set_str(&r->q->d.job_url, job_url);
+		r->q->d.adopted = 0;
+	}
 	pthread_mutex_unlock(&qlock);
+	if (superseded) {
+		delete_job_later(job_url);
+		return;
+	}
 	persist(r->q);
 	vo_info("query %s/%s: job %s", r->q->d.service, r->q->d.name, job_url);
 }
@@ -401,7 +413,7 @@ static void *worker(void *arg)
 		struct inputs in = {0};
 		char *adql = NULL, *job = NULL, *svc = NULL, *name = NULL;
 		int64_t nrows = 0, csv = 0, vot = 0, qid, rid = 0, old_rid = 0;
-		int drop_old = 0;
+		int drop_old = 0, adopted;
 		double started;
 		int rc, stale;
 
@@ -411,6 +423,7 @@ static void *worker(void *arg)
 		q->rows_live = 0;
 		adql = q->d.adql ? strdup(q->d.adql) : NULL;
 		job = q->d.job_url ? strdup(q->d.job_url) : NULL;
+		adopted = q->d.adopted;
 		svc = strdup(q->d.service);
 		name = strdup(q->d.name);
 		qid = q->d.id;
@@ -444,7 +457,8 @@ static void *worker(void *arg)
 			tq.mode = sc->mode;
 			if (tq.maxrec < 0)
 				tq.maxrec = sc->maxrec;
-			vo_info("query %s/%s: %s", svc, name, job ? "resuming job" : "starting");
+			vo_info("query %s/%s: %s", svc, name, !job ? "starting" :
+				adopted ? "following the adopted job" : "resuming job");
 			if (job) {
 				/* what is left of the service's timeout since the run began */
 				long left = 0;
@@ -454,7 +468,8 @@ static void *worker(void *arg)
 					if (left < 1)
 						left = 1;
 				}
-				rc = vo_tap_resume(job, left, &h, &out, &err);
+				rc = adopted ? vo_tap_follow(job, left, &h, &out, &err) :
+					vo_tap_resume(job, left, &h, &out, &err);
 			} else {
 				rc = vo_tap_run(&tq, &h, &out, &err);
 			}
@@ -533,7 +548,7 @@ static void *worker(void *arg)
 		free(name);
 	} while (again);
 
-	if (deleted && q->d.job_url)
+	if (deleted && q->d.job_url && !q->d.adopted)
 		delete_job_later(q->d.job_url);
 	put(q);   /* the worker's reference */
 	db_close_thread();
@@ -738,6 +753,9 @@ int query_delete(const char *svc, const char *name)
 	rid = q->d.rid;
 	drop = retire_locked(rid);   /* open readers keep theirs to the end */
 	id = q->d.id;
+	if (q->d.job_url && q->d.adopted)
+		vo_info("query %s/%s: its adopted job %s is left on the server", svc, name,
+			q->d.job_url);
 	if (q->running) {
 		q->cancel = 1;
 		pthread_mutex_unlock(&qlock);
@@ -751,7 +769,8 @@ int query_delete(const char *svc, const char *name)
 		put(q);   /* the list's; the worker deletes the remote job */
 		return rc;
 	}
-	job = q->d.job_url ? strdup(q->d.job_url) : NULL;
+	/* a job vofs did not create is not its to delete */
+	job = q->d.job_url && !q->d.adopted ? strdup(q->d.job_url) : NULL;
 	pthread_mutex_unlock(&qlock);
 	rc = db_query_delete(id);
 	uploads_forget(id);
@@ -905,7 +924,7 @@ int query_get_maxrec(const char *svc, const char *name, struct vo_buf *out)
 	return rc;
 }
 
-static int restart_unlock(struct query *q);
+static int restart_unlock(struct query *q, char *job_url);
 
 int query_set_adql(const char *svc, const char *name, const char *adql, size_t len)
 {
@@ -926,20 +945,29 @@ int query_set_adql(const char *svc, const char *name, const char *adql, size_t l
 	}
 	free(q->d.adql);
 	q->d.adql = text;
-	return restart_unlock(q);
+	return restart_unlock(q, NULL);
 }
 
-/* Run q again (its ADQL or its inputs changed), called with qlock held,
- * which it drops; the caller's q is not used after. */
-static int restart_unlock(struct query *q)
+/* Run q again (its ADQL or its inputs changed, or a job was adopted),
+ * called with qlock held, which it drops; the caller's q is not used
+ * after.  job_url (taken): the adopted job the run follows; NULL: the run
+ * makes a job of vofs's own.  The superseded run's job is deleted, unless
+ * vofs did not create it or it is the one adopted. */
+static int restart_unlock(struct query *q, char *job_url)
 {
 	char *old_job = q->d.job_url, svc[SVC_NAME_MAX], name[1024];
 	int64_t old_rid;
-	int rc = 0, drop;
+	int rc = 0, drop, keep_old = q->d.adopted;
 
 	snprintf(svc, sizeof svc, "%s", q->d.service);
 	snprintf(name, sizeof name, "%s", q->d.name);
-	q->d.job_url = NULL;
+	q->d.job_url = job_url;
+	q->d.adopted = job_url != NULL;
+	if (old_job && job_url && strcmp(old_job, job_url) == 0) {
+		/* the current job adopted again: still whoever's it was */
+		q->d.adopted = keep_old;
+		keep_old = 1;
+	}
 	set_str(&q->d.phase, "QUEUED");
 	set_str(&q->d.error, NULL);
 	q->d.nrows = q->d.csv_size = q->d.vot_size = 0;
@@ -962,11 +990,20 @@ static int restart_unlock(struct query *q)
 	if (drop)
 		drop_result(old_rid);
 	/* the superseded job's results are of no further use */
-	if (old_job)
+	if (old_job && !keep_old)
 		delete_job_later(old_job);
 	free(old_job);
 	put(q);
 	notify_files(svc, name);
+	return rc;
+}
+
+int query_get_job(const char *svc, const char *name, struct vo_buf *out)
+{
+	int rc = get_field(svc, name, offsetof(struct db_query, job_url), out);
+
+	if (!rc && out->len)
+		rc = vo_buf_addc(out, '\n');
 	return rc;
 }
 
@@ -1059,6 +1096,124 @@ int query_set_maxrec(const char *svc, const char *name, const char *text, size_t
 	if (!rc)
 		rc = persist(q);
 	put(q);
+	return rc;
+}
+
+struct adopt_ctx {
+	int (*interrupted)(void);
+};
+
+static int adopt_cancel(void *ud)
+{
+	const struct adopt_ctx *a = ud;
+
+	return (a->interrupted && a->interrupted()) ||
+	       __atomic_load_n(&shutting_down, __ATOMIC_RELAXED);
+}
+
+/* The MAXREC a job document gives, for the query's maxrec (NULL: none). */
+static char *job_maxrec(const char *svc, const char *name, const char *v)
+{
+	char *end;
+	long long n;
+
+	if (!v[0])
+		return NULL;
+	n = strtoll(v, &end, 10);
+	if (*end || n < 0 || v[0] == '-' || v[0] == '+') {
+		vo_warn("query %s/%s: the adopted job's MAXREC '%s' is not a number of rows;"
+			" maxrec left empty", svc, name, v);
+		return NULL;
+	}
+	return strdup(v);
+}
+
+int query_adopt_job(const char *svc, const char *name, const char *text, size_t len,
+		    int (*interrupted)(void), struct vo_err *err)
+{
+	const struct service_conf *sc = qcfg ? config_find(qcfg, svc) : NULL;
+	struct adopt_ctx ctx = {.interrupted = interrupted};
+	struct vo_tap_hooks h = {.ud = &ctx, .cancel = adopt_cancel};
+	struct vo_uws_params params = {0};
+	struct vo_uws_job job;
+	struct query_info qi;
+	struct query *q;
+	char path[1024], *url, *adql = NULL, *maxrec = NULL;
+	size_t b, e;
+	long limit = 60;
+	int rc;
+
+	trim_blanks(text, len, &b, &e);
+	while (e > b && text[e - 1] == '/')
+		e--;
+	if (b == e)
+		return 0;   /* nothing written: the query stays as it is */
+	if (e - b > VO_TAP_JOB_URL_MAX)
+		return vo_err_set(err, EINVAL, "a job URL of more than %d bytes", VO_TAP_JOB_URL_MAX);
+	if (memchr(text + b, '\0', e - b))
+		return vo_err_set(err, EINVAL, "a job URL has no NUL bytes");
+	if (!(url = strndup(text + b, e - b)))
+		return -ENOMEM;
+	if (!sc)
+		rc = vo_err_set(err, ENOENT, "service %s is not configured", svc);
+	else
+		rc = vo_tap_job_url_check(sc->url, url, err);
+	if (!rc && (rc = query_info(svc, name, &qi)))
+		vo_err_set(err, -rc, "no query %s", name);
+	if (!rc && qcfg->offline)
+		rc = vo_err_set(err, ENETDOWN, "mounted offline: the job cannot be looked at");
+	if (rc)
+		goto out;
+	/* what a service document may take (vofs(1), WAITS) */
+	if (sc->timeout_s > 0 && sc->timeout_s < limit)
+		limit = sc->timeout_s;
+	rc = vo_tap_job_get(url, limit, &h, &job, &params, err);
+	if (rc == -ECANCELED)
+		rc = vo_err_set(err, EINTR, "GET %s: interrupted", url);
+	if (rc)
+		goto out;
+	if (!params.query) {
+		rc = vo_err_set(err, EBADMSG, params.query_by_ref ?
+				"job %s: its QUERY is given by reference, not as text" :
+				"job %s has no QUERY parameter (not a TAP query job?)", url);
+		goto out;
+	}
+	if (params.lang[0] && strncasecmp(params.lang, "ADQL", 4) != 0)
+		vo_warn("query %s/%s: the adopted job's LANG is %s, not ADQL: writing"
+			" query.adql runs its text as ADQL", svc, name, params.lang);
+	/* query.adql as a file: the text and a newline */
+	if (!(adql = malloc(strlen(params.query) + 2))) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	sprintf(adql, "%s\n", params.query);
+	maxrec = job_maxrec(svc, name, params.maxrec);
+	pthread_mutex_lock(&qlock);
+	if (!(q = find(svc, name))) {
+		pthread_mutex_unlock(&qlock);
+		rc = vo_err_set(err, ENOENT, "no query %s", name);
+		goto out;
+	}
+	vo_info("query %s/%s: adopting job %s (%s)", svc, name, url,
+		vo_uws_phase_name(job.phase));
+	free(q->d.adql);
+	q->d.adql = adql;
+	free(q->d.maxrec);
+	q->d.maxrec = maxrec;
+	adql = maxrec = NULL;
+	rc = restart_unlock(q, url);   /* takes url */
+	url = NULL;
+	/* the query's text and maxrec changed too */
+	for (int i = 0; !rc && qnotify && i < 2; i++) {
+		snprintf(path, sizeof path, "/%s/queries/%s/%s", svc, name,
+			 i ? "maxrec" : "query.adql");
+		qnotify(path);
+	}
+out:
+	vo_uws_params_free(&params);
+	free(url);
+	free(adql);
+	free(maxrec);
 	return rc;
 }
 
@@ -1241,7 +1396,8 @@ static int wait_run(const char *svc, const char *name, int (*interrupted)(void),
 /* --- inputs: upload/ tables and the queries they link to ------------------------ */
 
 /* The stored signature of q's inputs and whether it can be stale at all
- * (it has an ADQL, no run, and uploads or a stored signature).  0: no. */
+ * (it has an ADQL, no run, and uploads or a stored signature; an adopted
+ * job's result was not made from them).  0: no. */
 static int inputs_stored(const char *svc, const char *name, int64_t *qid,
 			 char stored[INPUTS_SIG])
 {
@@ -1249,7 +1405,7 @@ static int inputs_stored(const char *svc, const char *name, int64_t *qid,
 	int can = 0;
 
 	pthread_mutex_lock(&qlock);
-	if ((q = find(svc, name)) && !q->running && q->d.adql) {
+	if ((q = find(svc, name)) && !q->running && q->d.adql && !q->d.adopted) {
 		*qid = q->d.id;
 		snprintf(stored, INPUTS_SIG, "%s", q->d.inputs ? q->d.inputs : "");
 		can = 1;
@@ -1285,7 +1441,7 @@ static int refresh(const char *svc, const char *name, int depth, int (*interrupt
 	}
 	vo_info("query %s/%s: its upload/ tables changed since its result was made:"
 		" running it again", svc, name);
-	restart_unlock(q);
+	restart_unlock(q, NULL);
 	return 0;
 }
 

@@ -56,6 +56,22 @@ int query_get_adql(const char *svc, const char *name, struct vo_buf *out);
 /* Store the ADQL and start a run (cancelling one in progress). */
 int query_set_adql(const char *svc, const char *name, const char *adql, size_t len);
 int query_get_maxrec(const char *svc, const char *name, struct vo_buf *out);
+/* The current run's job URL and a newline ("" for a run through /sync, or
+ * no run yet). */
+int query_get_job(const char *svc, const char *name, struct vo_buf *out);
+/* Adopt the UWS job at the URL in text (blanks and trailing slashes
+ * trimmed; "" changes nothing): it must be a job of the query's service
+ * (vo_tap_job_url_check: -EINVAL), and its document, fetched now (at most
+ * 60 s or the service's timeout; interrupted() is polled: -EINTR), must be
+ * a TAP job with its QUERY as text (-ENOENT for a job that is not there,
+ * -EBADMSG for one that is no UWS job or has no QUERY).  Then, as
+ * query_set_adql, the run in progress is cancelled and a new one started:
+ * it follows that job (started when PENDING), not a new one; query.adql
+ * becomes its QUERY, maxrec its MAXREC (none: empty).  A job adopted is
+ * not vofs's: it is never deleted (not by rmdir, a re-run or a timeout).
+ * On an error the query is unchanged and err says why. */
+int query_adopt_job(const char *svc, const char *name, const char *text, size_t len,
+		    int (*interrupted)(void), struct vo_err *err);
 /* "" clears; anything but a non-negative integer is -EINVAL. */
 int query_set_maxrec(const char *svc, const char *name, const char *text, size_t len);
 /* The SODA POS of the query's cutouts ("" for none; a newline is added

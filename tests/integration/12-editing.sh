@@ -13,7 +13,7 @@ sed -i '/^\[local\]/a mode = async' "$WORK/services.ini"
 check "mount" vofs_mount || { finish; exit 1; }
 Q=$MNT/local/queries
 D=$Q/ed
-FILES="cutout error maxrec products query.adql result.csv result.tbl result.vot status upload"
+FILES="cutout error job maxrec products query.adql result.csv result.tbl result.vot status upload"
 
 # listing: exactly the query's own files (ls -A: no . and ..)
 only_query_files() { [ "$(ls -A "$D" | sort | tr '\n' ' ')" == "$FILES " ]; }
@@ -215,7 +215,7 @@ check "python shutil.rmtree removes a query (with a temporary file in it)" \
 check "... and it is gone" test ! -e "$Q/tree"
 check "... with its remote job" wait_for 5 http_code_is 404 "$job"
 check "a new query of the same name starts empty (no temporary file)" \
-	bash -c "mkdir '$Q/tree' && [ \"\$(ls -A '$Q/tree' | sort | tr '\n' ' ')\" == 'cutout error maxrec products query.adql status upload ' ] && rmdir '$Q/tree'"
+	bash -c "mkdir '$Q/tree' && [ \"\$(ls -A '$Q/tree' | sort | tr '\n' ' ')\" == 'cutout error job maxrec products query.adql status upload ' ] && rmdir '$Q/tree'"
 
 # rm of query.adql alone: the query stays; writing query.adql again ends it
 run_query "$Q/half" "SELECT TOP 2 id FROM vofstest.cat"
