@@ -487,8 +487,9 @@ static int store(struct upload_fh *f)
 
 	if (uploads_name(f->name, &kind, table, why, sizeof why))
 		return -EINVAL;
-	if (fstat(f->fd, &st) == 0 && st.st_size > 0 &&
-	    (rc = check_fd_file(f->pending, kind, f->where)))
+	if (fstat(f->fd, &st))
+		return -errno;
+	if (st.st_size > 0 && (rc = check_fd_file(f->pending, kind, f->where)))
 		return rc;
 	if ((rc = qpath(f->qid, f->name, p, sizeof p)))
 		return rc;

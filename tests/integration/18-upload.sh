@@ -105,6 +105,17 @@ check "... with ELOOP (Too many levels of symbolic links)" grep -q "Too many lev
 check "... and a log line naming the cycle" grep -q "a cycle of links in upload/" "$LOG"
 check "... and the link is not there" bash -c "! ls -a '$Q/a/upload' | grep -q c.vot"
 
+# a link to a file outside the mount: read at each run; a change makes the query stale
+printf 'id\n7\n14\n' > "$WORK/ext.csv"
+mkdir "$Q/ext"
+check "ln -s to a CSV outside the mount" ln -s "$WORK/ext.csv" "$Q/ext/upload/ext.csv"
+printf '%s\n' "SELECT u.id FROM TAP_UPLOAD.ext AS u ORDER BY u.id" > "$Q/ext/query.adql"
+check_eq "the outside file's rows are sent" "id 7 14" "$(tr -d '\r' < "$Q/ext/result.csv" | tr '\n' ' ' | sed 's/ $//')"
+printf '21\n' >> "$WORK/ext.csv"
+check "a change of the outside file makes the query STALE" grep -q '^STALE' "$Q/ext/status"
+check_eq "... and reading runs it again with the new rows" "id 7 14 21" \
+	"$(tr -d '\r' < "$Q/ext/result.csv" | tr '\n' ' ' | sed 's/ $//')"
+
 # --- bad input ----------------------------------------------------------------------------
 mkdir "$Q/bad"
 printf '%s\n' "SELECT TOP 1 id FROM vofstest.cat" > "$Q/bad/query.adql"
