@@ -334,9 +334,7 @@ out:
 static int copy_path(const char *src, const char *dst, long long max, const char *name,
 		     struct vo_err *err, struct stat *st)
 {
-	char buf[65536];
-	int in, out, rc = 0;
-	ssize_t r;
+	int in, out, rc;
 
 	/* O_NONBLOCK: a FIFO must not hold the run */
 	if ((in = open(src, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) < 0)
@@ -354,10 +352,7 @@ static int copy_path(const char *src, const char *dst, long long max, const char
 		close(in);
 		return vo_err_set(err, errno, "upload/%s: %s: %s", name, dst, strerror(errno));
 	}
-	while ((r = read(in, buf, sizeof buf)) > 0 && !rc)
-		rc = file_sink(&out, buf, (size_t)r);
-	if (r < 0)
-		rc = -errno;
+	rc = uploads_copy_fd(in, out);
 	close(in);
 	close(out);
 	if (rc)

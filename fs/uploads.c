@@ -37,6 +37,11 @@ static long long maxb = UPLOAD_MAX_DEFAULT;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static struct upload_fh *writers;   /* under lock */
 static unsigned long seq;           /* under lock: private file names */
+/* under lock: the queries that have a directory (uploads_gc learns them at
+ * mount), so that asking a query without tables costs no system call: the
+ * staleness check runs on every stat of a result */
+static int64_t *dirs;
+static size_t ndirs, cap_dirs;
 
 static int mkdir_ok(const char *p)
 {
@@ -117,19 +122,61 @@ static int qpath(int64_t qid, const char *name, char *out, size_t n)
 	return 0;
 }
 
+/* Called with lock held. */
+static size_t dir_find(int64_t qid)
+{
+	size_t i;
+
+	for (i = 0; i < ndirs && dirs[i] != qid; i++)
+		;
+	return i;
+}
+
+static int dir_note(int64_t qid)
+{
+	int rc = 0;
+
+	pthread_mutex_lock(&lock);
+	if (dir_find(qid) == ndirs) {
+		if (ndirs == cap_dirs) {
+			size_t nc = cap_dirs ? cap_dirs * 2 : 16;
+			int64_t *nd = realloc(dirs, nc * sizeof *nd);
+			if (nd) {
+				dirs = nd;
+				cap_dirs = nc;
+			}
+		}
+		if (ndirs < cap_dirs)
+			dirs[ndirs++] = qid;
+		else
+			rc = -ENOMEM;
+	}
+	pthread_mutex_unlock(&lock);
+	return rc;
+}
+
 static int ensure_qdir(int64_t qid)
 {
 	char d[4200];
+	int rc;
 
 	qdir(qid, d, sizeof d);
+	if ((rc = dir_note(qid)))
+		return rc;
 	return mkdir_ok(d);
+}
+
+/* f writes name of query qid (and was not unlinked) */
+static int writes(const struct upload_fh *f, int64_t qid, const char *name)
+{
+	return f->qid == qid && !f->orphan && strcmp(f->name, name) == 0;
 }
 
 /* Called with lock held: the newest writer of a name not unlinked. */
 static struct upload_fh *writer_of(int64_t qid, const char *name)
 {
 	for (struct upload_fh *f = writers; f; f = f->next)
-		if (f->qid == qid && !f->orphan && strcmp(f->name, name) == 0)
+		if (writes(f, qid, name))
 			return f;
 	return NULL;
 }
@@ -221,8 +268,15 @@ int uploads_list(int64_t qid, int (*cb)(void *ud, const char *name), void *ud)
 int uploads_count(int64_t qid)
 {
 	struct name_list l = {0};
-	int rc = names_of(qid, &l);
-	int n = (int)l.n;
+	int rc, n, has;
+
+	pthread_mutex_lock(&lock);
+	has = dir_find(qid) < ndirs;
+	pthread_mutex_unlock(&lock);
+	if (!has)
+		return 0;
+	rc = names_of(qid, &l);
+	n = (int)l.n;
 
 	names_free(&l);
 	return rc ? rc : n;
@@ -264,7 +318,7 @@ static int new_name_ok(int64_t qid, const char *name, const char *where)
 	return k == UPLOAD_TEMP ? 0 : table_taken(qid, name, table, where);
 }
 
-static int copy_fd(int from, int to)
+int uploads_copy_fd(int from, int to)
 {
 	off_t in = 0, out = 0;
 
@@ -383,7 +437,7 @@ int uploads_open(int64_t qid, const char *name, const char *where, int flags, mo
 	f->fd = rc;
 	fchmod(f->fd, mode & 07777);
 	if (src >= 0) {
-		if ((rc = copy_fd(src, f->fd)))
+		if ((rc = uploads_copy_fd(src, f->fd)))
 			goto fail;
 		close(src);
 		src = -1;
@@ -496,7 +550,7 @@ static int store(struct upload_fh *f)
 	if ((fd = private_file("c", tmp, sizeof tmp)) < 0)
 		return fd;
 	fchmod(fd, st.st_mode & 07777);
-	rc = copy_fd(f->fd, fd);
+	rc = uploads_copy_fd(f->fd, fd);
 	if (!rc && fdatasync(fd))
 		rc = -errno;
 	close(fd);
@@ -574,7 +628,7 @@ int uploads_unlink(int64_t qid, const char *name)
 		return rc;
 	pthread_mutex_lock(&lock);
 	for (struct upload_fh *f = writers; f; f = f->next)
-		if (f->qid == qid && !f->orphan && strcmp(f->name, name) == 0) {
+		if (writes(f, qid, name)) {
 			f->orphan = 1;   /* its writes go nowhere now */
 			had = 1;
 		}
@@ -666,7 +720,7 @@ static int set_meta(int64_t qid, const char *name, const mode_t *mode,
 		return rc;
 	pthread_mutex_lock(&lock);
 	for (struct upload_fh *f = writers; f; f = f->next)
-		if (f->qid == qid && !f->orphan && strcmp(f->name, name) == 0 &&
+		if (writes(f, qid, name) &&
 		    (mode ? fchmod(f->fd, *mode & 07777) : futimens(f->fd, tv)) == 0)
 			done = 1;
 	pthread_mutex_unlock(&lock);
@@ -709,6 +763,11 @@ void uploads_forget(int64_t qid)
 		return;
 	qdir(qid, d, sizeof d);
 	rm_tree(d);
+	pthread_mutex_lock(&lock);
+	size_t i = dir_find(qid);
+	if (i < ndirs)
+		dirs[i] = dirs[--ndirs];
+	pthread_mutex_unlock(&lock);
 }
 
 void uploads_gc(const int64_t *ids, size_t n)
@@ -727,8 +786,10 @@ void uploads_gc(const int64_t *ids, size_t n)
 			continue;
 		for (i = 0; i < n && ids[i] != id; i++)
 			;
-		if (i < n)
+		if (i < n) {
+			dir_note(id);
 			continue;
+		}
 		snprintf(p, sizeof p, "%s/%s", root, e->d_name);
 		vo_info("%s: the uploads of a query that is gone: removed", p);
 		rm_tree(p);

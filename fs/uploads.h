@@ -55,7 +55,8 @@ int uploads_name(const char *name, enum upload_kind *kind, char *table, char *wh
 int uploads_lstat(int64_t qid, const char *name, struct stat *st);
 /* cb(ud, name) for each file, temporary ones included. */
 int uploads_list(int64_t qid, int (*cb)(void *ud, const char *name), void *ud);
-/* The number of files (0 without a directory). */
+/* The number of files (0 without a directory, known without a system
+ * call). */
 int uploads_count(int64_t qid);
 
 struct upload_fh;
@@ -88,8 +89,10 @@ int uploads_utimens(int64_t qid, const char *name, const struct timespec tv[2]);
 
 /* The query is gone: its directory goes. */
 void uploads_forget(int64_t qid);
-/* At mount: directories of query ids not in ids[] (queries deleted while
- * unmounted, or by a crash) go, and so do files left by runs. */
+/* At mount, once: directories of query ids not in ids[] (queries deleted
+ * while unmounted, or by a crash) go, and so do files left by runs; the
+ * others are remembered (uploads_count of a query without any asks the
+ * disk nothing). */
 void uploads_gc(const int64_t *ids, size_t n);
 
 /* The tables of a query, sorted by name, for a run. */
@@ -108,6 +111,9 @@ void uploads_entries_free(struct upload_entry *e, size_t n);
  * removes it. */
 int uploads_run_dir(int64_t rid, char *out, size_t n);
 void uploads_run_done(int64_t rid);
+
+/* Copy the whole of from (read from offset 0) to to: 0 or -errno. */
+int uploads_copy_fd(int from, int to);
 
 /* Check a table file: -EINVAL with the reason in why. */
 int uploads_check(const char *path, enum upload_kind kind, char *why, size_t wn);
